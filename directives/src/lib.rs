@@ -1,0 +1,4 @@
+//! Parsing, safety checks and build integration for `#cgo` preamble directives.
+//!
+//! This crate is part of the cgo-rs workspace; see the workspace README for the
+//! crate map. A leaf crate: it depends on no sibling crate.
