@@ -1,1 +1,88 @@
-fn main() {}
+//! Workspace automation, std only (in the manner of rust-analyzer's xtask).
+//!
+//! ```text
+//! cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
+//! ```
+//!
+//! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
+//! test (host), cross (aarch64 and riscv64 under qemu-user), check (macOS and
+//! Windows, compile only), miri, loom, bench (each criterion bench once).
+
+mod ci;
+mod json;
+mod layout;
+mod run;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The workspace root: the parent of xtask's manifest directory.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+const USAGE: &str = "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
+steps: layout fmt clippy doc test cross check miri loom bench
+(--only/--skip take one step or a comma-separated list; --target selects rows by target triple)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let ok = match cmd.as_str() {
+        "ci" => match parse_ci(&args[1..]) {
+            Ok(opts) => ci::main(opts),
+            Err(e) => {
+                eprintln!("xtask: {e}\n{USAGE}");
+                false
+            }
+        },
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            true
+        }
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n{USAGE}");
+            false
+        }
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn parse_ci(args: &[String]) -> Result<ci::Options, String> {
+    let mut opts = ci::Options {
+        only: Vec::new(),
+        skip: Vec::new(),
+        targets: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (a.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag {
+            "--only" => opts.only.extend(value()?.split(',').map(str::to_string)),
+            "--skip" => opts.skip.extend(value()?.split(',').map(str::to_string)),
+            "--target" => opts.targets.extend(value()?.split(',').map(str::to_string)),
+            _ => return Err(format!("unknown argument `{a}`")),
+        }
+    }
+    Ok(opts)
+}
