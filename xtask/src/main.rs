@@ -2,12 +2,14 @@
 //!
 //! ```text
 //! cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
+//! cargo xtask bench-go [--count N]
 //! ```
 //!
 //! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
 //! test (host), cross (aarch64 and riscv64 under qemu-user), check (macOS and
 //! Windows, compile only), miri, loom, bench (each criterion bench once).
 
+mod bench_go;
 mod ci;
 mod json;
 mod layout;
@@ -26,6 +28,7 @@ pub fn root() -> PathBuf {
 }
 
 const USAGE: &str = "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
+       cargo xtask bench-go [--count N]   (Go's cgo costs and ours, one table of ratios)
 steps: layout fmt clippy doc test cross check miri loom bench
 (--only/--skip take one step or a comma-separated list; --target selects rows by target triple)";
 
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
                 false
             }
         },
+        "bench-go" => bench_go::main(&args[1..]),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             true
