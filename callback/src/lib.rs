@@ -1,4 +1,109 @@
-//! C calling back into the runtime, on runtime threads and on foreign threads.
+//! C calling back into a green-thread runtime, on runtime threads and on foreign threads.
 //!
-//! This crate is part of the cgo-rs workspace; see the workspace README for the
-//! crate map. Depends on `stackswitch` and `syscall-accounting`.
+//! This is Go's `cgocallback` side of the boundary, for any Rust runtime: when C calls
+//! an exported function, the thread either is a runtime thread inside a foreign call
+//! (runtime frames above the C frames) or a thread the runtime never created. Both go
+//! through one sequence ([`callback`]): update the system-stack bounds, lock the green
+//! thread to the OS thread, leave the foreign-code accounting state, refuse if the C
+//! function was declared `nocallback`, run the body (on the green thread's stack on a
+//! runtime thread), then undo all of it in reverse.
+//!
+//! # Parts
+//! - [`ThreadContext`]: the per-thread runtime context ("M"), reached through one
+//!   `const` thread-local load ([`with_current`]).
+//! - The [spare list](spare_stats) of extra contexts for foreign threads: Go's lock-bit
+//!   protocol and waiter count, but a taker never waits (it creates a context when the
+//!   list is empty or held), so a signal handler calling in mid-attach cannot deadlock.
+//! - Foreign threads attach on their first call and stay bound until they exit (a
+//!   thread-key destructor returns the context), or detach after each call
+//!   ([`BindPolicy`]). A bound thread's steady-state callback makes no system call.
+//! - [`call_foreign`]: the runtime's side of a foreign call, recorded so callbacks know
+//!   what is above them (nesting Rust → C → Rust → C … to any depth).
+//! - [`Runtime`]: what the crate needs from a scheduler; [`init`] registers it and
+//!   releases callbacks that arrived before initialisation.
+//! - [`PanicPolicy`]: abort with a line naming the function (default), or propagate
+//!   the panic to the Rust call site of the foreign call, discarding the C frames.
+//!
+//! # Example
+//! ```
+//! use core::num::NonZeroUsize;
+//! use callback::{ForeignFn, Green, Runtime, call_foreign, callback};
+//!
+//! struct NoScheduler;
+//! impl Runtime for NoScheduler {
+//!     fn current_green(&self) -> Option<Green> { None }
+//!     fn lock_to_thread(&self, _: Green) {}
+//!     fn unlock_from_thread(&self, _: Green) {}
+//!     fn new_extra_green(&self) -> Green { Green(NonZeroUsize::MIN) }
+//!     fn free_extra_green(&self, _: Green) {}
+//! }
+//! static RT: NoScheduler = NoScheduler;
+//! let _ = callback::init(&RT);
+//!
+//! // The exported function C would call.
+//! extern "C" fn twice(x: i32) -> i32 {
+//!     callback("twice", || 2 * x)
+//! }
+//! // A "C function" that calls back, called through the runtime's foreign-call path.
+//! let r = call_foreign(&ForeignFn::new("c_apply"), || twice(21));
+//! assert_eq!(r, 42);
+//! ```
+//!
+//! # Panics through C
+//! With [`PanicPolicy::Propagate`] a panic unwinds through the C frames to
+//! [`call_foreign`]: the C code must be compiled with unwind tables (GCC and Clang emit
+//! them by default on x86_64 and aarch64 Linux; pass `-funwind-tables` elsewhere) and the
+//! exported wrapper and the foreign declaration must use the `"C-unwind"` ABI. The C
+//! frames have no destructors, so none of their code runs: they are discarded, as Go
+//! discards them.
+//!
+//! # Supported targets
+//! | target | status |
+//! |---|---|
+//! | x86_64, aarch64, riscv64 Linux (glibc) | supported, tested (the latter two under qemu) |
+//! | x86_64, aarch64 macOS | compiles (pthread keys, `stackswitch` support) |
+//! | Windows | not supported: fails to compile with a message |
+//!
+//! # Cargo features
+//! None.
+
+#![cfg_attr(not(unix), allow(unused))]
+
+#[cfg(not(unix))]
+compile_error!(
+    "callback does not support this OS yet: it needs pthread thread-key destructors to \
+     return a foreign thread's context at exit (Windows would need FLS callbacks) and \
+     stackswitch support; supported: Linux and macOS"
+);
+
+mod adapter;
+mod context;
+mod entry;
+mod extra;
+mod foreign;
+mod primitive;
+mod runtime;
+
+#[cfg(test)]
+mod tests;
+
+pub use context::{Bounds, ThreadContext, with_current};
+pub use entry::{callback, callback_with_context};
+#[doc(hidden)]
+pub use extra::{SpareListHold, hold_spare_list};
+pub use extra::{SpareStats, spare_stats};
+pub use foreign::{ForeignFn, call_foreign};
+pub use runtime::{
+    AlreadyInitialized, BindPolicy, Green, PanicPolicy, Runtime, bind_policy, init, is_initialized,
+    panic_policy, set_bind_policy, set_panic_policy,
+};
+
+/// Prints one line to stderr and aborts the process.
+#[cold]
+#[inline(never)]
+pub(crate) fn fatal(args: core::fmt::Arguments<'_>) -> ! {
+    use std::io::Write;
+    let line = format!("{args}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    std::process::abort()
+}

@@ -1,0 +1,257 @@
+//! The per-thread runtime context, Go's "M", behind a fast thread-local.
+//!
+//! A [`ThreadContext`] exists for every thread that has taken part in the boundary: a
+//! runtime worker that made a foreign call ([`call_foreign`](crate::call_foreign)), or a
+//! foreign thread that called in (an *extra* context taken from the
+//! [spare list](crate::extra)). The thread reaches its record through one
+//! `const`-initialised thread-local pointer: no lazy-initialisation check, no destructor
+//! registration, a single TLS-relative load on every architecture.
+//!
+//! The record belongs to exactly one thread at a time, so its fields are plain `Cell`s;
+//! the only fields other threads read (the "extra and in foreign code" flag, read by a
+//! monitor or a signal handler) are atomics.
+
+use core::cell::{Cell, UnsafeCell};
+use core::ptr;
+
+use crate::adapter;
+use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
+use crate::runtime::Green;
+
+/// Stack bounds of the system stack a context's C code runs on: `lo < sp <= hi`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// Lowest usable address (inclusive).
+    pub lo: usize,
+    /// Highest address (exclusive top of the stack).
+    pub hi: usize,
+    /// Whether the bounds come from the OS (true) or are an estimate from a stack
+    /// pointer (false).
+    pub accurate: bool,
+}
+
+impl Bounds {
+    /// Whether `sp` lies inside `lo < sp <= hi`.
+    #[inline]
+    pub fn contains(&self, sp: usize) -> bool {
+        self.lo < sp && sp <= self.hi
+    }
+}
+
+/// A foreign call in progress on this context: what a callback needs to know about the
+/// runtime frames above the C frames.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ForeignFrame {
+    /// Name of the foreign function being called (for messages).
+    pub(crate) name: &'static str,
+    /// The foreign function was declared `nocallback`.
+    pub(crate) nocallback: bool,
+}
+
+/// The per-thread runtime context ("M").
+///
+/// Fields mirror the spec's list: calls in flight (`ncgo`), the in-foreign-code flag
+/// (`incgo`), the internal lock count, extra or not, bounds and their accuracy, the
+/// current green thread and its no-callback flag, and the callback-context stack used by
+/// tracebacks.
+pub struct ThreadContext {
+    /// A small number identifying the context in messages and tests.
+    pub(crate) id: usize,
+    /// Taken from the spare list for a foreign thread (Go's `m.isextra`).
+    pub(crate) is_extra: bool,
+    /// Foreign calls in flight on this context: runtime frames sit above the C frames
+    /// when this is non-zero (Go's `m.ncgo`).
+    pub(crate) ncgo: Cell<u32>,
+    /// The thread is executing foreign code right now (Go's `m.incgo`).
+    pub(crate) incgo: Cell<bool>,
+    /// Internal lock count held by callbacks in progress (Go's `m.lockedInt`).
+    pub(crate) locked_int: Cell<u32>,
+    /// Callbacks in progress on this context (nesting depth).
+    pub(crate) depth: Cell<u32>,
+    /// An extra context whose thread is in foreign code with no runtime frames above:
+    /// its processor (if any) is parked in the foreign-code state. Read by other threads.
+    pub(crate) is_extra_in_c: AtomicBool,
+    /// System-stack bounds of this thread.
+    pub(crate) bounds: Cell<Bounds>,
+    /// The green thread this context runs (for an extra context: its parked green
+    /// context; for a runtime thread: the green thread of the current foreign call).
+    pub(crate) curg: Cell<Option<Green>>,
+    /// The innermost foreign call in progress, if any.
+    pub(crate) frame: Cell<Option<ForeignFrame>>,
+    /// Callback context words pushed by callbacks in progress, newest last; published
+    /// for asynchronous readers (profilers) as pointer, then capacity, then length.
+    pub(crate) cgo_ctxt: UnsafeCell<Vec<usize>>,
+    /// Length of `cgo_ctxt` as published to asynchronous readers.
+    pub(crate) cgo_ctxt_len: AtomicUsize,
+    /// Link in the spare list (Go's `m.schedlink`).
+    pub(crate) next: Cell<*mut ThreadContext>,
+    /// The thread is bound (pthread key set): the context is returned at thread exit.
+    pub(crate) bound: Cell<bool>,
+    /// Processor accounting state of this thread (see [`adapter::acct`]).
+    pub(crate) acct: adapter::acct::ThreadAcct,
+    /// The overflow handler's registration of the foreign thread this extra context is
+    /// attached to (dropped at detach, on that thread).
+    pub(crate) registration: Cell<Option<adapter::stack::Registration>>,
+}
+
+// SAFETY: a context is only ever used by one thread at a time: the thread it is installed
+// on (through `CURRENT`), or the spare list's lock holder while it is on the list. The
+// hand-over between threads goes through the list's Release/Acquire lock word, which
+// orders every plain write of the previous owner before the next owner's reads.
+unsafe impl Send for ThreadContext {}
+// SAFETY: the only fields touched from other threads are atomics (`is_extra_in_c`,
+// `cgo_ctxt_len`); every `Cell` field is only touched by the owning thread (see `Send`).
+unsafe impl Sync for ThreadContext {}
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+impl ThreadContext {
+    /// A fresh context. `green` is the parked green context of an extra context.
+    pub(crate) fn new(is_extra: bool, green: Option<Green>) -> Box<Self> {
+        Box::new(ThreadContext {
+            // Relaxed: a unique number, no ordering with anything else.
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            is_extra,
+            ncgo: Cell::new(0),
+            incgo: Cell::new(false),
+            locked_int: Cell::new(0),
+            depth: Cell::new(0),
+            is_extra_in_c: AtomicBool::new(is_extra),
+            bounds: Cell::new(Bounds::default()),
+            curg: Cell::new(green),
+            frame: Cell::new(None),
+            cgo_ctxt: UnsafeCell::new(Vec::new()),
+            cgo_ctxt_len: AtomicUsize::new(0),
+            next: Cell::new(ptr::null_mut()),
+            bound: Cell::new(false),
+            acct: adapter::acct::ThreadAcct::new(),
+            registration: Cell::new(None),
+        })
+    }
+
+    /// A small number identifying this context.
+    pub fn id(&self) -> usize {
+        self.id
+    }
+
+    /// Whether this is an extra context (serving a foreign thread).
+    pub fn is_extra(&self) -> bool {
+        self.is_extra
+    }
+
+    /// Foreign calls in flight (runtime frames above C frames when non-zero).
+    pub fn foreign_calls_in_flight(&self) -> u32 {
+        self.ncgo.get()
+    }
+
+    /// Whether the thread is executing foreign code right now.
+    pub fn in_foreign_code(&self) -> bool {
+        self.incgo.get()
+    }
+
+    /// Internal lock count held by callbacks in progress.
+    pub fn locked_count(&self) -> u32 {
+        self.locked_int.get()
+    }
+
+    /// Callbacks in progress on this context.
+    pub fn callback_depth(&self) -> u32 {
+        self.depth.get()
+    }
+
+    /// Whether this is an extra context parked in foreign code with no runtime frames
+    /// above (Go's `m.isExtraInC`).
+    pub fn is_extra_in_foreign_code(&self) -> bool {
+        // Acquire: pairs with the Release stores of the owning thread.
+        self.is_extra_in_c.load(Ordering::Acquire)
+    }
+
+    /// The system-stack bounds recorded for this thread.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds.get()
+    }
+
+    /// The green thread this context runs, if any.
+    pub fn green(&self) -> Option<Green> {
+        self.curg.get()
+    }
+
+    /// Whether the innermost foreign call in progress was declared `nocallback`.
+    pub fn nocallback(&self) -> bool {
+        self.frame.get().is_some_and(|f| f.nocallback)
+    }
+
+    /// The callback-context words of the callbacks in progress, newest last.
+    pub fn callback_contexts(&self) -> Vec<usize> {
+        // SAFETY: `cgo_ctxt` is only mutated by the owning thread, which is the caller
+        // (a `&ThreadContext` is only handed out by `with_current` on that thread), and
+        // not while this shared borrow exists.
+        unsafe { (*self.cgo_ctxt.get()).clone() }
+    }
+
+    /// Pushes a callback-context word and publishes the new length.
+    pub(crate) fn push_ctxt(&self, word: usize) {
+        // SAFETY: only the owning thread mutates `cgo_ctxt`, and no reference into it is
+        // live (readers clone under the same single-thread rule).
+        let v = unsafe { &mut *self.cgo_ctxt.get() };
+        v.push(word);
+        // Release: an asynchronous reader that sees the new length also sees the word.
+        self.cgo_ctxt_len.store(v.len(), Ordering::Release);
+    }
+
+    /// Pops the newest callback-context word.
+    pub(crate) fn pop_ctxt(&self) {
+        // SAFETY: as in `push_ctxt`.
+        let v = unsafe { &mut *self.cgo_ctxt.get() };
+        v.pop();
+        // Release: publishes the shorter length before the slot can be reused.
+        self.cgo_ctxt_len.store(v.len(), Ordering::Release);
+    }
+}
+
+impl core::fmt::Debug for ThreadContext {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ThreadContext")
+            .field("id", &self.id)
+            .field("is_extra", &self.is_extra)
+            .field("ncgo", &self.ncgo.get())
+            .field("incgo", &self.incgo.get())
+            .field("locked_int", &self.locked_int.get())
+            .field("depth", &self.depth.get())
+            .field("bounds", &self.bounds.get())
+            .finish_non_exhaustive()
+    }
+}
+
+std::thread_local! {
+    /// The context installed on this thread, or null.
+    static CURRENT: Cell<*mut ThreadContext> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// The context installed on this thread, or null. One TLS load.
+#[inline(always)]
+pub(crate) fn current_ptr() -> *mut ThreadContext {
+    CURRENT.with(Cell::get)
+}
+
+/// Installs `m` (or null) as this thread's context.
+#[inline]
+pub(crate) fn set_current(m: *mut ThreadContext) {
+    CURRENT.with(|c| c.set(m));
+}
+
+/// Calls `f` with this thread's context, if it has one.
+///
+/// # Examples
+/// ```
+/// // A thread that never touched the boundary has no context.
+/// assert!(callback::with_current(|m| m.is_some()) == false);
+/// ```
+pub fn with_current<R>(f: impl FnOnce(Option<&ThreadContext>) -> R) -> R {
+    let p = current_ptr();
+    // SAFETY: a non-null `CURRENT` points at the live context installed on this thread;
+    // it is only freed after being uninstalled by this same thread (thread exit or
+    // detach), which cannot happen during `f` because `f` runs on this thread and the
+    // crate never uninstalls while a callback or foreign call is in progress.
+    f(unsafe { p.as_ref() })
+}

@@ -1,0 +1,303 @@
+//! The callback entry: C calling an exported Rust function.
+//!
+//! [`callback`] is what an exported function's `extern "C"` wrapper calls. It finds the
+//! thread's context (one TLS load), attaching an extra context on a foreign thread's first
+//! call, and then runs one sequence for both kinds of thread, in Go's order:
+//!
+//! ```text
+//!   bounds: save, update for this sp ── lock to thread ── accounting exit (may wait for a
+//!   processor) ── nocallback check ── run f (on the green stack on a runtime thread) ──
+//!   accounting reenter ── unlock ── bounds: restore
+//! ```
+//!
+//! A foreign thread keeps its context bound until it exits ([`BindPolicy::StayBound`],
+//! the default) or returns it after every call ([`BindPolicy::DetachEachCall`]). In the
+//! bound steady state the sequence makes no system call.
+//!
+//! # References
+//! Go `runtime/cgocall.go`: `cgocallbackg`, `cgocallbackg1`, `unwindm`;
+//! `runtime/proc.go`: `needm`, `needAndBindM`, `dropm`; `runtime/asm_*.s`: `cgocallback`.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::adapter;
+use crate::context::{Bounds, ThreadContext, current_ptr, set_current};
+use crate::extra;
+use crate::primitive::Ordering;
+use crate::runtime::{self, BindPolicy, PanicPolicy, Runtime};
+
+/// Runs the body `f` of the exported function `name`, called from C on this thread.
+///
+/// This is the whole callback protocol; an exported function's wrapper is
+/// `extern "C" fn name(args) -> ret { callback::callback("name", || body(args)) }`.
+/// A panic in `f` never unwinds into the C caller: it is handled per
+/// [`panic_policy`](crate::panic_policy).
+///
+/// # Examples
+/// ```
+/// # struct Rt;
+/// # impl callback::Runtime for Rt {
+/// #     fn current_green(&self) -> Option<callback::Green> { None }
+/// #     fn lock_to_thread(&self, _: callback::Green) {}
+/// #     fn unlock_from_thread(&self, _: callback::Green) {}
+/// #     fn new_extra_green(&self) -> callback::Green {
+/// #         callback::Green(core::num::NonZeroUsize::MIN)
+/// #     }
+/// #     fn free_extra_green(&self, _: callback::Green) {}
+/// # }
+/// # let _ = callback::init(&Rt);
+/// extern "C" fn add(a: i32, b: i32) -> i32 {
+///     callback::callback("add", || a + b)
+/// }
+/// // C would call `add`; here a Rust thread stands in for the foreign thread.
+/// assert_eq!(std::thread::spawn(|| add(2, 3)).join().unwrap(), 5);
+/// ```
+///
+/// # References
+/// Go `runtime/cgocall.go`: `cgocallbackg`; `cmd/cgo/out.go`: the exported wrapper.
+#[inline]
+pub fn callback<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
+    callback_with_context(name, 0, f)
+}
+
+/// [`callback`] with a callback-context word (Go's `ctxt` from the registered cgo context
+/// function): a non-zero `ctxt` is pushed on the context's traceback stack
+/// ([`ThreadContext::callback_contexts`]) for the duration of the call.
+#[inline]
+pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce() -> R) -> R {
+    let rt = runtime::wait_ready();
+    let mut m = current_ptr();
+    if m.is_null() {
+        m = attach(rt);
+    }
+    // SAFETY: `m` is this thread's installed context (just attached or found in TLS); it
+    // stays installed at least until `run` returns (detach happens after it, below).
+    let mref = unsafe { &*m };
+    let out = run(rt, mref, name, ctxt, f);
+    if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && mref.ncgo.get() == 0 {
+        // SAFETY: the outermost callback of a foreign thread whose context is not bound:
+        // nothing on this thread references the context any more.
+        unsafe { detach(m) };
+    }
+    out
+}
+
+/// The common sequence (Go's `cgocallbackg` + `cgocallbackg1`).
+#[inline]
+fn run<R>(
+    rt: &dyn Runtime,
+    m: &ThreadContext,
+    name: &'static str,
+    ctxt: usize,
+    f: impl FnOnce() -> R,
+) -> R {
+    let saved = adapter::stack::recorded();
+    let sp = adapter::stack::current_sp();
+    if !(saved.accurate && adapter::stack::contains(&saved, sp)) {
+        update_bounds(m, saved, sp, name);
+    }
+
+    let locked = m.locked_int.get();
+    m.locked_int.set(locked + 1);
+    if locked == 0 {
+        if let Some(g) = m.curg.get() {
+            rt.lock_to_thread(g);
+        }
+    }
+
+    adapter::acct::exit(m);
+    // Restored (not recomputed) on the way out, so a callback from a signal handler that
+    // interrupted another callback leaves the interrupted one's flags as they were.
+    let prev_incgo = m.incgo.replace(false);
+    // Relaxed read: only this thread writes the flag.
+    let prev_in_c = m.is_extra && m.is_extra_in_c.load(Ordering::Relaxed);
+    if prev_in_c {
+        // Release: a monitor that sees "not in C" also sees our accounting exit.
+        m.is_extra_in_c.store(false, Ordering::Release);
+    }
+
+    if let Some(fr) = m.frame.get().filter(|f| f.nocallback) {
+        crate::fatal(format_args!(
+            "callback: exported function `{name}` was called from C function `{}`, which is \
+             marked nocallback (function marked with #cgo nocallback called back into Go); \
+             drop the nocallback mark from `{}` or do not call back from it",
+            fr.name, fr.name
+        ));
+    }
+
+    // Inside the callback no foreign call is in progress until a nested `call_foreign`.
+    let frame = m.frame.take();
+    m.depth.set(m.depth.get() + 1);
+    if ctxt != 0 {
+        m.push_ctxt(ctxt);
+    }
+
+    let result = adapter::stack::on_green_stack(|| catch_unwind(AssertUnwindSafe(f)));
+
+    if ctxt != 0 {
+        m.pop_ctxt();
+    }
+    m.depth.set(m.depth.get() - 1);
+    m.frame.set(frame);
+
+    m.incgo.set(prev_incgo);
+    m.locked_int.set(locked);
+    if locked == 0 {
+        if let Some(g) = m.curg.get() {
+            rt.unlock_from_thread(g);
+        }
+    }
+    if prev_in_c {
+        // Release: the monitor may hand the parked processor on once it sees this.
+        m.is_extra_in_c.store(true, Ordering::Release);
+    }
+    adapter::acct::reenter(m);
+    adapter::stack::restore(saved);
+    m.bounds.set(adapter::stack::to_bounds(saved));
+
+    match result {
+        Ok(r) => r,
+        Err(payload) => panicked(m, name, payload),
+    }
+}
+
+/// Re-derives the thread's bounds for a callback at `sp` (Go's
+/// `callbackUpdateSystemStack`): accepted between independent calls, fatal when runtime
+/// frames sit above the C frames on a stack the callback is no longer on.
+#[cold]
+fn update_bounds(m: &ThreadContext, old: stackswitch::SystemStack, sp: usize, name: &'static str) {
+    if m.ncgo.get() > 0 && old.is_set() && !adapter::stack::contains(&old, sp) {
+        let call = m.frame.get().map_or("?", |f| f.name);
+        crate::fatal(format_args!(
+            "callback: exported function `{name}` was called on a different stack \
+             (sp={sp:#x}, outside [{:#x}, {:#x}]) while foreign call `{call}` is still in \
+             progress on thread context {}; C code must not switch stacks \
+             (makecontext/swapcontext, fibers) under a call from Rust — switch only between \
+             independent calls",
+            old.bounds.lo, old.bounds.hi, m.id
+        ));
+    }
+    let new = adapter::stack::update(sp);
+    m.bounds.set(adapter::stack::to_bounds(new));
+}
+
+/// Handles a panic that escaped an exported function.
+#[cold]
+fn panicked(m: &ThreadContext, name: &'static str, payload: Box<dyn Any + Send>) -> ! {
+    let msg = payload_str(&*payload);
+    match runtime::panic_policy() {
+        PanicPolicy::Abort => crate::fatal(format_args!(
+            "callback: panic in exported function `{name}`: {msg}; aborting (a panic must not \
+             unwind into C; use PanicPolicy::Propagate to resume it at the Rust call site)"
+        )),
+        PanicPolicy::Propagate => {
+            if m.ncgo.get() > 0 {
+                // Runtime frames sit above the C frames: unwind through the C frames
+                // (they have no destructors, so nothing of theirs runs: they are
+                // discarded, as `longjmp` would) to the `call_foreign` that made the
+                // foreign call, which restores its state and lets the panic continue.
+                std::panic::resume_unwind(payload)
+            }
+            crate::fatal(format_args!(
+                "callback: panic in exported function `{name}` on a foreign thread with no Rust \
+                 frames above the C caller, so it cannot propagate: {msg}; aborting"
+            ))
+        }
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn payload_str(p: &(dyn Any + Send)) -> &str {
+    if let Some(s) = p.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s
+    } else {
+        "<non-string panic payload>"
+    }
+}
+
+/// Attaches an extra context to this foreign thread (Go's `needm` + `cgoBindM`).
+#[cold]
+#[inline(never)]
+fn attach(_rt: &dyn Runtime) -> *mut ThreadContext {
+    // A signal handler on this thread that calls in while we hold half-built state
+    // would see it; Go blocks signals here too (TestNeedmDeadlock).
+    let mask = adapter::sys::block_signals();
+    // A signal handler may have attached this thread between the caller's TLS check and
+    // the mask: use its context.
+    let cur = current_ptr();
+    if !cur.is_null() {
+        adapter::sys::restore_signals(mask);
+        return cur;
+    }
+    let m = match extra::take() {
+        Some((m, _last)) => m,
+        None => extra::create_in_use(),
+    };
+    // SAFETY: `m` was just taken from the list or created: we own it exclusively.
+    let mref = unsafe { &*m };
+    mref.incgo.set(true);
+    // The overflow handler learns this thread's stack (and the real bounds are recorded
+    // as accurate), so an overflow inside C later names this thread's stack.
+    mref.registration.set(adapter::stack::register_thread(mref));
+    mref.bounds
+        .set(adapter::stack::to_bounds(adapter::stack::recorded()));
+    adapter::acct::attach(mref);
+    let bind = runtime::bind_policy() == BindPolicy::StayBound;
+    if bind {
+        adapter::key::set(m.cast());
+    }
+    mref.bound.set(bind);
+    set_current(m);
+    // Off the hot path: make up for takers that found the list empty or held.
+    extra::replenish();
+    adapter::sys::restore_signals(mask);
+    m
+}
+
+/// Returns this thread's extra context to the spare list (Go's `dropm`).
+///
+/// # Safety
+/// `m` is this thread's installed extra context and nothing references it any more.
+pub(crate) unsafe fn detach(m: *mut ThreadContext) {
+    let mask = adapter::sys::block_signals();
+    // SAFETY: per the contract, `m` is live and ours.
+    let mref = unsafe { &*m };
+    adapter::acct::detach(mref);
+    drop(mref.registration.take());
+    adapter::stack::restore(stackswitch::SystemStack::UNSET);
+    mref.bounds.set(Bounds::default());
+    if mref.bound.replace(false) {
+        adapter::key::set(core::ptr::null_mut());
+    }
+    if current_ptr() == m {
+        set_current(core::ptr::null_mut());
+    }
+    // SAFETY: uninstalled above; the caller guarantees nothing else references it.
+    unsafe { extra::put(m) };
+    adapter::sys::restore_signals(mask);
+}
+
+/// The thread-exit hook: runs from the thread-key destructor with the context the thread
+/// had bound.
+///
+/// # Safety
+/// `m` is the context stored in the key by this thread, which is exiting.
+pub(crate) unsafe fn thread_exit(m: *mut ThreadContext) {
+    // SAFETY: the key only ever holds live contexts installed on this thread.
+    let mref = unsafe { &*m };
+    if mref.is_extra {
+        // SAFETY: the thread is exiting: no callback or foreign call is in progress.
+        unsafe { detach(m) };
+    } else {
+        if current_ptr() == m {
+            set_current(core::ptr::null_mut());
+        }
+        adapter::acct::detach(mref);
+        // SAFETY: runtime-thread contexts are created by `call_foreign` as a `Box` owned
+        // by the thread, and the thread is exiting.
+        drop(unsafe { Box::from_raw(m) });
+    }
+}

@@ -1,0 +1,258 @@
+//! The spare list of extra contexts, with Go's lock-bit protocol and waiter count.
+//!
+//! The list head is one word: `0` = empty, `1` = locked (the "lock bit" sentinel), any
+//! other value = the first context, linked through [`ThreadContext::next`]. Taking the
+//! list is a compare-and-swap of the head to `1`; releasing it is a store of the new
+//! head. The lock makes pop ABA-free (reading `head.next` and swapping the head happen
+//! while nobody else can push or pop) without any allocation or system call, so the
+//! protocol works on a bare foreign thread that has no context yet.
+//!
+//! Unlike Go, a taker never waits: when the list is empty, or held by someone else, the
+//! attaching thread creates a fresh context instead ([`take`] returns `None` and counts a
+//! waiter). That is what makes the "signal handler calls in while the list is held" case
+//! (Go's `TestNeedmDeadlock`, issue 42207) impossible to deadlock even without Go's
+//! signal blocking. Returning a context ([`put`]) does wait for the lock, briefly: a
+//! holder holds it for a handful of instructions and never from a signal handler.
+//!
+//! The list is replenished off the hot path: after an attach has installed its context,
+//! [`replenish`] creates as many spares as there were waiters (at least one when the list
+//! ran empty), like Go's `newextram`.
+//!
+//! # References
+//! Go `runtime/proc.go`: `lockextra`, `unlockextra`, `getExtraM`, `putExtraM`,
+//! `addExtraM`, `newextram`, `oneNewExtraM`.
+
+use core::ptr;
+
+use crate::context::ThreadContext;
+use crate::primitive::{AtomicU32, AtomicUsize, Ordering};
+
+/// Head value of an empty list.
+const EMPTY: usize = 0;
+/// Head value while the list is locked.
+const LOCKED: usize = 1;
+
+/// The list head (see the module docs).
+static HEAD: AtomicUsize = AtomicUsize::new(EMPTY);
+/// Contexts on the list (Go's `extraMLength`).
+static LENGTH: AtomicU32 = AtomicU32::new(0);
+/// Takers that found the list empty or held since the last replenish (Go's
+/// `extraMWaiters`).
+static WAITERS: AtomicU32 = AtomicU32::new(0);
+/// Extra contexts held by threads (Go's `extraMInUse`).
+static IN_USE: AtomicU32 = AtomicU32::new(0);
+/// Extra contexts alive (on the list or in use).
+static LIVE: AtomicU32 = AtomicU32::new(0);
+/// Extra contexts created since start.
+static CREATED: AtomicU32 = AtomicU32::new(0);
+/// Times a taker found the list held by another thread and created a context instead.
+static CONTENDED: AtomicU32 = AtomicU32::new(0);
+
+/// At most this many spares stay on the list; a context returned beyond it is freed, so
+/// bursts of short-lived foreign threads do not leave memory behind.
+pub(crate) const SPARE_CAP: u32 = 4;
+
+/// Counters of the spare list, readable at any time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpareStats {
+    /// Contexts on the spare list.
+    pub spare: u32,
+    /// Extra contexts held by foreign threads.
+    pub in_use: u32,
+    /// Extra contexts alive (spare + in use).
+    pub live: u32,
+    /// Extra contexts created since start.
+    pub created: u32,
+    /// Takers that found the list empty or held and have not been replenished yet.
+    pub waiters: u32,
+    /// Takers that found the list held by another thread (and did not wait).
+    pub contended: u32,
+}
+
+/// Reads the spare-list counters.
+///
+/// # Examples
+/// ```
+/// let s = callback::spare_stats();
+/// assert_eq!(s.live, s.spare + s.in_use);
+/// ```
+pub fn spare_stats() -> SpareStats {
+    // Relaxed loads: a snapshot of independent counters, each individually exact.
+    SpareStats {
+        spare: LENGTH.load(Ordering::Relaxed),
+        in_use: IN_USE.load(Ordering::Relaxed),
+        live: LIVE.load(Ordering::Relaxed),
+        created: CREATED.load(Ordering::Relaxed),
+        waiters: WAITERS.load(Ordering::Relaxed),
+        contended: CONTENDED.load(Ordering::Relaxed),
+    }
+}
+
+/// Tries to lock the list once. `Ok(old head)` when locked by us; `Err(head)` when it was
+/// empty (`EMPTY`) or held (`LOCKED`) and `nil_ok` does not allow taking it empty.
+#[inline]
+fn try_lock(nil_ok: bool) -> Result<usize, usize> {
+    // Relaxed: only a hint for the CAS below, which carries the ordering.
+    let head = HEAD.load(Ordering::Relaxed);
+    if head == LOCKED || (head == EMPTY && !nil_ok) {
+        return Err(head);
+    }
+    // Acquire on success: we read the contexts (and their `next` links) the previous
+    // holder published with its Release unlock.
+    HEAD.compare_exchange(head, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+}
+
+/// Unlocks the list, making `head` the new head.
+#[inline]
+fn unlock(head: usize) {
+    // Release: publishes our writes to the contexts and links before the next holder's
+    // Acquire.
+    HEAD.store(head, Ordering::Release);
+}
+
+/// Takes a spare context without ever waiting. `None` when the list is empty or held by
+/// another thread: the caller creates a context ([`create`]); a waiter is counted so the
+/// next [`replenish`] makes up for it. On success also returns whether the list is now
+/// empty (the caller should replenish).
+pub(crate) fn take() -> Option<(*mut ThreadContext, bool)> {
+    loop {
+        match try_lock(false) {
+            Ok(head) => {
+                let m = head as *mut ThreadContext;
+                // SAFETY: we hold the lock, so `m` (a context pushed by `put`/`replenish`
+                // and owned by the list) cannot be popped or freed by anyone else; the
+                // Acquire in `try_lock` made its `next` link visible.
+                let next = unsafe { (*m).next.get() };
+                // SAFETY: as above, we own the list, and now `m`.
+                unsafe { (*m).next.set(ptr::null_mut()) };
+                // Relaxed: counters read only as statistics.
+                LENGTH.fetch_sub(1, Ordering::Relaxed);
+                IN_USE.fetch_add(1, Ordering::Relaxed);
+                unlock(next as usize);
+                return Some((m, next.is_null()));
+            }
+            Err(EMPTY) => {
+                // Relaxed: a hint counter for `replenish`.
+                WAITERS.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            Err(LOCKED) => {
+                // Relaxed: statistics and the replenish hint.
+                CONTENDED.fetch_add(1, Ordering::Relaxed);
+                WAITERS.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            // The head changed between the load and the CAS: try again.
+            Err(_) => continue,
+        }
+    }
+}
+
+/// Creates a fresh extra context that is immediately in use (the list was empty or held).
+pub(crate) fn create_in_use() -> *mut ThreadContext {
+    let m = new_extra();
+    // Relaxed: statistics.
+    IN_USE.fetch_add(1, Ordering::Relaxed);
+    m
+}
+
+fn new_extra() -> *mut ThreadContext {
+    let green = crate::runtime::get().map(|rt| rt.new_extra_green());
+    // Relaxed: statistics.
+    LIVE.fetch_add(1, Ordering::Relaxed);
+    CREATED.fetch_add(1, Ordering::Relaxed);
+    Box::into_raw(ThreadContext::new(true, green))
+}
+
+/// Pushes a context onto the list (Go's `addExtraM`); waits while the list is held.
+fn push(m: *mut ThreadContext) {
+    let head = loop {
+        match try_lock(true) {
+            Ok(h) => break h,
+            Err(_) => std::thread::yield_now(),
+        }
+    };
+    // SAFETY: `m` is owned by the caller and not on the list; we hold the lock.
+    unsafe { (*m).next.set(head as *mut ThreadContext) };
+    // Relaxed: statistics.
+    LENGTH.fetch_add(1, Ordering::Relaxed);
+    unlock(m as usize);
+}
+
+/// Returns a context to the list at thread exit or detach (Go's `putExtraM`), freeing it
+/// instead when the list already holds [`SPARE_CAP`] spares.
+///
+/// # Safety
+/// `m` is an extra context owned by the caller, uninstalled from every thread.
+pub(crate) unsafe fn put(m: *mut ThreadContext) {
+    // Relaxed: statistics.
+    IN_USE.fetch_sub(1, Ordering::Relaxed);
+    // Relaxed: a capacity heuristic; a race only makes the list one longer or shorter.
+    if LENGTH.load(Ordering::Relaxed) >= SPARE_CAP {
+        // SAFETY: the caller owns `m` and nobody else references it.
+        unsafe { free(m) };
+    } else {
+        push(m);
+    }
+}
+
+/// Frees an extra context and its parked green context.
+///
+/// # Safety
+/// `m` came from `new_extra`, is owned by the caller and referenced by nobody.
+unsafe fn free(m: *mut ThreadContext) {
+    // SAFETY: per the contract `m` is a uniquely owned `Box` pointer.
+    let b = unsafe { Box::from_raw(m) };
+    if let (Some(g), Some(rt)) = (b.curg.get(), crate::runtime::get()) {
+        rt.free_extra_green(g);
+    }
+    drop(b);
+    // Relaxed: statistics.
+    LIVE.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Creates spares for every waiter counted since the last call, or one when the list is
+/// empty (Go's `newextram`). Runs off the hot path, after an attach.
+pub(crate) fn replenish() {
+    // Relaxed: the swap only needs atomicity; the contexts are published by `push`.
+    let waiters = WAITERS.swap(0, Ordering::Relaxed);
+    let n = if waiters > 0 {
+        waiters.min(SPARE_CAP)
+    } else if HEAD.load(Ordering::Relaxed) == EMPTY {
+        1
+    } else {
+        0
+    };
+    for _ in 0..n {
+        push(new_extra());
+    }
+}
+
+/// Seeds the list with one spare (Go's `mstartm0` → `newextram`).
+pub(crate) fn seed() {
+    if HEAD.load(Ordering::Relaxed) == EMPTY {
+        push(new_extra());
+    }
+}
+
+/// Holds the spare list locked until dropped, so tests can reproduce the "list held by
+/// another attaching thread" race deterministically (Go's `TestNeedmDeadlock`).
+#[doc(hidden)]
+pub struct SpareListHold(usize);
+
+impl Drop for SpareListHold {
+    fn drop(&mut self) {
+        unlock(self.0);
+    }
+}
+
+/// Locks the spare list (test hook; see [`SpareListHold`]).
+#[doc(hidden)]
+pub fn hold_spare_list() -> SpareListHold {
+    loop {
+        if let Ok(h) = try_lock(true) {
+            return SpareListHold(h);
+        }
+        std::thread::yield_now();
+    }
+}

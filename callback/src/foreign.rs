@@ -1,0 +1,142 @@
+//! Foreign calls made by the runtime side (Go's `cgocall`), as seen by callbacks.
+//!
+//! A callback needs to know whether runtime frames sit above the C frames that called
+//! it, which green thread they belong to, and whether the C function was declared
+//! `nocallback`. [`call_foreign`] records exactly that on the thread's context for the
+//! duration of the foreign call, does the accounting entry and exit around it, and is
+//! the landing point of a panic propagated out of a callback
+//! ([`PanicPolicy::Propagate`](crate::PanicPolicy::Propagate)): the C frames in between
+//! are discarded and the panic resumes here, at the Rust call site.
+//!
+//! # References
+//! Go `runtime/cgocall.go`: `cgocall`, `cgoNoCallback`, `unwindm`.
+
+use crate::adapter;
+use crate::context::{ForeignFrame, ThreadContext, current_ptr, set_current};
+
+/// A foreign function as declared to the runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForeignFn {
+    /// The C name, for messages.
+    pub name: &'static str,
+    /// Declared `nocallback`: a callback into Rust during the call is refused with a
+    /// message naming both functions, then the process aborts.
+    pub nocallback: bool,
+}
+
+impl ForeignFn {
+    /// A foreign function that may call back.
+    pub const fn new(name: &'static str) -> Self {
+        ForeignFn {
+            name,
+            nocallback: false,
+        }
+    }
+
+    /// A foreign function declared `nocallback`.
+    pub const fn nocallback(name: &'static str) -> Self {
+        ForeignFn {
+            name,
+            nocallback: true,
+        }
+    }
+}
+
+/// The context of the current thread, creating a runtime-thread context (bound to the
+/// thread until it exits) if it has none.
+#[inline]
+fn current_or_create() -> &'static ThreadContext {
+    let mut m = current_ptr();
+    if m.is_null() {
+        m = create_runtime_context();
+    }
+    // SAFETY: `m` is this thread's installed context; it lives until this thread exits
+    // (thread-key destructor), so for any borrow taken on this thread.
+    unsafe { &*m }
+}
+
+#[cold]
+#[inline(never)]
+fn create_runtime_context() -> *mut ThreadContext {
+    let m = Box::into_raw(ThreadContext::new(false, None));
+    // SAFETY: just created, owned by this thread.
+    let mref = unsafe { &*m };
+    // The thread may be running a green thread right now, so its stack pointer says
+    // nothing about the system stack: record the thread's real bounds, if the runtime has
+    // not registered the thread already.
+    mref.bounds.set(adapter::stack::to_bounds(
+        adapter::stack::record_system_stack(),
+    ));
+    adapter::key::create();
+    adapter::key::set(m.cast());
+    mref.bound.set(true);
+    set_current(m);
+    m
+}
+
+/// Calls the foreign function `f` (described by `func`) as a foreign call of the current
+/// thread, so that a callback from C during `f` finds the runtime frames above it.
+///
+/// The sequence: record the call (calls in flight, in-foreign-code, nocallback, the
+/// current green thread), accounting entry, `f`, accounting exit, restore. A panic
+/// propagated out of a callback under [`PanicPolicy::Propagate`](crate::PanicPolicy)
+/// resumes here after the C frames between were discarded.
+///
+/// Works on any thread: a runtime worker, a foreign thread inside a callback (nesting
+/// Rust → C → Rust → C … to any depth), or a plain thread.
+///
+/// # Examples
+/// ```
+/// use callback::{ForeignFn, call_foreign};
+/// // A foreign function that does not call back: the record is there during the call.
+/// let n = call_foreign(&ForeignFn::nocallback("strlen"), || {
+///     callback::with_current(|m| m.unwrap().foreign_calls_in_flight())
+/// });
+/// assert_eq!(n, 1);
+/// ```
+///
+/// # References
+/// Go `runtime/cgocall.go`: `cgocall`.
+#[inline]
+pub fn call_foreign<R>(func: &ForeignFn, f: impl FnOnce() -> R) -> R {
+    let m = current_or_create();
+    let guard = Call {
+        m,
+        frame: m.frame.replace(Some(ForeignFrame {
+            name: func.name,
+            nocallback: func.nocallback,
+        })),
+        curg: m.curg.get(),
+        incgo: m.incgo.replace(true),
+    };
+    if !m.is_extra {
+        m.curg
+            .set(crate::runtime::get().and_then(|rt| rt.current_green()));
+    }
+    m.ncgo.set(m.ncgo.get() + 1);
+    adapter::acct::enter(m);
+    let out = adapter::stack::on_system_stack(f);
+    drop(guard);
+    out
+}
+
+/// The tail of a foreign call; also runs when a callback's panic propagates through it
+/// (Go's `unwindm` work for the frames a panic skips).
+struct Call {
+    m: &'static ThreadContext,
+    frame: Option<ForeignFrame>,
+    curg: Option<crate::runtime::Green>,
+    incgo: bool,
+}
+
+impl Drop for Call {
+    #[inline]
+    fn drop(&mut self) {
+        let m = self.m;
+        adapter::acct::exit(m);
+        m.ncgo.set(m.ncgo.get() - 1);
+        m.incgo.set(self.incgo);
+        m.curg.set(self.curg);
+        m.frame.set(self.frame);
+    }
+}

@@ -1,0 +1,196 @@
+//! The pluggable runtime, initialisation, and the policies.
+//!
+//! The crate assumes no scheduler. A runtime plugs in by implementing [`Runtime`] and
+//! calling [`init`] once it is ready to run callbacks. A callback that arrives before
+//! that (a library loaded into a C host whose constructor calls in) waits for [`init`],
+//! then proceeds.
+//!
+//! # References
+//! Go `runtime/cgo/gcc_libinit_unix.c`: `_cgo_wait_runtime_init_done`,
+//! `x_cgo_notify_runtime_init_done`.
+
+use core::num::NonZeroUsize;
+use std::sync::OnceLock;
+
+use crate::primitive::{AtomicU8, Condvar, Mutex, Ordering, lock};
+
+/// An opaque handle to a green thread of the runtime ("G"), chosen by the runtime (an
+/// index, or a pointer cast to an integer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Green(pub NonZeroUsize);
+
+/// What the crate needs from a green-thread runtime.
+///
+/// Every method may be called on any thread, including a foreign thread that has just
+/// attached; none may call back into this crate's callback entry.
+pub trait Runtime: Sync + 'static {
+    /// The green thread running on the calling OS thread, if the calling thread is a
+    /// runtime worker running one.
+    fn current_green(&self) -> Option<Green>;
+
+    /// Locks green thread `g` to the current OS thread: until the matching
+    /// [`unlock_from_thread`](Runtime::unlock_from_thread), `g` must not migrate (a
+    /// callback's C frames live on this thread's stack). Called on the 0 → 1 transition
+    /// of the context's internal lock count.
+    fn lock_to_thread(&self, g: Green);
+
+    /// Undoes [`lock_to_thread`](Runtime::lock_to_thread) (1 → 0 transition).
+    fn unlock_from_thread(&self, g: Green);
+
+    /// Makes a parked green context for a new extra thread context (Go's
+    /// `oneNewExtraM`: a goroutine permanently wired to the extra M, hidden from
+    /// goroutine counts while parked).
+    fn new_extra_green(&self) -> Green;
+
+    /// Frees a green context made by [`new_extra_green`](Runtime::new_extra_green) when
+    /// its extra context is freed (the spare list trims beyond its cap).
+    fn free_extra_green(&self, g: Green);
+}
+
+/// Initialisation states (Go's `runtime_init_done`: 0 and 2; 1 is not needed here).
+const NOT_READY: u8 = 0;
+const READY: u8 = 2;
+
+static STATE: AtomicU8 = AtomicU8::new(NOT_READY);
+static RUNTIME: OnceLock<&'static dyn Runtime> = OnceLock::new();
+static WAIT: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// The registered runtime, if [`init`] has run.
+#[inline]
+pub(crate) fn get() -> Option<&'static dyn Runtime> {
+    RUNTIME.get().copied()
+}
+
+/// Error returned by [`init`] when a runtime is already registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyInitialized;
+
+impl core::fmt::Display for AlreadyInitialized {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("callback::init called twice: a runtime is already registered")
+    }
+}
+
+impl std::error::Error for AlreadyInitialized {}
+
+/// Registers the runtime, seeds the spare list with one extra context and releases every
+/// callback waiting for initialisation.
+///
+/// # Errors
+/// [`AlreadyInitialized`] if a runtime was registered before; nothing changes then.
+///
+/// # References
+/// Go `runtime/cgo/gcc_libinit_unix.c`: `x_cgo_notify_runtime_init_done`;
+/// `runtime/proc.go`: `mstartm0` (seeds the extra-M list).
+pub fn init(rt: &'static dyn Runtime) -> Result<(), AlreadyInitialized> {
+    RUNTIME.set(rt).map_err(|_| AlreadyInitialized)?;
+    crate::adapter::key::create();
+    crate::extra::seed();
+    let (m, cv) = &WAIT;
+    let mut ready = lock(m);
+    *ready = true;
+    // Release: a callback that sees READY also sees the runtime and the key.
+    STATE.store(READY, Ordering::Release);
+    cv.notify_all();
+    drop(ready);
+    Ok(())
+}
+
+/// Whether [`init`] has run.
+#[inline]
+pub fn is_initialized() -> bool {
+    // Acquire: pairs with the Release in `init`.
+    STATE.load(Ordering::Acquire) == READY
+}
+
+/// Waits until [`init`] has run (fast path: one load).
+///
+/// # References
+/// Go `runtime/cgo/gcc_libinit_unix.c`: `_cgo_wait_runtime_init_done`.
+#[inline]
+pub(crate) fn wait_ready() -> &'static dyn Runtime {
+    if let Some(rt) = ready_runtime() {
+        return rt;
+    }
+    wait_slow()
+}
+
+#[inline(always)]
+fn ready_runtime() -> Option<&'static dyn Runtime> {
+    if is_initialized() { get() } else { None }
+}
+
+#[cold]
+fn wait_slow() -> &'static dyn Runtime {
+    let (m, cv) = &WAIT;
+    let mut ready = lock(m);
+    while !*ready {
+        ready = match cv.wait(ready) {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+    }
+    drop(ready);
+    match get() {
+        Some(rt) => rt,
+        None => crate::fatal(format_args!(
+            "callback: initialisation reported ready without a runtime"
+        )),
+    }
+}
+
+/// What a panic escaping an exported function does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PanicPolicy {
+    /// Print one line naming the exported function and the payload, then abort.
+    #[default]
+    Abort,
+    /// When the thread has runtime frames above the C frames (a foreign call made through
+    /// [`call_foreign`](crate::call_foreign) is in progress), discard the C frames and
+    /// resume the panic at that call site, as Go does; on a foreign thread with nothing
+    /// above, abort with a message.
+    Propagate,
+}
+
+/// What a foreign thread's context does after a callback.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BindPolicy {
+    /// Keep the context bound to the thread until it exits (Go ≥ 1.21 `bindm`).
+    #[default]
+    StayBound,
+    /// Return the context to the spare list after every callback (Go < 1.21, Windows).
+    DetachEachCall,
+}
+
+static PANIC_POLICY: AtomicU8 = AtomicU8::new(0);
+static BIND_POLICY: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the process-wide panic policy.
+pub fn set_panic_policy(p: PanicPolicy) {
+    // Relaxed: an independent setting, read on its own by each panicking callback.
+    PANIC_POLICY.store(p as u8, Ordering::Relaxed);
+}
+
+/// The process-wide panic policy (default [`PanicPolicy::Abort`]).
+pub fn panic_policy() -> PanicPolicy {
+    // Relaxed: see `set_panic_policy`.
+    match PANIC_POLICY.load(Ordering::Relaxed) {
+        0 => PanicPolicy::Abort,
+        _ => PanicPolicy::Propagate,
+    }
+}
+
+/// Sets the process-wide bind policy for foreign threads.
+pub fn set_bind_policy(p: BindPolicy) {
+    // Relaxed: an independent setting, read by each attaching callback.
+    BIND_POLICY.store(p as u8, Ordering::Relaxed);
+}
+
+/// The process-wide bind policy (default [`BindPolicy::StayBound`]).
+pub fn bind_policy() -> BindPolicy {
+    // Relaxed: see `set_bind_policy`.
+    match BIND_POLICY.load(Ordering::Relaxed) {
+        0 => BindPolicy::StayBound,
+        _ => BindPolicy::DetachEachCall,
+    }
+}

@@ -1,0 +1,3 @@
+//! Internal tests: the spare list's lock-bit protocol.
+
+mod spare;

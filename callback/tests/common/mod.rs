@@ -1,0 +1,110 @@
+//! Shared by the integration tests: a minimal fake runtime, the C test library, and the
+//! child-process helper for scenarios that abort.
+#![allow(dead_code)]
+
+use core::num::NonZeroUsize;
+use std::cell::Cell;
+use std::os::raw::{c_int, c_long};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use callback::{Green, Runtime};
+
+/// A C function pointer to an exported callback.
+pub type Cb = extern "C" fn(c_int) -> c_int;
+
+#[link(name = "callback_tests", kind = "static")]
+unsafe extern "C" {
+    pub fn cbt_call(cb: Cb, x: c_int) -> c_int;
+    pub fn cbt_loop(cb: Cb, n: c_long) -> c_long;
+    pub fn cbt_big_stack(cb: Cb, kib: c_int) -> c_int;
+    pub fn cbt_thread_loop(cb: Cb, n: c_long, stack: usize) -> c_long;
+    pub fn cbt_threads_parallel(cb: Cb, nthreads: c_int, n: c_long) -> c_long;
+    pub fn cbt_short_threads(cb: Cb, nthreads: c_int, batch: c_int) -> c_long;
+    pub fn cbt_stack_switch(cb: Cb) -> c_int;
+    pub fn cbt_call_on_other_stack(cb: Cb) -> c_int;
+    pub fn cbt_overflow_thread(cb: Cb);
+    pub fn cbt_quiet_thread(cb: Cb, n: c_long);
+    pub fn cbt_needm_deadlock(cb: Cb, n: c_long, senders: c_int, per: c_int) -> c_int;
+}
+
+/// Counters of the fake runtime.
+pub static LOCKS: AtomicUsize = AtomicUsize::new(0);
+pub static UNLOCKS: AtomicUsize = AtomicUsize::new(0);
+pub static GREENS_MADE: AtomicUsize = AtomicUsize::new(0);
+pub static GREENS_FREED: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// The green thread the fake scheduler says runs on this OS thread.
+    pub static CURRENT_GREEN: Cell<Option<Green>> = const { Cell::new(None) };
+}
+
+/// The fake runtime: green threads are numbers; lock/unlock and extra greens are counted.
+pub struct Fake;
+
+impl Runtime for Fake {
+    fn current_green(&self) -> Option<Green> {
+        CURRENT_GREEN.with(Cell::get)
+    }
+    fn lock_to_thread(&self, _g: Green) {
+        LOCKS.fetch_add(1, Ordering::Relaxed);
+    }
+    fn unlock_from_thread(&self, _g: Green) {
+        UNLOCKS.fetch_add(1, Ordering::Relaxed);
+    }
+    fn new_extra_green(&self) -> Green {
+        let n = GREENS_MADE.fetch_add(1, Ordering::Relaxed) + 1_000_000;
+        Green(NonZeroUsize::new(n).unwrap())
+    }
+    fn free_extra_green(&self, _g: Green) {
+        GREENS_FREED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub static FAKE: Fake = Fake;
+
+/// Registers the fake runtime (idempotent across tests of one binary).
+pub fn init() {
+    let _ = callback::init(&FAKE);
+}
+
+/// Whether the tests run under an emulator (`CGO_RS_RUNNER` set): scale loops down.
+pub fn emulated() -> bool {
+    std::env::var("CGO_RS_RUNNER").is_ok_and(|r| !r.trim().is_empty())
+}
+
+/// Re-runs this test binary's test `name` as a child with `env` set, honouring
+/// `CGO_RS_RUNNER`, and returns its output.
+pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().unwrap();
+    let runner = std::env::var("CGO_RS_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(prog) => {
+            let mut c = Command::new(prog);
+            c.args(words).arg(&exe);
+            c
+        }
+        None => Command::new(&exe),
+    };
+    cmd.args(["--exact", name, "--nocapture", "--test-threads=1"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Whether the child died abnormally (signal, or qemu's re-raised signal status).
+pub fn died(out: &Output) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    out.status.signal().is_some() || !out.status.success()
+}
+
+/// Resident set size of this process in KiB.
+pub fn rss_kib() -> usize {
+    let s = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: usize = s.split_whitespace().nth(1).unwrap().parse().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    pages * page / 1024
+}
