@@ -1,4 +1,154 @@
 //! Run-time checks of the cgo pointer-passing rules, with pinning.
 //!
-//! This crate is part of the cgo-rs workspace; see the workspace README for the
-//! crate map. A leaf crate: it depends on no sibling crate.
+//! A runtime that owns a managed (garbage-collected, possibly moving) heap and
+//! calls C needs what Go's `cgocheck` gives: managed code may pass C a pointer
+//! to managed memory only if that memory holds no *unpinned* managed pointers;
+//! C must not keep the pointer; a function called from C must not return an
+//! unpinned managed pointer; and (in the costlier mode) no unpinned managed
+//! pointer may be stored into C memory. This crate checks those rules at run
+//! time and says exactly which pointer broke them.
+//!
+//! A leaf crate of the cgo-rs workspace: it depends on no sibling crate; the
+//! `facade` crate uses it to check `c_functions!` arguments and `export!`
+//! results.
+//!
+//! # Parts
+//!
+//! - **Managed memory**: a [`Registry`] (inside each [`Checker`]) of heap
+//!   arenas, green-thread stacks and static data regions, answering
+//!   [`Registry::find`] lock-free in O(log n). Each heap comes with an
+//!   [`ObjectLookup`] implemented by the runtime's allocator: address →
+//!   [`Object`] (base, size, [`PointerMap`], [`PinCell`]), so pointers of unknown
+//!   type are checked by scanning the whole object, like Go's heap-bitmap walk.
+//! - **Types**: [`Pointers`] says where a type keeps pointers. Implemented for
+//!   scalars, raw pointers, references, `Box`, arrays, slices, `str`, `Vec`,
+//!   `String`, `Option`, tuples, function pointers, closures and `dyn Any`;
+//!   [`impl_pointers!`] implements it for user structs, unions and opaque
+//!   types. `Pointers::HAS_POINTERS` is a constant, so a check of a
+//!   pointer-free type compiles to nothing. What Go rejects outright (map,
+//!   channel, closures) has Rust forms, listed in [`pointers`].
+//! - **Argument forms**: [`Checker::check_arg`] (whole value / whole object),
+//!   [`Checker::check_addr_of`] (`&s.f`: that field only) and
+//!   [`Checker::check_elements`] (`&a[i]`: the whole array or slice). The
+//!   [`call!`] macro picks the form from the argument's syntax, as cmd/cgo does.
+//! - **Pinning**: [`Pinner`] pins heap objects; pins add up; dropping a
+//!   `Pinner` that still holds pins reports the leak.
+//! - **Results**: [`Checker::check_result`] for values returned to C.
+//! - **Writes** (level 2): [`Checker::store`], [`Checker::copy`] and
+//!   [`Checker::check_write`].
+//! - **Levels**: [`Level`] 0/1/2, per checker ([`Checker::set_level`]), with the
+//!   default read once from the environment variable `CGO_RS_PTRCHECK`
+//!   ([`Level::from_env`]).
+//! - **Errors**: a [`Violation`] names the function and argument, the path
+//!   inside the value (`arg 1 (*Node).next→object+0x8`), the offending address
+//!   and the object it points into, and keeps Go's sentence (`argument of cgo
+//!   function has Go pointer to unpinned Go pointer`, `result of Go function
+//!   … called from cgo is unpinned Go …`, `unpinned Go pointer stored into
+//!   non-Go memory`) as a substring.
+//!
+//! # How the facade uses it
+//!
+//! A generated wrapper for a C function `f(p: *mut T, n: usize)` calls
+//! `ptrcheck::global().check_arg("f", 1, &p)` for each parameter whose type
+//! has [`Pointers::NEEDS_ARG_CHECK`] (the constant folds the rest away) and
+//! panics with the [`Violation`]'s message on `Err`; call sites that want
+//! cgo's `&s.f` / `&a[i]` precision use [`call!`]. An exported function's
+//! wrapper calls [`Checker::check_result`] before returning to C.
+//!
+//! # Example
+//!
+//! ```
+//! use ptrcheck::{call, impl_pointers, Checker, Level, Object, ObjectLookup, PinCell,
+//!                Pinner, PointerMap};
+//! use std::ptr::NonNull;
+//! use std::sync::Arc;
+//!
+//! // The runtime's allocator; here a heap of two 16-byte objects, each of two
+//! // pointer words.
+//! struct TwoObjects { base: NonNull<u8>, pins: [PinCell; 2] }
+//! // SAFETY: the heap memory is only read through `ObjectLookup`, under its
+//! // contract; `PinCell` is atomic.
+//! unsafe impl Send for TwoObjects {}
+//! // SAFETY: as for `Send`.
+//! unsafe impl Sync for TwoObjects {}
+//! // SAFETY: (1) object i spans base+16i..base+16i+16 and only addresses of the
+//! // registered 32 bytes are looked up; (2) the words are usize-aligned;
+//! // (3) all four words are initialised; (4) single-threaded; (5) one cell per
+//! // object, and the memory outlives the checker.
+//! unsafe impl ObjectLookup for TwoObjects {
+//!     fn object(&self, addr: usize) -> Option<Object<'_>> {
+//!         let i = (addr - self.base.addr().get()) / 16;
+//!         // SAFETY: i < 2, so the offset stays inside the 32 bytes.
+//!         let base = unsafe { self.base.add(16 * i) };
+//!         Some(Object { base, size: 16, pointers: PointerMap::AllWords, pin: &self.pins[i] })
+//!     }
+//! }
+//!
+//! #[repr(C)]
+//! struct Pair { a: *const u8, b: *const u8 }
+//! impl_pointers!(Pair { a: *const u8, b: *const u8 });
+//!
+//! extern "C" fn c_function(_p: *const Pair) {}
+//!
+//! let mut words = [0usize; 4];
+//! let base = NonNull::from(&mut words).cast::<u8>();
+//! let start = base.addr().get();
+//! let heap = Arc::new(TwoObjects { base, pins: [PinCell::new(), PinCell::new()] });
+//! let checker = Checker::with_level(64, Level::Calls);
+//! checker.registry().add_heap(start..start + 32, heap).unwrap();
+//!
+//! // Object 0 is a Pair whose `a` points at object 1.
+//! // SAFETY: base is valid for 32 bytes and aligned for Pair.
+//! let pair: &Pair = unsafe {
+//!     base.cast::<Pair>().write(Pair { a: base.as_ptr().add(16), b: std::ptr::null() });
+//!     base.cast::<Pair>().as_ref()
+//! };
+//!
+//! // `&*pair`: the field form examines the Pair: `a` is not pinned.
+//! let err = call!(&checker, c_function(&*pair)).unwrap_err();
+//! let msg = err.to_string();
+//! assert!(msg.contains("c_function: arg 1 (*Pair).a"), "{msg}");
+//! assert!(msg.contains("argument of cgo function has Go pointer to unpinned Go pointer"));
+//!
+//! // Pin object 1 for the duration of the call.
+//! let mut pinner = Pinner::new(&checker);
+//! pinner.pin(pair.a).unwrap();
+//! call!(&checker, c_function(&*pair)).unwrap();
+//! pinner.unpin();
+//! ```
+//!
+//! # Supported targets
+//!
+//! | target | status |
+//! |---|---|
+//! | Linux x86_64, aarch64, riscv64 | tested (aarch64/riscv64 under qemu), Miri-clean |
+//! | macOS x86_64/aarch64, Windows x86_64 (gnu) | compiles (pure Rust, no OS code) |
+//!
+//! # Cargo features
+//!
+//! None.
+
+pub mod call;
+mod checker;
+mod error;
+mod level;
+mod object;
+mod pinner;
+pub mod pointers;
+mod primitive;
+mod registry;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+pub use checker::{Checker, global};
+pub use error::{Kind, PinError, Reason, Site, Step, Target, Violation, short_type_name};
+pub use level::{ENV_VAR, Level, ParseLevelError};
+pub use object::{Object, ObjectLookup, PinCell, PointerMap};
+pub use pinner::{Pinned, Pinner};
+pub use pointers::Pointers;
+pub use registry::{
+    DEFAULT_REGION_CAPACITY, MAX_HEAPS, Region, RegionId, RegionKind, Registry, RegistryError,
+};
+pub use walk::Walker;

@@ -1,0 +1,116 @@
+//! [`call!`](crate::call): check each argument in the form its syntax implies,
+//! then call.
+
+/// Calls a (C) function after checking each argument in the form cgo would
+/// pick from its syntax, and evaluates to `Result<R, Violation>`:
+///
+/// | argument written as | form | what is examined |
+/// |---|---|---|
+/// | `&a[i]`, `&mut a[i]` (also `&p.s[i]`) | [`check_elements`](crate::Checker::check_elements) | the whole array/slice `a`, nothing else |
+/// | `&x`, `&s.f`, `&mut s.f` | [`check_addr_of`](crate::Checker::check_addr_of) | only `x` / the field `s.f` |
+/// | anything else (`p`, `ptr.cast()`, `42`) | [`check_arg`](crate::Checker::check_arg) | the value; for a pointer, the whole heap object it points into |
+///
+/// Arguments are evaluated once, left to right, each checked right after it
+/// is evaluated; the function is called only if every check passes. A
+/// reference argument coerces to the raw-pointer parameter as in a direct
+/// call. Wrap an argument containing a top-level comma (a turbofish) in
+/// parentheses.
+///
+/// ```
+/// # use ptrcheck::{call, Checker, Level};
+/// extern "C" fn sum(p: *const u64, n: usize) -> u64 {
+///     // SAFETY: the caller passes n readable elements.
+///     unsafe { std::slice::from_raw_parts(p, n) }.iter().sum()
+/// }
+/// let checker = Checker::with_level(16, Level::Calls);
+/// let a = [1u64, 2, 3];
+/// let total = call!(&checker, sum(&a[0], a.len())).unwrap();
+/// assert_eq!(total, 6);
+/// ```
+#[macro_export]
+macro_rules! call {
+    ($checker:expr, $($f:ident)::+ ( $($args:tt)* )) => {{
+        let __ptrcheck_checker: &$crate::Checker = $checker;
+        $crate::__call!(@split {__ptrcheck_checker, ::core::stringify!($($f)::+), ($($f)::+)}
+            [] [] $($args)*)
+    }};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __call {
+    // ---- split the arguments at top-level commas ----
+    (@split $cx:tt [$($done:tt)*] [$($cur:tt)*] , $($rest:tt)*) => {
+        $crate::__call!(@split $cx [$($done)* [$($cur)*]] [] $($rest)*)
+    };
+    (@split $cx:tt [$($done:tt)*] [$($cur:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::__call!(@split $cx [$($done)*] [$($cur)* $t] $($rest)*)
+    };
+    (@split $cx:tt [$($done:tt)*] []) => {
+        $crate::__call!(@bind $cx (1usize) [] $($done)*)
+    };
+    (@split $cx:tt [$($done:tt)*] [$($cur:tt)+]) => {
+        $crate::__call!(@bind $cx (1usize) [] $($done)* [$($cur)+])
+    };
+
+    // ---- all arguments bound and checked: call ----
+    (@bind {$ck:expr, $name:expr, ($($f:tt)*)} ($idx:expr) [$($vals:expr),*]) => {
+        ::core::result::Result::Ok::<_, $crate::Violation>($($f)*($($vals),*))
+    };
+    // ---- classify the next argument ----
+    (@bind $cx:tt ($idx:expr) $vals:tt [& mut $($e:tt)+] $($rest:tt)*) => {
+        $crate::__call!(@last $cx ($idx) $vals [$($rest)*] (mut) [] $($e)+)
+    };
+    (@bind $cx:tt ($idx:expr) $vals:tt [& $($e:tt)+] $($rest:tt)*) => {
+        $crate::__call!(@last $cx ($idx) $vals [$($rest)*] () [] $($e)+)
+    };
+    (@bind {$ck:expr, $name:expr, $f:tt} ($idx:expr) [$($vals:expr),*] [$($e:tt)+]
+        $($rest:tt)*) => {{
+        let __ptrcheck_arg = $($e)+;
+        match $crate::Checker::check_arg($ck, $name, $idx, &__ptrcheck_arg) {
+            ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
+            ::core::result::Result::Ok(()) => $crate::__call!(@bind {$ck, $name, $f} ($idx + 1)
+                [$($vals,)* __ptrcheck_arg] $($rest)*),
+        }
+    }};
+
+    // ---- `&…`: does the expression end in an index? ----
+    (@last $cx:tt ($idx:expr) $vals:tt $rest:tt ($($m:tt)?) [] $only:tt) => {
+        $crate::__call!(@addr $cx ($idx) $vals $rest ($($m)?) $only)
+    };
+    (@last $cx:tt ($idx:expr) $vals:tt $rest:tt ($($m:tt)?) [$($acc:tt)+] [$($i:tt)*]) => {
+        $crate::__call!(@index $cx ($idx) $vals $rest ($($m)?) ($($acc)+) ($($i)*))
+    };
+    (@last $cx:tt ($idx:expr) $vals:tt $rest:tt ($($m:tt)?) [$($acc:tt)*] $last:tt) => {
+        $crate::__call!(@addr $cx ($idx) $vals $rest ($($m)?) $($acc)* $last)
+    };
+    (@last $cx:tt ($idx:expr) $vals:tt $rest:tt ($($m:tt)?) [$($acc:tt)*] $next:tt
+        $($more:tt)+) => {
+        $crate::__call!(@last $cx ($idx) $vals $rest ($($m)?) [$($acc)* $next] $($more)+)
+    };
+
+    // ---- `&x` / `&s.f`: field form ----
+    (@addr {$ck:expr, $name:expr, $f:tt} ($idx:expr) [$($vals:expr),*] [$($rest:tt)*]
+        ($($m:tt)?) $($e:tt)+) => {{
+        let __ptrcheck_arg = & $($m)? $($e)+;
+        match $crate::Checker::check_addr_of($ck, $name, $idx, &*__ptrcheck_arg) {
+            ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
+            ::core::result::Result::Ok(()) => $crate::__call!(@bind {$ck, $name, $f} ($idx + 1)
+                [$($vals,)* __ptrcheck_arg] $($rest)*),
+        }
+    }};
+
+    // ---- `&a[i]`: element form ----
+    (@index {$ck:expr, $name:expr, $f:tt} ($idx:expr) [$($vals:expr),*] [$($rest:tt)*]
+        ($($m:tt)?) ($($base:tt)+) ($($i:tt)*)) => {{
+        let __ptrcheck_base = & $($m)? $($base)+[..];
+        match $crate::Checker::check_elements($ck, $name, $idx, &*__ptrcheck_base) {
+            ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
+            ::core::result::Result::Ok(()) => {
+                let __ptrcheck_arg = & $($m)? __ptrcheck_base[$($i)*];
+                $crate::__call!(@bind {$ck, $name, $f} ($idx + 1)
+                    [$($vals,)* __ptrcheck_arg] $($rest)*)
+            }
+        }
+    }};
+}

@@ -1,0 +1,295 @@
+//! [`Checker`]: the registry, the level, and the entry points a runtime calls.
+
+use crate::error::{Site, Step, Violation};
+use crate::level::Level;
+use crate::pointers::Pointers;
+use crate::primitive::{AtomicU8, Ordering};
+use crate::registry::{DEFAULT_REGION_CAPACITY, Registry};
+use crate::walk::{Mode, Walker};
+use core::fmt;
+use std::sync::OnceLock;
+
+/// Checks the pointer-passing rules against one runtime's managed memory.
+///
+/// Every check method is `#[inline]` and starts with the compile-time
+/// [`Pointers`] constants, so checks of pointer-free types compile to nothing;
+/// then it reads the level (one relaxed atomic load).
+pub struct Checker {
+    registry: Registry,
+    level: AtomicU8,
+}
+
+impl Checker {
+    /// A checker with an empty registry of [`DEFAULT_REGION_CAPACITY`] regions,
+    /// at the level of [`Level::from_env`].
+    pub fn new() -> Self {
+        Self::with_capacity(DEFAULT_REGION_CAPACITY)
+    }
+
+    /// A checker with room for `regions` regions, at [`Level::from_env`].
+    pub fn with_capacity(regions: usize) -> Self {
+        Self::with_level(regions, Level::from_env())
+    }
+
+    /// A checker with room for `regions` regions, at `level` (the environment
+    /// is not read).
+    pub fn with_level(regions: usize, level: Level) -> Self {
+        Checker {
+            registry: Registry::with_capacity(regions),
+            level: AtomicU8::new(level as u8),
+        }
+    }
+
+    /// The managed-memory registry.
+    #[inline]
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The current level.
+    #[inline]
+    pub fn level(&self) -> Level {
+        // Relaxed: the level is an independent flag; no other memory is
+        // published through it.
+        Level::from_u8(self.level.load(Ordering::Relaxed))
+    }
+
+    /// Changes the level (takes effect for checks that start afterwards).
+    pub fn set_level(&self, level: Level) {
+        // Relaxed: see `level`.
+        self.level.store(level as u8, Ordering::Relaxed);
+    }
+
+    /// **Whole-value form**: checks argument `index` (from 1) of C function
+    /// `function`, whose value is `*arg`. For a pointer argument this is Go's
+    /// default form: the whole heap object it points into must hold no
+    /// unpinned managed pointers. A value passed by value is checked field by
+    /// field at the top level.
+    ///
+    /// Use [`check_addr_of`](Self::check_addr_of) for `&s.f` / `&x` and
+    /// [`check_elements`](Self::check_elements) for `&a[i]`, or let
+    /// [`call!`](crate::call) pick.
+    ///
+    /// # References
+    ///
+    /// Go: `runtime/cgocall.go` `cgoCheckPointer` with a nil second argument.
+    #[inline]
+    pub fn check_arg<T: Pointers + ?Sized>(
+        &self,
+        function: &'static str,
+        index: usize,
+        arg: &T,
+    ) -> Result<(), Violation> {
+        if !T::NEEDS_ARG_CHECK || self.level() == Level::Off {
+            return Ok(());
+        }
+        self.arg_value(function, index, arg)
+    }
+
+    #[inline(never)]
+    fn arg_value<T: Pointers + ?Sized>(
+        &self,
+        function: &'static str,
+        index: usize,
+        arg: &T,
+    ) -> Result<(), Violation> {
+        let mut w = Walker::new(&self.registry, Mode::Argument);
+        arg.check_value(&mut w, true)
+            .map_err(|v| v.at(Site::Argument { function, index }))
+    }
+
+    /// **Field form** (`&s.f`, `&x`): the argument is the address of `place`,
+    /// and only `place` itself is examined — its managed pointers must be
+    /// pinned, and what they point to must hold no unpinned managed pointers.
+    /// Nothing is checked when `place` is not in managed memory.
+    ///
+    /// # References
+    ///
+    /// Go: `cmd/cgo/gcc.go` `checkAddr`; `runtime/cgocall.go` `cgoCheckPointer`
+    /// with a bool second argument.
+    #[inline]
+    pub fn check_addr_of<T: Pointers + ?Sized>(
+        &self,
+        function: &'static str,
+        index: usize,
+        place: &T,
+    ) -> Result<(), Violation> {
+        if !T::HAS_POINTERS || self.level() == Level::Off {
+            return Ok(());
+        }
+        self.arg_addr_of(function, index, place)
+    }
+
+    #[inline(never)]
+    fn arg_addr_of<T: Pointers + ?Sized>(
+        &self,
+        function: &'static str,
+        index: usize,
+        place: &T,
+    ) -> Result<(), Violation> {
+        let addr = (place as *const T).cast::<u8>().addr();
+        if !self.registry.is_managed(addr) {
+            return Ok(());
+        }
+        let mut w = Walker::new(&self.registry, Mode::Argument);
+        place.check_value(&mut w, false).map_err(|v| {
+            v.within(Step::Deref(core::any::type_name::<T>()))
+                .at(Site::Argument { function, index })
+        })
+    }
+
+    /// **Element form** (`&a[i]`, a slice's data pointer): the argument points
+    /// at an element of `items`, and the whole array or slice is examined —
+    /// nothing else in the allocation.
+    ///
+    /// # References
+    ///
+    /// Go: `cmd/cgo/gcc.go` `checkIndex`; `runtime/cgocall.go`
+    /// `cgoCheckPointer` with a slice or array second argument.
+    #[inline]
+    pub fn check_elements<T: Pointers>(
+        &self,
+        function: &'static str,
+        index: usize,
+        items: &[T],
+    ) -> Result<(), Violation> {
+        if !T::HAS_POINTERS || self.level() == Level::Off {
+            return Ok(());
+        }
+        self.arg_elements(function, index, items)
+    }
+
+    #[inline(never)]
+    fn arg_elements<T: Pointers>(
+        &self,
+        function: &'static str,
+        index: usize,
+        items: &[T],
+    ) -> Result<(), Violation> {
+        let mut w = Walker::new(&self.registry, Mode::Argument);
+        w.slice(items, true)
+            .map_err(|v| v.at(Site::Argument { function, index }))
+    }
+
+    /// Checks a value an exported function returns to C: it must not be, nor
+    /// hold, an unpinned managed pointer.
+    ///
+    /// # References
+    ///
+    /// Go: `runtime/cgocall.go` `cgoCheckResult`.
+    #[inline]
+    pub fn check_result<T: Pointers + ?Sized>(
+        &self,
+        function: &'static str,
+        value: &T,
+    ) -> Result<(), Violation> {
+        if !T::HAS_POINTERS || self.level() == Level::Off {
+            return Ok(());
+        }
+        self.result(function, value)
+    }
+
+    #[inline(never)]
+    fn result<T: Pointers + ?Sized>(
+        &self,
+        function: &'static str,
+        value: &T,
+    ) -> Result<(), Violation> {
+        let mut w = Walker::new(&self.registry, Mode::Result);
+        value
+            .check_value(&mut w, false)
+            .map_err(|v| v.at(Site::Result { function }))
+    }
+
+    /// At [`Level::Writes`], checks that storing `value` at `dst` stores no
+    /// unpinned managed pointer into non-managed memory. Only the value's own
+    /// pointer words are examined. Always `Ok` below level 2 or when `dst` is
+    /// managed.
+    ///
+    /// # References
+    ///
+    /// Go: `runtime/cgocheck.go` `cgoCheckPtrWrite`, `cgoCheckMemmove`.
+    #[inline]
+    pub fn check_write<T: Pointers + ?Sized>(
+        &self,
+        dst: *const u8,
+        value: &T,
+    ) -> Result<(), Violation> {
+        if !T::HAS_POINTERS || self.level() != Level::Writes {
+            return Ok(());
+        }
+        self.write_value(dst, |w| value.check_value(w, false))
+    }
+
+    #[inline(never)]
+    fn write_value(
+        &self,
+        dst: *const u8,
+        f: impl FnOnce(&mut Walker<'_>) -> Result<(), Violation>,
+    ) -> Result<(), Violation> {
+        if self.registry.is_managed(dst.addr()) {
+            return Ok(());
+        }
+        let mut w = Walker::new(&self.registry, Mode::Write);
+        f(&mut w).map_err(|v| v.at(Site::Write { dst: dst.addr() }))
+    }
+
+    /// A checked store: [`check_write`](Self::check_write), then
+    /// `dst.write(value)`. On a violation nothing is written.
+    ///
+    /// # Safety
+    ///
+    /// 1. `dst` must be valid for a write of `T` and aligned for `T`.
+    pub unsafe fn store<T: Pointers + Copy>(&self, dst: *mut T, value: T) -> Result<(), Violation> {
+        self.check_write(dst.cast::<u8>().cast_const(), &value)?;
+        // SAFETY: (1) is the caller's guarantee.
+        unsafe { dst.write(value) };
+        Ok(())
+    }
+
+    /// A checked bulk copy of `src` to `dst` (Go's `typedslicecopy` into C
+    /// memory). All elements are checked before anything is copied; on a
+    /// violation nothing is written and the path names the element.
+    ///
+    /// # Safety
+    ///
+    /// 1. `dst` must be valid for writes of `src.len()` values of `T`, aligned
+    ///    for `T`;
+    /// 2. and must not overlap `src`.
+    ///
+    /// # References
+    ///
+    /// Go: `runtime/cgocheck.go` `cgoCheckSliceCopy`.
+    pub unsafe fn copy<T: Pointers + Copy>(&self, src: &[T], dst: *mut T) -> Result<(), Violation> {
+        if T::HAS_POINTERS && self.level() == Level::Writes {
+            self.write_value(dst.cast::<u8>().cast_const(), |w| w.elements(src, false))?;
+        }
+        // SAFETY: (1) dst is valid and aligned for src.len() writes; (2) the
+        // ranges do not overlap; src is valid for reads as a slice.
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) };
+        Ok(())
+    }
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Checker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checker")
+            .field("level", &self.level())
+            .field("registry", &self.registry)
+            .finish()
+    }
+}
+
+/// The process-wide checker (created on first use, level from
+/// [`Level::from_env`]), for runtimes and the facade that keep one managed
+/// heap per process.
+pub fn global() -> &'static Checker {
+    static GLOBAL: OnceLock<Checker> = OnceLock::new();
+    GLOBAL.get_or_init(Checker::new)
+}
