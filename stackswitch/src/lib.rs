@@ -1,4 +1,95 @@
-//! Stacks, stack switching, system-stack bounds and overflow detection.
+//! Stacks, stack switching, system-stack bounds and overflow detection: the
+//! bottom layer of a green-thread runtime that calls C the way Go's cgo does.
 //!
 //! This crate is part of the cgo-rs workspace; see the workspace README for the
 //! crate map. A leaf crate: it depends on no sibling crate.
+//!
+//! # Parts
+//!
+//! - [`Stack`] and [`StackPool`]: `mmap`ed stacks with a guard page, reused
+//!   through a pool. Allocation failure is a [`StackError`].
+//! - [`on_stack`] / [`on_stack_raw`]: run a closure on another stack and return
+//!   its result (panics are caught on the other stack and resumed on return).
+//! - [`Context`], [`Yielder`], [`Resume`]: green threads. Create one on a
+//!   [`Stack`], [`Context::resume`] it, [`Yielder::suspend`] out of it, and get
+//!   its return value or panic back.
+//! - [`on_system_stack`] (Go's `asmcgocall`) and [`on_green_stack`] (Go's
+//!   `cgocallback`): the two cgo switches, nestable to any depth.
+//! - System-stack bounds: [`thread_stack_bounds`] (real, cached per thread),
+//!   [`StackBounds::estimate`], [`SystemStack`] with its accuracy flag and
+//!   [`SystemStack::guard_limit`], [`update_for_callback`] /
+//!   [`enter_callback`] (Go's `callbackUpdateSystemStack`),
+//!   [`register_current_thread`] for runtime threads, and [`remaining_stack`].
+//! - Overflow detection: [`install_overflow_handler`] (done for you by
+//!   [`Stack::new`] and [`register_current_thread`]) reports a fault in a
+//!   known guard page as one line naming the stack, then aborts; other faults
+//!   go to the previous handler. [`ensure_signal_stack`] gives threads started
+//!   by C a signal stack to run the handler on.
+//! - The switch routines carry DWARF CFI: backtraces (and gdb's `bt`) taken in
+//!   [`on_stack`] or in a context continue into the code that switched.
+//!
+//! # Example
+//!
+//! ```
+//! use stackswitch::{Context, Resume, Stack, on_system_stack, remaining_stack};
+//!
+//! // A green thread that calls "C" on the system stack, then yields.
+//! let mut g = Context::new(Stack::new(64 * 1024)?, |y, n| {
+//!     let on_green = remaining_stack().unwrap();
+//!     assert!(on_green < 64 * 1024);
+//!     let doubled = on_system_stack(|| n * 2); // runs on the thread's own stack
+//!     let next = y.suspend(doubled);
+//!     next + 1
+//! });
+//! assert!(matches!(g.resume(21), Resume::Suspended(42)));
+//! assert!(matches!(g.resume(9), Resume::Returned(10)));
+//! # Ok::<(), stackswitch::StackError>(())
+//! ```
+//!
+//! # Supported targets
+//!
+//! | target | status |
+//! |---|---|
+//! | x86_64 Linux (glibc) | tested |
+//! | aarch64 Linux (glibc) | tested (qemu) |
+//! | riscv64 Linux (glibc) | tested (qemu) |
+//! | x86_64 / aarch64 macOS | compiles (Mach-O assembly, `pthread_get_stackaddr_np`) |
+//! | Windows | compile error naming what is missing |
+//!
+//! # Cargo features
+//!
+//! None.
+
+cfg_if::cfg_if! {
+    if #[cfg(all(
+        any(target_os = "linux", target_vendor = "apple"),
+        any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "riscv64", target_os = "linux")),
+    ))] {
+        #[macro_use]
+        mod arch;
+        mod bounds;
+        mod call;
+        mod cgo;
+        mod context;
+        mod os;
+        mod overflow;
+        mod primitive;
+        mod stack;
+        mod thread;
+
+        pub use bounds::{
+            BoundsUpdate, CallbackBounds, ESTIMATE_ABOVE, ESTIMATE_BELOW, STACK_GUARD, StackBounds,
+            SystemStack, ThreadRegistration, current_sp, enter_callback, register_current_thread,
+            remaining_stack, set_system_stack, system_stack, thread_stack_bounds,
+            update_for_callback,
+        };
+        pub use call::{on_stack, on_stack_raw};
+        pub use cgo::{green_thread_waiting, on_green_stack, on_system_stack, on_system_stack_now};
+        pub use context::{Context, Resume, SendContext, Yielder};
+        pub use overflow::{ensure_signal_stack, install_overflow_handler};
+        pub use stack::{Stack, StackError, StackPool};
+    } else {
+        // Exactly one error: arch/mod.rs ends in the compile_error! for this target.
+        mod arch;
+    }
+}

@@ -1,0 +1,191 @@
+//! aarch64 (AAPCS64: Linux and macOS).
+//!
+//! Callee-saved state preserved by a switch: `x19`–`x28`, the frame pointer
+//! `x29`, the link register `x30` (it is the resume address) and the low
+//! halves `d8`–`d15` of `v8`–`v15`. `x18` is the platform register and is
+//! never touched.
+//!
+//! # `stackswitch_switch(arg = x0, to_sp = x1, save = x2) -> x0`
+//!
+//! ```text
+//!   this side's stack                            the other side's stack (saved earlier)
+//!   +------------------+ <- CFA                  +------------------+
+//!   | x29 | x30        |  CFA-16 / CFA-8         | x29 | x30        |  -> `ret` goes to x30
+//!   | x27 | x28        |  CFA-32 / CFA-24        | x27 | x28        |
+//!   | ...  x19 .. x26  |                         | ...              |
+//!   | d14 | d15        |  CFA-112 / CFA-104      | d14 | d15        |
+//!   | ...  d8 .. d13   |                         | ...              |
+//!   | d8  | d9         |  CFA-160 <- *save       | d8  | d9         | <- to_sp
+//!   +------------------+                         +------------------+
+//! ```
+//!
+//! # Context stack top
+//!
+//! ```text
+//!   top      -> (16-byte aligned)
+//!   top-8       zero
+//!   top-16      LINK: the resumer's saved stack pointer (written by every resume)
+//!   top-176     initial 160-byte frame: x30 = stackswitch_ctx_start, x29 = 0,
+//!               x19 = entry function, x20 = entry data, the rest zero  <- initial sp
+//! ```
+//!
+//! `stackswitch_ctx_start` runs with `sp = top-16`; its CFI computes the CFA as
+//! `*LINK + 160` so unwinders continue in the function that resumed the context.
+
+use core::arch::{asm, global_asm};
+
+use super::EntryFn;
+
+/// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
+pub(crate) const LINK_OFFSET: usize = 16;
+
+/// Size of the frame `stackswitch_switch` leaves on a suspended stack.
+const SWITCH_FRAME: usize = 160;
+
+global_asm!(
+    asm_fn_begin!("stackswitch_on_stack"),
+    ".cfi_startproc",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x30, -8",
+    ".cfi_offset x29, -16",
+    // x29 anchors the CFA for the whole call, whatever the new stack holds.
+    "mov x29, sp",
+    ".cfi_def_cfa_register x29",
+    "mov x3, x1",
+    // Second argument of f: the stack pointer we are leaving.
+    "mov x1, sp",
+    "mov sp, x2",
+    "blr x3",
+    "mov sp, x29",
+    ".cfi_def_cfa_register sp",
+    "ldp x29, x30, [sp], #16",
+    ".cfi_def_cfa_offset 0",
+    ".cfi_restore x29",
+    ".cfi_restore x30",
+    "ret",
+    ".cfi_endproc",
+    asm_fn_end!("stackswitch_on_stack"),
+);
+
+global_asm!(
+    asm_fn_begin!("stackswitch_switch"),
+    ".cfi_startproc",
+    "sub sp, sp, #160",
+    ".cfi_def_cfa_offset 160",
+    "stp d8, d9, [sp, #0]",
+    "stp d10, d11, [sp, #16]",
+    "stp d12, d13, [sp, #32]",
+    "stp d14, d15, [sp, #48]",
+    "stp x19, x20, [sp, #64]",
+    "stp x21, x22, [sp, #80]",
+    "stp x23, x24, [sp, #96]",
+    "stp x25, x26, [sp, #112]",
+    "stp x27, x28, [sp, #128]",
+    "stp x29, x30, [sp, #144]",
+    // DWARF numbers 72..79 are d8..d15.
+    ".cfi_offset 72, -160",
+    ".cfi_offset 73, -152",
+    ".cfi_offset 74, -144",
+    ".cfi_offset 75, -136",
+    ".cfi_offset 76, -128",
+    ".cfi_offset 77, -120",
+    ".cfi_offset 78, -112",
+    ".cfi_offset 79, -104",
+    ".cfi_offset x19, -96",
+    ".cfi_offset x20, -88",
+    ".cfi_offset x21, -80",
+    ".cfi_offset x22, -72",
+    ".cfi_offset x23, -64",
+    ".cfi_offset x24, -56",
+    ".cfi_offset x25, -48",
+    ".cfi_offset x26, -40",
+    ".cfi_offset x27, -32",
+    ".cfi_offset x28, -24",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x3, sp",
+    "str x3, [x2]",
+    // From here on sp points at the other side's frame, same layout.
+    "mov sp, x1",
+    "ldp d8, d9, [sp, #0]",
+    "ldp d10, d11, [sp, #16]",
+    "ldp d12, d13, [sp, #32]",
+    "ldp d14, d15, [sp, #48]",
+    "ldp x19, x20, [sp, #64]",
+    "ldp x21, x22, [sp, #80]",
+    "ldp x23, x24, [sp, #96]",
+    "ldp x25, x26, [sp, #112]",
+    "ldp x27, x28, [sp, #128]",
+    "ldp x29, x30, [sp, #144]",
+    "add sp, sp, #160",
+    ".cfi_def_cfa_offset 0",
+    // x0 still holds the value handed over; x30 is the other side's resume address.
+    "ret",
+    ".cfi_endproc",
+    asm_fn_end!("stackswitch_switch"),
+);
+
+global_asm!(
+    asm_fn_begin!("stackswitch_ctx_start"),
+    ".cfi_startproc",
+    // CFA = *(sp + 0) + 160: DW_CFA_def_cfa_expression, 6 bytes:
+    // DW_OP_breg31 (sp) 0, DW_OP_deref, DW_OP_plus_uconst 160 (uleb128 0xa0 0x01).
+    ".cfi_escape 0x0f, 0x06, 0x8f, 0x00, 0x06, 0x23, 0xa0, 0x01",
+    // The resumer's registers, saved by its stackswitch_switch.
+    ".cfi_offset 72, -160",
+    ".cfi_offset 73, -152",
+    ".cfi_offset 74, -144",
+    ".cfi_offset 75, -136",
+    ".cfi_offset 76, -128",
+    ".cfi_offset 77, -120",
+    ".cfi_offset 78, -112",
+    ".cfi_offset 79, -104",
+    ".cfi_offset x19, -96",
+    ".cfi_offset x20, -88",
+    ".cfi_offset x21, -80",
+    ".cfi_offset x22, -72",
+    ".cfi_offset x23, -64",
+    ".cfi_offset x24, -56",
+    ".cfi_offset x25, -48",
+    ".cfi_offset x26, -40",
+    ".cfi_offset x27, -32",
+    ".cfi_offset x28, -24",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    // x0: first resume argument (already in place); x20: entry data; x19: entry.
+    "mov x1, x20",
+    "blr x19",
+    // The entry never returns: it switches away for good when done.
+    "brk #0",
+    ".cfi_endproc",
+    asm_fn_end!("stackswitch_ctx_start"),
+);
+
+/// Lays out the initial frame of a context stack and returns its stack pointer.
+///
+/// # Safety
+/// - `top` is the (exclusive) top of writable memory at least 192 bytes long.
+/// - The returned stack pointer is switched to at most once.
+pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u8) -> usize {
+    let top = top & !15;
+    let sp = top - LINK_OFFSET - SWITCH_FRAME;
+    let mut words = [0usize; (SWITCH_FRAME + LINK_OFFSET) / 8];
+    words[8] = entry as *const () as usize; // x19
+    words[9] = data as usize; // x20
+    words[18] = 0; // x29
+    words[19] = super::stackswitch_ctx_start as *const () as usize; // x30
+    // SAFETY: [sp, top) is 176 bytes inside the caller's writable region (first
+    // point of the contract), 8-byte aligned since top is 16-aligned.
+    unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), sp as *mut usize, words.len()) };
+    sp
+}
+
+/// The current stack pointer.
+#[inline(always)]
+pub(crate) fn current_sp() -> usize {
+    let sp: usize;
+    // SAFETY: reads sp into a register; no memory access, no side effects.
+    unsafe { asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+    sp
+}

@@ -1,0 +1,305 @@
+//! System-stack bounds: the real per-thread bounds (queried once per thread and
+//! cached), the stack-pointer estimate, the guard limit, and the decision made
+//! when C calls back in (`update_for_callback`).
+
+use crate::arch;
+use crate::os::{Imp, OsImp};
+use crate::overflow::{self, Kind, Registration};
+use crate::stack::StackError;
+use crate::thread::{self, QUERY_PENDING};
+
+/// Bytes kept free above the guard limit: Go's `stackGuard` on Linux
+/// (`800` nosplit + `128` small-frame slack, no OS extra).
+pub const STACK_GUARD: usize = 928;
+/// An estimate from a stack pointer reaches this far above it.
+pub const ESTIMATE_ABOVE: usize = 1024;
+/// An estimate from a stack pointer reaches this far below it.
+pub const ESTIMATE_BELOW: usize = 32 * 1024;
+
+/// A stack's address range `[lo, hi)`; the stack grows down from `hi`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct StackBounds {
+    /// Lowest usable address.
+    pub lo: usize,
+    /// One past the highest usable address.
+    pub hi: usize,
+}
+
+impl StackBounds {
+    /// Whether a stack pointer `sp` lies in these bounds, as Go tests it:
+    /// `lo < sp <= hi` (an empty stack has `sp == hi`).
+    pub fn contains_sp(&self, sp: usize) -> bool {
+        self.lo < sp && sp <= self.hi
+    }
+
+    /// `hi - lo`.
+    pub fn size(&self) -> usize {
+        self.hi.saturating_sub(self.lo)
+    }
+
+    /// The estimate used when the real bounds are unknown or do not contain
+    /// `sp`: `[sp - 32 KiB, sp + 1 KiB)`.
+    ///
+    /// # References
+    /// Go `runtime/cgocall.go`, `callbackUpdateSystemStack`.
+    pub fn estimate(sp: usize) -> StackBounds {
+        StackBounds {
+            lo: sp.saturating_sub(ESTIMATE_BELOW),
+            hi: sp.saturating_add(ESTIMATE_ABOVE),
+        }
+    }
+}
+
+/// The bounds this crate records for the current thread's system stack, and
+/// whether they are the real ones (`accurate`) or an estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SystemStack {
+    /// The recorded bounds; all zero when never set.
+    pub bounds: StackBounds,
+    /// `true` when `bounds` came from the OS and contain the stack pointer
+    /// they were set for.
+    pub accurate: bool,
+}
+
+impl SystemStack {
+    /// Nothing recorded (Go: after `dropm`).
+    pub const UNSET: SystemStack = SystemStack {
+        bounds: StackBounds { lo: 0, hi: 0 },
+        accurate: false,
+    };
+
+    /// Lowest stack pointer code may run at before it must stop: `lo + STACK_GUARD`.
+    pub fn guard_limit(&self) -> usize {
+        self.bounds.lo.saturating_add(STACK_GUARD)
+    }
+
+    /// Whether anything is recorded.
+    pub fn is_set(&self) -> bool {
+        self.bounds.hi != 0
+    }
+}
+
+/// The calling thread's real stack bounds from the OS, queried on the first
+/// call on each thread and cached: Linux `pthread_getattr_np` +
+/// `pthread_attr_getstack`, macOS `pthread_get_stackaddr_np` (the high end) and
+/// `pthread_get_stacksize_np`. `None` when the OS cannot tell.
+///
+/// # References
+/// Go `runtime/cgo/pthread_unix.c`, `x_cgo_getstackbound`.
+pub fn thread_stack_bounds() -> Option<StackBounds> {
+    os_bounds().map(|(lo, hi, _)| StackBounds { lo, hi })
+}
+
+fn os_bounds() -> Option<(usize, usize, usize)> {
+    thread::with(|t| {
+        let mut b = t.os_bounds.get();
+        if b.0 == QUERY_PENDING {
+            b = Imp::thread_stack().unwrap_or((0, 0, 0));
+            t.os_bounds.set(b);
+        }
+        if b.0 == 0 || b.0 >= b.1 {
+            None
+        } else {
+            Some(b)
+        }
+    })
+}
+
+/// The system-stack bounds recorded for the calling thread (see
+/// [`update_for_callback`], [`register_current_thread`]).
+pub fn system_stack() -> SystemStack {
+    thread::with(|t| t.system.get())
+}
+
+/// Records `s` as the calling thread's system stack (for example a snapshot
+/// taken before a nested callback, or [`SystemStack::UNSET`] when a foreign
+/// thread leaves the runtime: Go's `dropm`).
+pub fn set_system_stack(s: SystemStack) {
+    thread::with(|t| t.system.set(s));
+}
+
+/// What [`update_for_callback`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoundsUpdate {
+    /// The recorded bounds were trusted and left alone.
+    pub kept: bool,
+    /// The bounds before the call.
+    pub previous: SystemStack,
+    /// The bounds now recorded.
+    pub current: SystemStack,
+}
+
+impl BoundsUpdate {
+    /// Whether the recorded stack changed (different bounds or accuracy).
+    pub fn changed(&self) -> bool {
+        self.previous != self.current
+    }
+}
+
+/// Decides the system-stack bounds when C calls in at stack pointer `sp`
+/// (`in_signal`: called from a signal handler, running on the sigaltstack).
+///
+/// 1. If the recorded bounds contain `sp` (`lo < sp <= hi`) and are accurate,
+///    keep them.
+/// 2. Otherwise estimate `[sp - 32 KiB, sp + 1 KiB)`, not accurate.
+/// 3. Unless `in_signal`, take the thread's real bounds (cached, see
+///    [`thread_stack_bounds`]) instead when they contain `sp`, and mark them
+///    accurate. Real bounds that do not contain `sp` are ignored: the thread
+///    is on a stack of its own making (makecontext, fibers; Go issue 62440).
+///
+/// The guard limit is then [`SystemStack::guard_limit`].
+///
+/// # References
+/// Go `runtime/cgocall.go`, `callbackUpdateSystemStack`.
+pub fn update_for_callback(sp: usize, in_signal: bool) -> BoundsUpdate {
+    let previous = system_stack();
+    if previous.accurate && previous.bounds.contains_sp(sp) {
+        return BoundsUpdate {
+            kept: true,
+            previous,
+            current: previous,
+        };
+    }
+    let mut current = SystemStack {
+        bounds: StackBounds::estimate(sp),
+        accurate: false,
+    };
+    if !in_signal {
+        if let Some(real) = thread_stack_bounds() {
+            if real.contains_sp(sp) {
+                current = SystemStack {
+                    bounds: real,
+                    accurate: true,
+                };
+            }
+        }
+    }
+    set_system_stack(current);
+    BoundsUpdate {
+        kept: false,
+        previous,
+        current,
+    }
+}
+
+/// Snapshot of the recorded bounds around one callback; restores them on drop
+/// so nested callbacks see their outer bounds again (Go's `cgocallbackg`).
+#[derive(Debug)]
+pub struct CallbackBounds {
+    saved: SystemStack,
+    update: BoundsUpdate,
+    _not_send: core::marker::PhantomData<*const ()>,
+}
+
+impl CallbackBounds {
+    /// What entering did.
+    pub fn update(&self) -> BoundsUpdate {
+        self.update
+    }
+}
+
+impl Drop for CallbackBounds {
+    fn drop(&mut self) {
+        set_system_stack(self.saved);
+    }
+}
+
+/// Snapshots the recorded bounds, then runs [`update_for_callback`]`(sp, false)`;
+/// the returned guard puts the snapshot back when dropped.
+///
+/// # References
+/// Go `runtime/cgocall.go`, `cgocallbackg`.
+pub fn enter_callback(sp: usize) -> CallbackBounds {
+    let saved = system_stack();
+    let update = update_for_callback(sp, false);
+    CallbackBounds {
+        saved,
+        update,
+        _not_send: core::marker::PhantomData,
+    }
+}
+
+/// The current stack pointer.
+#[inline(always)]
+pub fn current_sp() -> usize {
+    arch::current_sp()
+}
+
+/// Bytes left below the current stack pointer on the stack the caller runs
+/// on: a context's stack, an [`crate::on_stack`] stack, or the system stack
+/// (recorded bounds if they contain the stack pointer, else the OS bounds).
+/// `None` when the bounds of the system stack are unknown.
+pub fn remaining_stack() -> Option<usize> {
+    let sp = arch::current_sp();
+    let (limit, system) = thread::with(|t| (t.limit.get(), t.system.get()));
+    if limit != 0 {
+        return Some(sp.saturating_sub(limit));
+    }
+    if system.bounds.contains_sp(sp) {
+        return Some(sp - system.bounds.lo);
+    }
+    match thread_stack_bounds() {
+        Some(b) if b.contains_sp(sp) => Some(sp - b.lo),
+        _ => None,
+    }
+}
+
+/// A runtime thread registered with [`register_current_thread`]; its guard
+/// range stays known to the overflow handler until this is dropped.
+#[derive(Debug)]
+pub struct ThreadRegistration {
+    system: SystemStack,
+    _registration: Option<Registration>,
+    _not_send: core::marker::PhantomData<*const ()>,
+}
+
+impl ThreadRegistration {
+    /// The bounds recorded for the thread.
+    pub fn system_stack(&self) -> SystemStack {
+        self.system
+    }
+}
+
+/// Prepares the calling thread to run contexts and C code: records its real
+/// system-stack bounds as accurate (Go's `mstart` for runtime-created threads),
+/// registers the guard area below them with the overflow handler, installs the
+/// handler and gives the thread a signal stack if it has none.
+///
+/// When the OS cannot tell the bounds, an estimate around the current stack
+/// pointer is recorded instead (not accurate) and no guard is registered.
+///
+/// # Errors
+/// The signal stack could not be mapped.
+pub fn register_current_thread() -> Result<ThreadRegistration, StackError> {
+    overflow::install_overflow_handler()?;
+    let (system, registration) = match os_bounds() {
+        Some((lo, hi, guard)) => {
+            let guard = guard.max(Imp::page_size());
+            let reg = overflow::register(
+                (lo.saturating_sub(guard), lo),
+                (lo, hi),
+                Kind::System(Imp::thread_id()),
+            );
+            (
+                SystemStack {
+                    bounds: StackBounds { lo, hi },
+                    accurate: true,
+                },
+                Some(reg),
+            )
+        }
+        None => (
+            SystemStack {
+                bounds: StackBounds::estimate(arch::current_sp()),
+                accurate: false,
+            },
+            None,
+        ),
+    };
+    set_system_stack(system);
+    Ok(ThreadRegistration {
+        system,
+        _registration: registration,
+        _not_send: core::marker::PhantomData,
+    })
+}

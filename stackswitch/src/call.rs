@@ -1,0 +1,105 @@
+//! Calling a closure on another stack: `on_stack` and the raw core shared by
+//! the cgo-shaped switches.
+
+use core::mem::MaybeUninit;
+use std::panic::{self, AssertUnwindSafe};
+use std::thread::Result as PanicResult;
+
+use crate::arch;
+use crate::stack::Stack;
+use crate::thread;
+
+/// The closure and its result, living on the caller's stack while the
+/// trampoline runs on the other one.
+struct Frame<F, R> {
+    f: Option<F>,
+    out: MaybeUninit<PanicResult<R>>,
+}
+
+unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_sp: usize) {
+    // SAFETY: `data` is the `Frame<F, R>` that `switch_call` passed for this
+    // very instantiation; it lives on the caller's stack, which is suspended
+    // (not running) while we run, and nothing else references it.
+    let frame = unsafe { &mut *data.cast::<Frame<F, R>>() };
+    let out = match frame.f.take() {
+        // Panics are caught here, on the new stack, and resumed by the caller
+        // on its own stack: unwinding never crosses the assembly frame.
+        Some(f) => panic::catch_unwind(AssertUnwindSafe(move || f(caller_sp))),
+        None => Err(Box::new("stackswitch: trampoline ran twice") as Box<dyn std::any::Any + Send>),
+    };
+    frame.out.write(out);
+}
+
+/// Runs `f(caller_sp)` with the stack pointer at `top` (rounded down to 16
+/// bytes), `caller_sp` being where the caller's stack was left. A panic in `f`
+/// is caught on the new stack and resumed here.
+///
+/// # Safety
+/// - `[top - n, top)` is writable memory, unused by anything else until this
+///   returns, with `n` large enough for `f` (or ending in a guard page).
+#[inline(always)]
+pub(crate) unsafe fn switch_call<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
+    let mut frame = Frame {
+        f: Some(f),
+        out: MaybeUninit::uninit(),
+    };
+    // SAFETY: the stack contract is the caller's (first point); the frame
+    // outlives the call, the trampoline matches its type, and it never
+    // unwinds because it catches panics.
+    unsafe { arch::stackswitch_on_stack((&raw mut frame).cast(), trampoline::<F, R>, top & !15) };
+    // SAFETY: the trampoline always writes `out` before returning.
+    match unsafe { frame.out.assume_init() } {
+        Ok(r) => r,
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+/// Runs `f` on `stack` and returns its result on the caller's stack.
+///
+/// A panic in `f` is caught on `stack` and resumed on the caller's stack, so
+/// it reaches the caller as an ordinary panic (on every architecture, with no
+/// unwinding through assembly). Backtraces taken inside `f` continue into the
+/// caller (the switch has DWARF CFI). [`crate::remaining_stack`] inside `f`
+/// measures `stack`.
+///
+/// ```
+/// let mut stack = stackswitch::Stack::new(1 << 20)?;
+/// let depth = stackswitch::on_stack(&mut stack, || {
+///     fn down(n: u64) -> u64 { if n == 0 { 0 } else { 1 + down(std::hint::black_box(n - 1)) } }
+///     down(10_000)
+/// });
+/// assert_eq!(depth, 10_000);
+/// # Ok::<(), stackswitch::StackError>(())
+/// ```
+///
+/// `stack` is borrowed mutably so that nothing else (another thread, or a
+/// nested `on_stack` inside `f`) can run on it at the same time.
+#[inline]
+pub fn on_stack<R, F: FnOnce() -> R>(stack: &mut Stack, f: F) -> R {
+    // SAFETY: the exclusive borrow means nothing else uses the stack's memory
+    // until we return; it is `size()` bytes ending in a registered guard page.
+    unsafe { on_stack_raw(stack.top(), stack.bottom(), f) }
+}
+
+/// [`on_stack`] on memory the caller manages: runs `f` with the stack pointer
+/// at `top` (rounded down to 16 bytes); `bottom` is the lowest usable address,
+/// reported by [`crate::remaining_stack`] inside `f`.
+///
+/// # Safety
+/// - `[bottom, top)` is writable memory that nothing else uses until this
+///   returns, large enough for `f`, or `f` never goes below `bottom`.
+/// - Memory below `bottom` is unmapped or a guard page if `f` may overflow.
+#[inline]
+pub unsafe fn on_stack_raw<R, F: FnOnce() -> R>(top: usize, bottom: usize, f: F) -> R {
+    let prev = thread::with(|t| t.limit.replace(bottom));
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let v = self.0;
+            thread::with(|t| t.limit.set(v));
+        }
+    }
+    let _restore = Restore(prev);
+    // SAFETY: forwarded from this function's contract.
+    unsafe { switch_call(top, move |_| f()) }
+}

@@ -1,0 +1,155 @@
+//! The two cgo switches, composed from the primitives: a green thread calling
+//! a function on its thread's system stack (Go's `asmcgocall`), and code on
+//! the system stack calling back onto the suspended green thread's stack (Go's
+//! `cgocallback`).
+//!
+//! ```text
+//!   system stack                          green stack
+//!   +-----------------------+             +-----------------------+
+//!   | scheduler: resume(g)  |--switch---->| g's code              |
+//!   |   saved sp = LINK     |             | on_system_stack(f) ---+--.
+//!   |.......................|             |   curg_sp saved here  |  |
+//! .-| f: C code             |<------------+-----------------------+  |
+//! | |   callback            |                                        |
+//! | |   on_green_stack(h) --+-----------> | h: Rust callback      |
+//! | |   g0_sp saved here    |             |   on_system_stack(..) |  (nests)
+//! | +-----------------------+             +-----------------------+
+//! ```
+//!
+//! Each level saves the previous `curg_sp` / `g0_sp` on entry and restores it
+//! on exit, so Rust→C→Rust→C→Rust chains of any depth unwind in order on both
+//! stacks.
+
+use crate::call::switch_call;
+use crate::thread;
+
+/// Runs `f` on the current thread's system stack and returns its result
+/// (Go's `asmcgocall` / `systemstack`).
+///
+/// Inside a green [`crate::Context`], the thread switches to the system stack
+/// below the point where it left it (the scheduler's resume, or the C frames of
+/// an enclosing [`on_green_stack`]), runs `f`, and switches back. On the system
+/// stack already, `f` just runs. A panic in `f` reaches the caller as a panic.
+///
+/// While `f` runs, [`on_green_stack`] can switch back onto the green thread.
+///
+/// # References
+/// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
+#[inline]
+pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
+    thread::with(|t| {
+        let g = t.current.get();
+        if g.is_null() {
+            return f();
+        }
+        let g0_sp = t.g0_sp.get();
+        let sys_sp = if g0_sp != 0 {
+            g0_sp
+        } else {
+            // SAFETY: `current` is non-null, so a context is running on this
+            // thread and `outer_link` points at the link slot of the outermost
+            // one, which its resume filled with the system stack pointer.
+            unsafe { *t.outer_link.get() }
+        };
+        let saved = (t.limit.get(), t.curg.get(), t.curg_sp.get());
+        // SAFETY: `g` is the header of the context running on this thread,
+        // alive while it runs; recorded so on_green_stack can restore the limit.
+        unsafe { (*g).limit.set(saved.0) };
+        t.current.set(core::ptr::null());
+        t.limit.set(0);
+        struct Restore<'a>(
+            &'a thread::ThreadState,
+            *const crate::context::Header,
+            (usize, *const crate::context::Header, usize),
+        );
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.current.set(self.1);
+                self.0.limit.set(self.2.0);
+                self.0.curg.set(self.2.1);
+                self.0.curg_sp.set(self.2.2);
+            }
+        }
+        let _restore = Restore(t, g, saved);
+        // SAFETY: everything below `sys_sp` on the system stack is dead: the
+        // thread left the system stack there (a switch into the context, or
+        // the C frames of the callback that resumed this green stack) and
+        // only comes back to it when we return. The system stack ends in the
+        // thread's guard area.
+        unsafe {
+            switch_call(sys_sp, move |green_sp| {
+                t.curg.set(g);
+                t.curg_sp.set(green_sp);
+                f()
+            })
+        }
+    })
+}
+
+/// Runs `f` back on the green thread that is waiting in [`on_system_stack`]
+/// on this thread (Go's `cgocallback`), and returns its result.
+///
+/// The current (system) stack pointer is recorded first, so that an
+/// [`on_system_stack`] inside `f` continues below the caller's C frames, and is
+/// restored afterwards. When no green thread is waiting (a thread that never
+/// ran one, or code already on a green stack), `f` just runs on the current
+/// stack. A panic in `f` reaches the caller as a panic: a caller that is an
+/// `extern "C"` function called by C must catch it before returning to C.
+///
+/// # References
+/// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
+#[inline]
+pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
+    thread::with(|t| {
+        let g = t.curg.get();
+        if !t.current.get().is_null() || g.is_null() {
+            return f();
+        }
+        let green_sp = t.curg_sp.get();
+        let saved = (t.limit.get(), t.g0_sp.get(), t.curg_sp.get());
+        struct Restore<'a>(
+            &'a thread::ThreadState,
+            *const crate::context::Header,
+            (usize, usize, usize),
+        );
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.current.set(core::ptr::null());
+                self.0.limit.set(self.2.0);
+                self.0.g0_sp.set(self.2.1);
+                self.0.curg.set(self.1);
+                self.0.curg_sp.set(self.2.2);
+            }
+        }
+        let _restore = Restore(t, g, saved);
+        // SAFETY (limit read): `g` is the header of a live context, blocked in
+        // on_system_stack on this thread.
+        let green_limit = unsafe { (*g).limit.get() };
+        // SAFETY: the green thread `g` is blocked in on_system_stack, which
+        // left its stack at `green_sp`; everything below is dead until that
+        // call returns, which cannot happen before we return (we run inside
+        // it, on the system stack). The green stack ends in its guard page.
+        unsafe {
+            switch_call(green_sp, move |system_sp| {
+                t.g0_sp.set(system_sp);
+                t.current.set(g);
+                t.limit.set(green_limit);
+                t.curg.set(core::ptr::null());
+                t.curg_sp.set(0);
+                f()
+            })
+        }
+    })
+}
+
+/// Whether the caller runs on its thread's system stack (not on a green
+/// context's stack).
+pub fn on_system_stack_now() -> bool {
+    thread::with(|t| t.current.get().is_null())
+}
+
+/// Whether a green thread of this thread is waiting in [`on_system_stack`], so
+/// that [`on_green_stack`] would switch to it.
+pub fn green_thread_waiting() -> bool {
+    thread::with(|t| t.current.get().is_null() && !t.curg.get().is_null())
+}

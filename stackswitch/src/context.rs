@@ -1,0 +1,401 @@
+//! Green-thread contexts: a closure running on its own [`Stack`], switched
+//! into with [`Context::resume`] and out with [`Yielder::suspend`].
+
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+use crate::arch;
+use crate::stack::Stack;
+use crate::thread;
+
+const NOT_STARTED: u8 = 0;
+const SUSPENDED: u8 = 1;
+const RUNNING: u8 = 2;
+const FINISHED: u8 = 3;
+
+/// The part of a context the switching code needs, independent of the
+/// closure's result type.
+pub(crate) struct Header {
+    /// Saved stack pointer while suspended.
+    sp: Cell<usize>,
+    /// The link slot at the top of the stack: the resumer's stack pointer.
+    pub(crate) link: *mut usize,
+    /// Lowest address the context's code may use when resumed (the stack's
+    /// bottom, or an `on_stack` stack's if it suspended inside one).
+    pub(crate) limit: Cell<usize>,
+    state: Cell<u8>,
+    /// Set by `Drop` to make `suspend` unwind the context.
+    cancel: Cell<bool>,
+    stack_id: u64,
+}
+
+#[repr(C)]
+struct Inner<R> {
+    header: Header,
+    f: Option<Box<dyn FnOnce(&Yielder, usize) -> R>>,
+    outcome: Option<std::thread::Result<R>>,
+}
+
+/// Payload of the panic used to unwind a context that is dropped while
+/// suspended.
+struct ForcedUnwind;
+
+/// What a [`Context::resume`] came back with.
+pub enum Resume<R> {
+    /// The context called [`Yielder::suspend`] with this value.
+    Suspended(usize),
+    /// The entry closure returned.
+    Returned(R),
+    /// The entry closure panicked; the payload, as `catch_unwind` gives it.
+    Panicked(Box<dyn Any + Send + 'static>),
+}
+
+impl<R: core::fmt::Debug> core::fmt::Debug for Resume<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Resume::Suspended(v) => f.debug_tuple("Suspended").field(v).finish(),
+            Resume::Returned(r) => f.debug_tuple("Returned").field(r).finish(),
+            Resume::Panicked(_) => f.write_str("Panicked(..)"),
+        }
+    }
+}
+
+/// A green thread: an entry closure and the [`Stack`] it runs on.
+///
+/// ```
+/// use stackswitch::{Context, Resume, Stack};
+/// let mut ctx = Context::new(Stack::new(64 * 1024)?, |y, first| {
+///     let second = y.suspend(first + 1);
+///     second * 10
+/// });
+/// assert!(matches!(ctx.resume(1), Resume::Suspended(2)));
+/// assert!(matches!(ctx.resume(4), Resume::Returned(40)));
+/// # Ok::<(), stackswitch::StackError>(())
+/// ```
+///
+/// Every callee-saved register of the platform ABI survives a switch in both
+/// directions (x86_64: rbx, rbp, r12–r15, MXCSR, x87 control word; aarch64:
+/// x19–x29, d8–d15; riscv64: s0–s11, fs0–fs11). A new context starts with the
+/// ABI's default floating-point control state.
+///
+/// Dropping a context that is suspended unwinds its stack first (its
+/// destructors run), by making the pending `suspend` panic with a private
+/// payload; code that catches every panic inside a context must let that one
+/// go ([`std::panic::resume_unwind`] it).
+///
+/// A `Context` is not `Send`: code inside may hold thread-bound values across
+/// a suspension. A runtime that migrates contexts between threads uses
+/// [`Context::into_send`], whose contract says why that is sound for it.
+pub struct Context<R> {
+    inner: NonNull<Inner<R>>,
+    stack: Option<Stack>,
+    _not_send: PhantomData<*mut R>,
+}
+
+/// Handed to a context's entry closure; switches back to the resumer.
+pub struct Yielder {
+    header: *const Header,
+    _not_send: PhantomData<*mut ()>,
+}
+
+unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
+    let inner = data.cast::<Inner<R>>();
+    // SAFETY: `data` is the boxed Inner<R> of the Context that resumed us
+    // (Context::new passed it to init_context_stack with this instantiation);
+    // the Box lives until the Context is dropped, which waits for FINISHED.
+    let f = unsafe { (*inner).f.take() };
+    let header: *const Header = data.cast::<Header>();
+    let outcome = {
+        let y = Yielder {
+            header,
+            _not_send: PhantomData,
+        };
+        match f {
+            Some(f) => panic::catch_unwind(AssertUnwindSafe(|| f(&y, arg))),
+            None => Err(Box::new("stackswitch: context entry ran twice") as Box<dyn Any + Send>),
+        }
+    };
+    // SAFETY: as above; Inner is repr(C) with the header first, so the cast of
+    // `data` to Header is valid. The resumer is blocked in its switch.
+    unsafe {
+        (*inner).outcome = Some(outcome);
+        (*header).state.set(FINISHED);
+        let link = *(*header).link;
+        let mut dead = 0usize;
+        arch::stackswitch_switch(0, link, &mut dead);
+    }
+    // A finished context is never resumed again (resume checks FINISHED).
+    std::process::abort()
+}
+
+impl<R: 'static> Context<R> {
+    /// A context that will run `f(&yielder, first_resume_arg)` on `stack`
+    /// when first resumed.
+    pub fn new<F>(stack: Stack, f: F) -> Context<R>
+    where
+        F: FnOnce(&Yielder, usize) -> R + 'static,
+    {
+        let link = (stack.top() - arch::LINK_OFFSET) as *mut usize;
+        let inner = Box::new(Inner {
+            header: Header {
+                sp: Cell::new(0),
+                link,
+                limit: Cell::new(stack.bottom()),
+                state: Cell::new(NOT_STARTED),
+                cancel: Cell::new(false),
+                stack_id: stack.id(),
+            },
+            f: Some(Box::new(f)),
+            outcome: None,
+        });
+        let inner = NonNull::from(Box::leak(inner));
+        // SAFETY: the stack is ours (moved in), unused, far larger than the
+        // initial frame, and the entry/data pair matches (context_entry::<R>
+        // expects exactly this Inner<R>).
+        let sp = unsafe {
+            arch::init_context_stack(stack.top(), context_entry::<R>, inner.as_ptr().cast())
+        };
+        // SAFETY: `inner` is valid (just leaked) and not shared yet.
+        unsafe { inner.as_ref().header.sp.set(sp) };
+        Context {
+            inner,
+            stack: Some(stack),
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl<R> Context<R> {
+    fn header(&self) -> &Header {
+        // SAFETY: `inner` stays valid until Drop.
+        unsafe { &self.inner.as_ref().header }
+    }
+
+    /// Whether the entry closure has returned or panicked.
+    pub fn is_finished(&self) -> bool {
+        self.header().state.get() == FINISHED
+    }
+
+    /// Whether the context has been resumed at least once.
+    pub fn is_started(&self) -> bool {
+        self.header().state.get() != NOT_STARTED
+    }
+
+    /// The stack the context runs on.
+    pub fn stack(&self) -> &Stack {
+        self.stack.as_ref().expect("stack present until drop")
+    }
+
+    /// Switches into the context, handing it `arg` (the entry's second
+    /// argument on the first resume, the return value of
+    /// [`Yielder::suspend`] afterwards), and runs it until it suspends,
+    /// returns or panics.
+    ///
+    /// # Panics
+    /// If the context has finished (check [`Resume::Returned`] /
+    /// [`Resume::Panicked`] before resuming again) or is running (resumed
+    /// from inside itself).
+    #[inline]
+    pub fn resume(&mut self, arg: usize) -> Resume<R> {
+        let header = self.header();
+        let state = header.state.get();
+        if state == FINISHED || state == RUNNING {
+            resume_misuse(header.stack_id, state);
+        }
+        header.state.set(RUNNING);
+        let h: *const Header = header;
+        let ret = thread::with(|t| {
+            let prev_current = t.current.replace(h);
+            let prev_limit = t.limit.replace(header.limit.get());
+            let outer = prev_current.is_null();
+            let (prev_link, prev_g0) = if outer {
+                (t.outer_link.replace(header.link), t.g0_sp.replace(0))
+            } else {
+                (core::ptr::null(), 0)
+            };
+            // SAFETY: the context is NOT_STARTED or SUSPENDED, so `sp` is its
+            // initial frame or the frame its last switch saved, not resumed
+            // since; the link slot at its stack top is valid for a write.
+            let ret = unsafe { arch::stackswitch_switch(arg, header.sp.get(), header.link) };
+            t.current.set(prev_current);
+            t.limit.set(prev_limit);
+            if outer {
+                t.outer_link.set(prev_link);
+                t.g0_sp.set(prev_g0);
+            }
+            ret
+        });
+        if header.state.get() != FINISHED {
+            return Resume::Suspended(ret);
+        }
+        // SAFETY: the context finished; its entry stored the outcome and the
+        // stack is dead, so we are the only user of `inner`.
+        let outcome = unsafe { (*self.inner.as_ptr()).outcome.take() };
+        match outcome {
+            Some(Ok(r)) => Resume::Returned(r),
+            Some(Err(p)) => Resume::Panicked(p),
+            None => Resume::Panicked(Box::new("stackswitch: context finished without an outcome")),
+        }
+    }
+
+    /// Finishes the context (unwinding it if it is suspended) and gives its
+    /// stack back, e.g. to a [`crate::StackPool`].
+    pub fn into_stack(mut self) -> Stack {
+        self.unwind();
+        self.stack.take().expect("stack present until drop")
+    }
+
+    /// Makes the context `Send`, so a runtime can resume it on other threads.
+    ///
+    /// # Safety
+    /// - Nothing the context's code keeps across a [`Yielder::suspend`] is tied
+    ///   to the thread it ran on (no `Rc`, no references into thread-locals,
+    ///   no held `MutexGuard` of a lock that must be released on the same
+    ///   thread), and `R` may be sent (it is required to be `Send`).
+    pub unsafe fn into_send(self) -> SendContext<R>
+    where
+        R: Send,
+    {
+        SendContext(self)
+    }
+
+    fn unwind(&mut self) {
+        loop {
+            let state = self.header().state.get();
+            if state == NOT_STARTED {
+                // Never ran: drop the closure here, on this stack.
+                // SAFETY: nothing runs on the context; we own `inner`.
+                unsafe { (*self.inner.as_ptr()).f = None };
+                self.header().state.set(FINISHED);
+                return;
+            }
+            if state != SUSPENDED {
+                return;
+            }
+            self.header().cancel.set(true);
+            // A panic payload other than ours is dropped: the owner is gone.
+            let _ = self.resume(0);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn resume_misuse(stack_id: u64, state: u8) -> ! {
+    if state == FINISHED {
+        panic!(
+            "stackswitch: resume of the finished context on stack #{stack_id}; stop resuming once it returned Resume::Returned or Resume::Panicked"
+        )
+    }
+    panic!(
+        "stackswitch: resume of the context on stack #{stack_id} from inside itself; a context can only be resumed by another stack"
+    )
+}
+
+impl<R> Drop for Context<R> {
+    fn drop(&mut self) {
+        self.unwind();
+        // SAFETY: the context is finished or never started, so its stack is
+        // dead and nothing references `inner`, which came from Box::leak.
+        unsafe { drop(Box::from_raw(self.inner.as_ptr())) };
+    }
+}
+
+impl<R> core::fmt::Debug for Context<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match self.header().state.get() {
+            NOT_STARTED => "not started",
+            SUSPENDED => "suspended",
+            RUNNING => "running",
+            _ => "finished",
+        };
+        f.debug_struct("Context")
+            .field("stack", &self.stack)
+            .field("state", &state)
+            .finish()
+    }
+}
+
+/// A [`Context`] that may be sent to other threads (see [`Context::into_send`]).
+#[derive(Debug)]
+pub struct SendContext<R>(Context<R>);
+
+// SAFETY: the contract of `Context::into_send` makes the context's code and
+// result independent of the thread; the header's Cells are only touched by
+// the thread that currently resumes the context (resume takes &mut).
+unsafe impl<R: Send> Send for SendContext<R> {}
+
+impl<R> core::ops::Deref for SendContext<R> {
+    type Target = Context<R>;
+    fn deref(&self) -> &Context<R> {
+        &self.0
+    }
+}
+
+impl<R> core::ops::DerefMut for SendContext<R> {
+    fn deref_mut(&mut self) -> &mut Context<R> {
+        &mut self.0
+    }
+}
+
+impl<R> SendContext<R> {
+    /// The wrapped context.
+    pub fn into_inner(self) -> Context<R> {
+        self.0
+    }
+}
+
+impl Yielder {
+    /// Switches back to whoever resumed this context, handing it `value`
+    /// ([`Resume::Suspended`]); returns the argument of the next
+    /// [`Context::resume`].
+    ///
+    /// # Panics
+    /// If called while this context is not the one running on the current
+    /// stack (for example from inside [`crate::on_system_stack`], where the
+    /// thread is on its system stack).
+    #[inline]
+    pub fn suspend(&self, value: usize) -> usize {
+        // SAFETY: the Yielder only exists inside the entry closure, while the
+        // Inner (and so the header) is alive.
+        let header = unsafe { &*self.header };
+        let (ok, limit) = thread::with(|t| (core::ptr::eq(t.current.get(), header), t.limit.get()));
+        if !ok {
+            suspend_misuse(header.stack_id);
+        }
+        header.limit.set(limit);
+        header.state.set(SUSPENDED);
+        // SAFETY: we run on this context's stack (checked above), so its
+        // resumer is blocked in the switch that stored the link slot.
+        let ret = unsafe { arch::stackswitch_switch(value, *header.link, header.sp.as_ptr()) };
+        if header.cancel.get() {
+            panic::resume_unwind(Box::new(ForcedUnwind));
+        }
+        ret
+    }
+
+    /// The id of the stack this context runs on.
+    pub fn stack_id(&self) -> u64 {
+        // SAFETY: as in `suspend`.
+        unsafe { (*self.header).stack_id }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn suspend_misuse(stack_id: u64) -> ! {
+    panic!(
+        "stackswitch: suspend of the context on stack #{stack_id} while not running on its stack (inside on_system_stack or another context); suspend only from the context's own code"
+    )
+}
+
+impl core::fmt::Debug for Yielder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Yielder")
+            .field("stack_id", &self.stack_id())
+            .finish()
+    }
+}

@@ -1,0 +1,27 @@
+//! Operating-system services behind one private trait, implemented once per OS.
+
+/// What the rest of the crate needs from the OS.
+pub(crate) trait OsImp {
+    /// Extra `mmap` flags for stack memory.
+    const STACK_MAP_FLAGS: libc::c_int;
+    /// The page size.
+    fn page_size() -> usize;
+    /// The calling thread's stack as `(lo, hi, guard_size)`, or `None` when the
+    /// OS cannot tell. Slow (glibc reads `/proc/self/maps` for the main
+    /// thread): callers cache it.
+    fn thread_stack() -> Option<(usize, usize, usize)>;
+    /// A small number naming the calling thread in messages.
+    fn thread_id() -> u64;
+}
+
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        mod linux;
+        pub(crate) use self::linux::Imp;
+    } else if #[cfg(target_vendor = "apple")] {
+        mod macos;
+        pub(crate) use self::macos::Imp;
+    } else {
+        compile_error!("stackswitch does not support this OS yet: supported are Linux and macOS");
+    }
+}

@@ -1,0 +1,55 @@
+//! Per-thread switching state (the analogue of Go's `m.g0`, `m.curg` and
+//! their saved stack pointers), one `thread_local!` with constant
+//! initialisation so every access is a plain TLS load or store.
+
+use core::cell::Cell;
+
+use crate::bounds::SystemStack;
+use crate::context::Header;
+
+pub(crate) struct ThreadState {
+    /// The green context whose stack this thread runs on, or null on the
+    /// system stack.
+    pub(crate) current: Cell<*const Header>,
+    /// Lowest usable address of the non-system stack we run on (a context's
+    /// or an `on_stack` stack); 0 on the system stack.
+    pub(crate) limit: Cell<usize>,
+    /// Link slot of the outermost running context: holds the system stack
+    /// pointer saved when the thread left its system stack.
+    pub(crate) outer_link: Cell<*const usize>,
+    /// The system stack pointer to use instead of `*outer_link` (set by
+    /// `on_green_stack`: below the C frames that called back); 0 = none.
+    pub(crate) g0_sp: Cell<usize>,
+    /// The green context suspended in `on_system_stack`, and its stack pointer.
+    pub(crate) curg: Cell<*const Header>,
+    pub(crate) curg_sp: Cell<usize>,
+    /// This thread's system-stack bounds as last set (Go's `g0.stack` plus
+    /// `g0StackAccurate`).
+    pub(crate) system: Cell<SystemStack>,
+    /// Cached OS bounds: `(lo, hi, guard)`; `QUERY_PENDING` until asked once.
+    pub(crate) os_bounds: Cell<(usize, usize, usize)>,
+}
+
+/// Marker in `os_bounds.0` for "not queried yet".
+pub(crate) const QUERY_PENDING: usize = usize::MAX;
+
+thread_local! {
+    pub(crate) static STATE: ThreadState = const {
+        ThreadState {
+            current: Cell::new(core::ptr::null()),
+            limit: Cell::new(0),
+            outer_link: Cell::new(core::ptr::null()),
+            g0_sp: Cell::new(0),
+            curg: Cell::new(core::ptr::null()),
+            curg_sp: Cell::new(0),
+            system: Cell::new(SystemStack::UNSET),
+            os_bounds: Cell::new((QUERY_PENDING, 0, 0)),
+        }
+    };
+}
+
+/// Runs `f` with this thread's state.
+#[inline(always)]
+pub(crate) fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> R {
+    STATE.with(f)
+}
