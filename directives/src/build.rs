@@ -59,6 +59,8 @@
 //!         }
 //!     };
 //! }
+//! #[allow(unused_imports)]
+//! pub(crate) use cgo_annotated_functions;
 //! ```
 //!
 //! Each entry of the macro is `IDENT => "C_NAME" [noescape]? [nocallback]?;` where `IDENT` is the
@@ -624,6 +626,7 @@ pub fn functions_source(noescape: &[String], nocallback: &[String]) -> String {
         let _ = writeln!(s, "            {id} => {}{attrs};", lit(n));
     }
     s.push_str("        }\n    };\n}\n");
+    s.push_str("#[allow(unused_imports)]\npub(crate) use cgo_annotated_functions;\n");
     s
 }
 
