@@ -1,0 +1,24 @@
+//! Compiles the C code used by the tests, benches and examples into static
+//! libraries in `OUT_DIR` (linked by `#[link(name = ..., kind = "static")]`).
+
+fn main() {
+    println!("cargo:rerun-if-changed=tests/c");
+    println!("cargo:rerun-if-changed=examples/c");
+    // The C test programs are Linux-only (they use POSIX timing and are run under
+    // qemu-user for the other architectures); other targets only compile-check.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+        return;
+    }
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    cc::Build::new()
+        .file("tests/c/facade_tests.c")
+        .opt_level(2)
+        .cargo_metadata(false)
+        .compile("facade_tests");
+    cc::Build::new()
+        .file("examples/c/tour.c")
+        .opt_level(2)
+        .cargo_metadata(false)
+        .compile("facade_tour");
+    println!("cargo:rustc-link-search=native={out}");
+}

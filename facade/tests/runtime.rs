@@ -1,0 +1,251 @@
+//! Behaviour of the green-thread runtime: spawn/join, panics, yield, sleep,
+//! channels, counters.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use facade::{Runtime, channel, sleep, spawn, yield_now};
+
+fn rt(procs: usize) -> Runtime {
+    Runtime::builder()
+        .processors(procs)
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn block_on_returns_the_value() {
+    assert_eq!(rt(2).block_on(|| 6 * 7), 42);
+}
+
+#[test]
+fn join_returns_values_of_many_green_threads() {
+    let r = rt(2);
+    let sum = r.block_on(|| {
+        let hs: Vec<_> = (0..1000u64).map(|i| spawn(move || i * 2)).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+    });
+    assert_eq!(sum, 999 * 1000);
+}
+
+#[test]
+fn a_panic_in_a_green_thread_is_returned_by_join() {
+    let r = rt(2);
+    let h = r.spawn(|| -> u32 { panic!("boom in green") });
+    let err = h.join().unwrap_err();
+    assert_eq!(err.downcast_ref::<&str>(), Some(&"boom in green"));
+    // The runtime keeps working afterwards.
+    assert_eq!(r.block_on(|| 1), 1);
+}
+
+#[test]
+#[should_panic(expected = "resumed by block_on")]
+fn block_on_resumes_the_panic() {
+    rt(1).block_on(|| panic!("resumed by block_on"));
+}
+
+#[test]
+fn yield_now_interleaves_green_threads_on_one_processor() {
+    let r = rt(1);
+    let log = r.block_on(|| {
+        let (tx, rx) = channel(64);
+        let a = {
+            let tx = tx.clone();
+            spawn(move || {
+                for i in 0..3 {
+                    tx.send(('a', i)).unwrap();
+                    yield_now();
+                }
+            })
+        };
+        let b = spawn(move || {
+            for i in 0..3 {
+                tx.send(('b', i)).unwrap();
+                yield_now();
+            }
+        });
+        a.join().unwrap();
+        b.join().unwrap();
+        rx.into_iter().collect::<Vec<_>>()
+    });
+    // Cooperative scheduling with a FIFO run queue: strict alternation.
+    assert_eq!(
+        log,
+        vec![('a', 0), ('b', 0), ('a', 1), ('b', 1), ('a', 2), ('b', 2)]
+    );
+}
+
+#[test]
+fn sleep_lets_others_run_and_lasts_at_least_the_duration() {
+    let r = rt(1);
+    let (slept, ran) = r.block_on(|| {
+        let counter = Arc::new(AtomicUsize::new(0));
+        let c = counter.clone();
+        let busy = spawn(move || {
+            for _ in 0..100 {
+                c.fetch_add(1, Ordering::Relaxed);
+                yield_now();
+            }
+        });
+        let t = Instant::now();
+        sleep(Duration::from_millis(30));
+        let slept = t.elapsed();
+        busy.join().unwrap();
+        (slept, counter.load(Ordering::Relaxed))
+    });
+    assert!(slept >= Duration::from_millis(30), "slept only {slept:?}");
+    assert_eq!(ran, 100);
+}
+
+#[test]
+fn many_sleepers_wake_in_deadline_order() {
+    let r = rt(2);
+    let order = r.block_on(|| {
+        let (tx, rx) = channel(100);
+        for i in (0..20u64).rev() {
+            let tx = tx.clone();
+            spawn(move || {
+                sleep(Duration::from_millis(5 + 3 * i));
+                tx.send(i).unwrap();
+            });
+        }
+        drop(tx);
+        rx.into_iter().collect::<Vec<_>>()
+    });
+    assert_eq!(order.len(), 20);
+    let mut sorted = order.clone();
+    sorted.sort();
+    // Deadlines 3 ms apart: allow neighbours to swap under load, not more.
+    for (pos, v) in order.iter().enumerate() {
+        assert!((*v as i64 - pos as i64).abs() <= 2, "order {order:?}");
+    }
+}
+
+#[test]
+fn bounded_channel_makes_senders_wait() {
+    let r = rt(2);
+    let got = r.block_on(|| {
+        let (tx, rx) = channel::<u32>(2);
+        let producers: Vec<_> = (0..4)
+            .map(|p| {
+                let tx = tx.clone();
+                spawn(move || {
+                    for i in 0..250 {
+                        tx.send(p * 1000 + i).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut got: Vec<u32> = rx.into_iter().collect();
+        producers.into_iter().for_each(|h| h.join().unwrap());
+        got.sort();
+        got
+    });
+    let mut want: Vec<u32> = (0..4)
+        .flat_map(|p| (0..250).map(move |i| p * 1000 + i))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn channel_errors_name_the_missing_side() {
+    let (tx, rx) = channel::<u8>(1);
+    drop(rx);
+    let e = tx.send(7).unwrap_err();
+    assert_eq!(e.0, 7);
+    assert!(e.to_string().contains("receiver was dropped"));
+    let (tx, rx) = channel::<u8>(1);
+    drop(tx);
+    assert!(
+        rx.recv()
+            .unwrap_err()
+            .to_string()
+            .contains("senders were all dropped")
+    );
+}
+
+#[test]
+fn channel_between_os_thread_and_green_threads() {
+    let r = rt(2);
+    let (tx, rx) = channel::<u64>(4);
+    let h = r.spawn(move || rx.into_iter().sum::<u64>());
+    for i in 0..100 {
+        tx.send(i).unwrap();
+    }
+    drop(tx);
+    assert_eq!(h.join().unwrap(), 4950);
+}
+
+#[test]
+fn spawn_outside_a_runtime_panics_with_a_message() {
+    let e = std::thread::spawn(|| spawn(|| ())).join().unwrap_err();
+    let msg = e.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("not a runtime worker") && msg.contains("Runtime::spawn"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn stats_count_green_threads_and_pool_stacks() {
+    let r = Runtime::builder()
+        .processors(2)
+        .stack_pool(64)
+        .build()
+        .unwrap();
+    r.block_on(|| {
+        let hs: Vec<_> = (0..200).map(|_| spawn(yield_now)).collect();
+        hs.into_iter().for_each(|h| h.join().unwrap());
+    });
+    let s = r.stats();
+    assert_eq!(s.green_threads_spawned, 201);
+    // The block_on thread itself may still be finishing.
+    assert!(s.green_threads_live <= 1, "{s:?}");
+    assert!(s.stacks_pooled >= 1 && s.stacks_pooled <= 64, "{s:?}");
+    assert_eq!(s.processors, 2);
+    let g = facade::stats();
+    assert!(g.green_threads_spawned >= 201);
+}
+
+#[test]
+fn default_processors_is_the_core_count() {
+    let r = Runtime::builder().build().unwrap();
+    assert_eq!(
+        r.processors(),
+        std::thread::available_parallelism().unwrap().get()
+    );
+}
+
+#[test]
+fn deep_recursion_runs_on_the_system_stack() {
+    fn depth(n: u64) -> u64 {
+        let pad = std::hint::black_box([n as u8; 512]);
+        if n == 0 {
+            pad[0] as u64
+        } else {
+            depth(n - 1) + pad[1] as u64
+        }
+    }
+    // 2,000 frames of > 512 bytes exceed a 64 KiB green stack, not the system stack.
+    let r = rt(1);
+    let v = r.block_on(|| facade::on_system_stack(|| depth(2000)));
+    assert_eq!(v, (0..=2000u64).map(|n| n as u8 as u64).sum::<u64>());
+}
+
+#[test]
+fn a_panic_on_the_system_stack_propagates_to_the_green_thread() {
+    let r = rt(1);
+    let caught = r.block_on(|| {
+        let e = std::panic::catch_unwind(|| {
+            facade::on_system_stack(|| panic!("from the system stack"))
+        })
+        .unwrap_err();
+        // Still a working green thread afterwards.
+        yield_now();
+        e.downcast_ref::<&str>().copied()
+    });
+    assert_eq!(caught, Some("from the system stack"));
+}
