@@ -1,5 +1,44 @@
-//! Minimal à-la-carte use of `callback` on its own.
+//! Minimal à-la-carte use of `callback` on its own: register a runtime, then let a
+//! foreign thread (here a plain Rust thread standing in for a C thread) call an exported
+//! function; it attaches a context on its first call and keeps it until it exits.
+
+use core::num::NonZeroUsize;
+
+use callback::{Green, Runtime, callback, spare_stats, with_current};
+
+struct NoScheduler;
+
+impl Runtime for NoScheduler {
+    fn current_green(&self) -> Option<Green> {
+        None
+    }
+    fn lock_to_thread(&self, _: Green) {}
+    fn unlock_from_thread(&self, _: Green) {}
+    fn new_extra_green(&self) -> Green {
+        Green(NonZeroUsize::MIN)
+    }
+    fn free_extra_green(&self, _: Green) {}
+}
+
+static RT: NoScheduler = NoScheduler;
+
+/// What C would call.
+extern "C" fn square(x: i32) -> i32 {
+    callback("square", || x * x)
+}
 
 fn main() {
-    println!("{} {}", "callback", env!("CARGO_PKG_VERSION"));
+    callback::init(&RT).expect("first init");
+    let t = std::thread::spawn(|| {
+        let a = square(3);
+        let b = square(4);
+        let id = with_current(|m| m.map(|m| m.id()));
+        (a + b, id)
+    });
+    let (sum, id) = t.join().expect("thread");
+    println!(
+        "callback {}: 3² + 4² = {sum} on context {id:?}; spares now {:?}",
+        env!("CARGO_PKG_VERSION"),
+        spare_stats()
+    );
 }

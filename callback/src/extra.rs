@@ -11,8 +11,8 @@
 //! attaching thread creates a fresh context instead ([`take`] returns `None` and counts a
 //! waiter). That is what makes the "signal handler calls in while the list is held" case
 //! (Go's `TestNeedmDeadlock`, issue 42207) impossible to deadlock even without Go's
-//! signal blocking. Returning a context ([`put`]) does wait for the lock, briefly: a
-//! holder holds it for a handful of instructions and never from a signal handler.
+//! signal blocking. Returning a context ([`put`]) spins briefly for the lock and frees the
+//! context instead if the holder does not let go.
 //!
 //! The list is replenished off the hot path: after an attach has installed its context,
 //! [`replenish`] creates as many spares as there were waiters (at least one when the list
@@ -164,12 +164,20 @@ fn new_extra() -> *mut ThreadContext {
     Box::into_raw(ThreadContext::new(true, green))
 }
 
-/// Pushes a context onto the list (Go's `addExtraM`); waits while the list is held.
-fn push(m: *mut ThreadContext) {
+/// Pushes a context onto the list (Go's `addExtraM`). Gives up, returning `false`, when
+/// the list stays held for a few hundred spins: a holder is normally done within a
+/// handful of instructions, and a thread must never wait on a holder that cannot run
+/// (one it interrupted in a signal handler, or a held-list test).
+fn push(m: *mut ThreadContext) -> bool {
+    let mut spins = 0u32;
     let head = loop {
         match try_lock(true) {
             Ok(h) => break h,
-            Err(_) => std::thread::yield_now(),
+            Err(_) if spins < 256 => {
+                spins += 1;
+                core::hint::spin_loop();
+            }
+            Err(_) => return false,
         }
     };
     // SAFETY: `m` is owned by the caller and not on the list; we hold the lock.
@@ -177,10 +185,11 @@ fn push(m: *mut ThreadContext) {
     // Relaxed: statistics.
     LENGTH.fetch_add(1, Ordering::Relaxed);
     unlock(m as usize);
+    true
 }
 
 /// Returns a context to the list at thread exit or detach (Go's `putExtraM`), freeing it
-/// instead when the list already holds [`SPARE_CAP`] spares.
+/// instead when the list already holds [`SPARE_CAP`] spares or stays held.
 ///
 /// # Safety
 /// `m` is an extra context owned by the caller, uninstalled from every thread.
@@ -188,11 +197,10 @@ pub(crate) unsafe fn put(m: *mut ThreadContext) {
     // Relaxed: statistics.
     IN_USE.fetch_sub(1, Ordering::Relaxed);
     // Relaxed: a capacity heuristic; a race only makes the list one longer or shorter.
-    if LENGTH.load(Ordering::Relaxed) >= SPARE_CAP {
-        // SAFETY: the caller owns `m` and nobody else references it.
+    if LENGTH.load(Ordering::Relaxed) >= SPARE_CAP || !push(m) {
+        // SAFETY: the caller owns `m` and nobody else references it (a failed push
+        // leaves it untouched).
         unsafe { free(m) };
-    } else {
-        push(m);
     }
 }
 
@@ -223,15 +231,23 @@ pub(crate) fn replenish() {
     } else {
         0
     };
-    for _ in 0..n {
-        push(new_extra());
+    for i in 0..n {
+        let m = new_extra();
+        if !push(m) {
+            // The list stays held: keep the debt for the next replenish.
+            // SAFETY: `m` was just created and is referenced by nobody.
+            unsafe { free(m) };
+            // Relaxed: a hint counter.
+            WAITERS.fetch_add(n - i, Ordering::Relaxed);
+            return;
+        }
     }
 }
 
 /// Seeds the list with one spare (Go's `mstartm0` → `newextram`).
 pub(crate) fn seed() {
     if HEAD.load(Ordering::Relaxed) == EMPTY {
-        push(new_extra());
+        replenish();
     }
 }
 

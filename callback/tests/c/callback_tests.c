@@ -112,17 +112,17 @@ static void on_ctx(int i) {
 static void *stack_switch_thread(void *p) {
     (void)p;
     ss_res[0] = ss_cb(0);
+    void *stk[2] = {malloc(64 * 1024), malloc(64 * 1024)};
     for (int i = 0; i < 2; i++) {
-        void *stk = malloc(64 * 1024);
         getcontext(&ctx[i]);
-        ctx[i].uc_stack.ss_sp = stk;
+        ctx[i].uc_stack.ss_sp = stk[i];
         ctx[i].uc_stack.ss_size = 64 * 1024;
         ctx[i].uc_link = &main_ctx;
         makecontext(&ctx[i], (void (*)(void))on_ctx, 1, i);
         swapcontext(&main_ctx, &ctx[i]);
-        ctx[i].uc_stack.ss_sp = NULL;
-        free(stk);
     }
+    free(stk[0]);
+    free(stk[1]);
     ss_res[3] = ss_cb(3);
     return NULL;
 }
@@ -250,4 +250,14 @@ int cbt_needm_deadlock(cb_t cb, long n, int senders, int per) {
     pthread_join(t, NULL);
     sigaction(SIGCHLD, &old, NULL);
     return nd_handled;
+}
+
+// The same as cbt_call / cbt_loop, declared "C-unwind" on the Rust side: a panic
+// propagated out of the callback unwinds through these frames (built with unwind
+// tables), which have nothing to clean up.
+int cbt_call_unwind(cb_t cb, int x) { return cb(x) + 0 * x; }
+long cbt_loop_unwind(cb_t cb, long n) {
+    long s = 0;
+    for (long i = 0; i < n; i++) s += cb((int)(i & 0xff));
+    return s;
 }

@@ -1,0 +1,150 @@
+//! Both panic policies: `Abort` (default) names the exported function and the payload;
+//! `Propagate` resumes the panic at the Rust call site of the foreign call, the C frames
+//! in between discarded; on a foreign thread with nothing above it aborts with a message.
+
+mod common;
+
+use std::os::raw::c_int;
+
+use callback::{ForeignFn, PanicPolicy, call_foreign, callback, with_current};
+use common::*;
+
+extern "C-unwind" fn boom(x: c_int) -> c_int {
+    callback("boom", || {
+        if x > 0 {
+            panic!("BOOM {x}");
+        }
+        x
+    })
+}
+
+#[link(name = "callback_tests", kind = "static")]
+unsafe extern "C-unwind" {
+    fn cbt_call_unwind(cb: extern "C-unwind" fn(c_int) -> c_int, x: c_int) -> c_int;
+    fn cbt_loop_unwind(
+        cb: extern "C-unwind" fn(c_int) -> c_int,
+        n: std::os::raw::c_long,
+    ) -> std::os::raw::c_long;
+}
+
+fn child(var: &str) -> bool {
+    std::env::var_os(var).is_some()
+}
+
+#[test]
+fn abort_policy_names_the_function_and_payload() {
+    if child("CBT_CHILD_ABORT") {
+        init();
+        // SAFETY: `boom` matches the declared signature.
+        call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+            cbt_call_unwind(boom, 3)
+        });
+        unreachable!();
+    }
+    let out = run_child(
+        "abort_policy_names_the_function_and_payload",
+        &[("CBT_CHILD_ABORT", "1")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(died(&out), "{err}");
+    assert!(
+        err.contains("panic in exported function `boom`: BOOM 3; aborting"),
+        "{err}"
+    );
+}
+
+#[test]
+fn abort_policy_on_a_foreign_thread() {
+    if child("CBT_CHILD_ABORT_FOREIGN") {
+        init();
+        // SAFETY: `panics_c` matches `Cb`.
+        unsafe { cbt_thread_loop(panics_c, 1, 0) };
+        unreachable!();
+    }
+    let out = run_child(
+        "abort_policy_on_a_foreign_thread",
+        &[("CBT_CHILD_ABORT_FOREIGN", "1")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(died(&out), "{err}");
+    assert!(
+        err.contains("panic in exported function `panics_c`: BOOM"),
+        "{err}"
+    );
+}
+
+extern "C" fn panics_c(_x: c_int) -> c_int {
+    callback("panics_c", || panic!("BOOM"))
+}
+
+static AFTER_C: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[test]
+fn propagate_resumes_at_the_rust_call_site() {
+    if child("CBT_CHILD_PROPAGATE") {
+        init();
+        callback::set_panic_policy(PanicPolicy::Propagate);
+        let r = std::panic::catch_unwind(|| {
+            call_foreign(&ForeignFn::new("cbt_loop"), || {
+                // SAFETY: `boom` matches the declared signature; the C code is built
+                // with unwind tables.
+                let v = unsafe { cbt_loop_unwind(boom, 5) };
+                // Never reached: the C frames (the rest of the loop) are discarded.
+                AFTER_C.store(true, std::sync::atomic::Ordering::SeqCst);
+                v
+            })
+        });
+        let payload = r.expect_err("the panic must reach the call site");
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(msg, "BOOM 1");
+        assert!(!AFTER_C.load(std::sync::atomic::Ordering::SeqCst));
+        with_current(|m| {
+            let m = m.unwrap();
+            assert_eq!(m.foreign_calls_in_flight(), 0);
+            assert_eq!(m.callback_depth(), 0);
+            assert_eq!(m.locked_count(), 0);
+            assert!(!m.in_foreign_code());
+        });
+        // The thread keeps working: another foreign call with a callback.
+        // SAFETY: as above.
+        let ok = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+            cbt_call_unwind(boom, 0)
+        });
+        assert_eq!(ok, 0);
+        println!("CBT_PROPAGATED");
+        return;
+    }
+    let out = run_child(
+        "propagate_resumes_at_the_rust_call_site",
+        &[("CBT_CHILD_PROPAGATE", "1")],
+    );
+    let so = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{so}\n{err}");
+    assert!(so.contains("CBT_PROPAGATED"), "{so}\n{err}");
+}
+
+#[test]
+fn propagate_on_a_foreign_thread_with_nothing_above_aborts() {
+    if child("CBT_CHILD_PROPAGATE_FOREIGN") {
+        init();
+        callback::set_panic_policy(PanicPolicy::Propagate);
+        // SAFETY: `panics_c` matches `Cb`.
+        unsafe { cbt_thread_loop(panics_c, 1, 0) };
+        unreachable!();
+    }
+    let out = run_child(
+        "propagate_on_a_foreign_thread_with_nothing_above_aborts",
+        &[("CBT_CHILD_PROPAGATE_FOREIGN", "1")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(died(&out), "{err}");
+    assert!(
+        err.contains("`panics_c` on a foreign thread with no Rust frames above"),
+        "{err}"
+    );
+    assert!(err.contains("BOOM"), "{err}");
+}
