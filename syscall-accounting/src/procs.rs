@@ -1,0 +1,1020 @@
+//! Processors, leases and the thread-side protocol (enter / exit / reenter / release).
+//!
+//! See the crate documentation for the protocol and its correctness argument; the comments
+//! here justify each memory ordering locally.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+
+use crate::Scheduler;
+use crate::imp::{HeavyFence, HeavyFenceApi, Parker, ParkerApi};
+use crate::monitor::MonitorCtl;
+use crate::primitive::{
+    Arc, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering, fence, light_fence, lock, thread_local,
+};
+
+// ---- the owner-written `sys` word of a lease: (seq << 2) | NO_HANDOFF | FOREIGN ----
+
+/// The owner is in foreign code.
+pub(crate) const FOREIGN: u64 = 1;
+/// The current foreign call was declared short: the monitor never retakes it.
+pub(crate) const NO_HANDOFF: u64 = 2;
+const SEQ_SHIFT: u32 = 2;
+
+// ---- the shared `state` word of a lease ----
+
+/// The lease's thread owns the processor (it may be in foreign code, see `sys`).
+pub(crate) const OWNED: u32 = 0;
+/// The monitor is deciding whether to take the processor (it holds the scheduler lock).
+pub(crate) const STEALING: u32 = 1;
+/// The processor was taken while the owner was in foreign code; the lease is dead.
+pub(crate) const LOST: u32 = 2;
+/// [`Procs::resize`] removed this processor; the owner gives it up at its next exit or release.
+pub(crate) const RETIRE: u32 = 3;
+/// The owner released the processor; the lease is dead.
+pub(crate) const CLOSED: u32 = 4;
+
+// ---- the monitor flag read by `enter` ----
+
+/// The monitor thread runs its tick loop (or there is no monitor): `enter` does nothing more.
+pub(crate) const MON_RUNNING: u32 = 0;
+/// The monitor sleeps until woken: the next `enter` wakes it.
+pub(crate) const MON_SLEEPING: u32 = 1;
+/// The monitor thread has not been started: the first `enter` starts it.
+pub(crate) const MON_NOT_STARTED: u32 = 2;
+
+#[cfg(not(loom))]
+thread_local! {
+    static THREAD_CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+#[cfg(loom)]
+thread_local! {
+    static THREAD_CALLS: std::cell::Cell<u64> = std::cell::Cell::new(0);
+}
+
+/// Foreign calls entered by the calling thread so far (through any [`Procs`]).
+///
+/// This is the per-thread part of [`Stats::calls`]; Go keeps it per M (`m.ncgocall`).
+/// It counts [`Processor::enter`], [`Processor::enter_short`] and
+/// [`Processor::enter_blocking`] (and their raw forms), not [`Processor::reenter`].
+pub fn thread_calls() -> u64 {
+    THREAD_CALLS.with(|c| c.get())
+}
+
+/// How the monitor may treat a foreign call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallKind {
+    /// Go's lazy rule: keep the processor; the monitor retakes it if the call is still the
+    /// same one after at least one tick and there is other work.
+    Lazy,
+    /// The call is declared short: the monitor never retakes this processor during it
+    /// (the caller promises it returns promptly; a long call starves other work).
+    Short,
+    /// The call is known to block: the processor is handed on at once, before the call
+    /// (Go's `entersyscallblock`). `exit` then takes an idle processor or parks.
+    Blocking,
+}
+
+/// How [`Processor::exit`] got its processor back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exit {
+    /// The same processor as at entry: nobody took it (the fast path, or a retake that
+    /// was still undecided and got cancelled).
+    Kept,
+    /// The processor had been taken (or retired, or given up by `enter_blocking`); an idle
+    /// processor was free and is now held. [`Processor::id`] may have changed.
+    Idle,
+    /// No processor was free: the thread parked until one was released to it.
+    Parked,
+}
+
+/// Which exclusion protocol runs between `exit` and the monitor's retake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Asymmetric fences: plain stores and a compiler fence on the thread side,
+    /// `membarrier(2)` on the monitor side. No locked instruction on the fast path.
+    Membarrier,
+    /// Portable: `exit` compare-and-swaps the lease state; `enter` has a full fence.
+    Cas,
+}
+
+/// Which backend [`Config`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BackendChoice {
+    /// [`Backend::Membarrier`] when the kernel offers it (checked once at run time), else
+    /// [`Backend::Cas`].
+    Auto,
+    /// Always [`Backend::Cas`].
+    Cas,
+}
+
+/// When the monitor retakes a processor from a thread in a [`CallKind::Lazy`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Go's rule: after the same call was seen on two consecutive ticks, if the scheduler
+    /// reports other work or a thread is parked waiting for a processor.
+    Lazy,
+    /// The monitor never retakes (it still counts time in foreign code). Calls that must
+    /// hand off use [`Processor::enter_blocking`].
+    Never,
+}
+
+/// Configuration of a [`Procs`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Monitor tick while some thread is in foreign code. Default 20 µs (Go's minimum).
+    pub tick: Duration,
+    /// Retake policy for lazy calls. Default [`Policy::Lazy`].
+    pub policy: Policy,
+    /// Consecutive ticks without any thread in foreign code after which the monitor
+    /// sleeps until the next `enter` wakes it. Default 50 (about 1 ms).
+    pub idle_ticks: u32,
+    /// Exclusion protocol. Default [`BackendChoice::Auto`].
+    pub backend: BackendChoice,
+    /// Start the monitor thread (on the first foreign call). Default true. Without it
+    /// nothing is retaken and no time in foreign code is counted.
+    pub monitor: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            tick: Duration::from_micros(20),
+            policy: Policy::Lazy,
+            idle_ticks: 50,
+            backend: BackendChoice::Auto,
+            monitor: true,
+        }
+    }
+}
+
+/// Errors of [`Procs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A processor count of zero was asked for.
+    ZeroProcessors,
+    /// More processors than the crate supports (`u32::MAX`).
+    TooManyProcessors(usize),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ZeroProcessors => f.write_str(
+                "syscall-accounting: a processor count of 0 was given; at least 1 processor is needed",
+            ),
+            Error::TooManyProcessors(n) => write!(
+                f,
+                "syscall-accounting: {n} processors asked for; at most {} are supported",
+                u32::MAX
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A snapshot of the counters, from [`Procs::stats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Foreign calls entered (Go's `runtime.NumCgoCall`); `reenter` is not counted.
+    pub calls: u64,
+    /// Processors the monitor took from threads in foreign code.
+    pub retakes: u64,
+    /// Processors given up at once by [`Processor::enter_blocking`].
+    pub blocking_handoffs: u64,
+    /// Processors passed to [`Scheduler::handoff`].
+    pub handoffs: u64,
+    /// Calls of [`Scheduler::wake_idle`].
+    pub wakes: u64,
+    /// Exits whose processor was gone and that took an idle one.
+    pub exits_idle: u64,
+    /// Exits that parked until a processor was released to them.
+    pub exit_parks: u64,
+    /// [`Procs::acquire`] calls that parked.
+    pub acquire_parks: u64,
+    /// Time spent in foreign code by processor-holding threads, summed over threads,
+    /// measured coarsely by the monitor's tick (calls shorter than a tick mostly escape it).
+    pub foreign_time: Duration,
+    /// Threads in foreign code whose processor was taken or given up (Go's
+    /// `sched.nGsyscallNoP`).
+    pub foreign_without_processor: u64,
+    /// Threads parked waiting for a processor right now.
+    pub waiting: u64,
+    /// Processor count (the target after [`Procs::resize`]).
+    pub processors: usize,
+    /// Idle processors right now.
+    pub idle: usize,
+}
+
+/// One ownership of one processor by one holder. A processor gets a fresh lease every
+/// time it changes hands, so a thread that lost its processor still writes only its own
+/// (dead) lease and can never disturb the next owner.
+pub(crate) struct Lease {
+    /// Written only by the owner, with plain stores: `(seq << 2) | NO_HANDOFF | FOREIGN`.
+    /// `seq` counts enters and reenters, so two observations of the same odd value mean
+    /// "still the same foreign call" (Go's `p.syscalltick` comparison).
+    pub(crate) sys: AtomicU64,
+    /// Foreign calls entered under this lease; written only by the owner.
+    pub(crate) calls: AtomicU64,
+    /// `OWNED`, `STEALING`, `LOST`, `RETIRE` or `CLOSED`.
+    pub(crate) state: AtomicU32,
+    /// The processor index.
+    pub(crate) proc: u32,
+    /// Unique per lease (never 0): lets the monitor tell leases apart across ticks.
+    pub(crate) generation: u64,
+}
+
+impl Lease {
+    fn calls(&self) -> u64 {
+        // Relaxed: a counter read for statistics; no other data depends on it.
+        self.calls.load(Ordering::Relaxed)
+    }
+}
+
+pub(crate) enum Slot {
+    Idle,
+    Owned(Arc<Lease>),
+    Dead,
+}
+
+/// A thread waiting for a processor.
+pub(crate) struct Waiter {
+    parker: Parker,
+    grant: Mutex<Option<Arc<Lease>>>,
+}
+
+/// Everything under the scheduler lock (Go's `sched.lock`).
+pub(crate) struct Sched {
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) target: usize,
+    idle: Vec<u32>,
+    pub(crate) waiters: VecDeque<Arc<Waiter>>,
+    /// Leases taken while their owner was in foreign code, until the owner returns.
+    pub(crate) orphans: Vec<Arc<Lease>>,
+    next_gen: u64,
+    retired_calls: u64,
+    pub(crate) retakes: u64,
+    blocking_handoffs: u64,
+    handoffs: u64,
+    wakes: u64,
+    exits_idle: u64,
+    exit_parks: u64,
+    acquire_parks: u64,
+}
+
+impl Sched {
+    fn new_lease(&mut self, proc: u32, asym: bool) -> Arc<Lease> {
+        let _ = asym;
+        self.next_gen += 1;
+        let lease = Arc::new(Lease {
+            sys: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+            state: AtomicU32::new(OWNED),
+            proc,
+            generation: self.next_gen,
+        });
+        self.slots[proc as usize] = Slot::Owned(lease.clone());
+        lease
+    }
+
+    fn take_idle(&mut self, asym: bool) -> Option<Arc<Lease>> {
+        let id = self.idle.pop()?;
+        Some(self.new_lease(id, asym))
+    }
+
+    fn fold(&mut self, lease: &Arc<Lease>) {
+        self.retired_calls += lease.calls();
+    }
+
+    fn remove_orphan(&mut self, lease: &Arc<Lease>) {
+        if let Some(i) = self.orphans.iter().position(|o| Arc::ptr_eq(o, lease)) {
+            self.orphans.swap_remove(i);
+        }
+    }
+}
+
+/// What to do once the scheduler lock is dropped.
+pub(crate) enum After {
+    Nothing,
+    /// A parked thread was granted a processor.
+    Unpark(Arc<Waiter>),
+    /// Give this lease to the scheduler.
+    Handoff(Arc<Lease>),
+    /// A processor went idle: wake an idle thread if there is work.
+    WentIdle,
+}
+
+pub(crate) struct Shared {
+    /// `MON_RUNNING`, `MON_SLEEPING` or `MON_NOT_STARTED`; read by every `enter`.
+    pub(crate) monitor_flag: AtomicU32,
+    /// The exclusion protocol (fixed at creation).
+    pub(crate) asym: bool,
+    pub(crate) sched: Mutex<Sched>,
+    pub(crate) hooks: Box<dyn Scheduler>,
+    pub(crate) config: Config,
+    pub(crate) ctl: Arc<MonitorCtl>,
+    /// Nanoseconds in foreign code, written only by the monitor.
+    pub(crate) foreign_nanos: AtomicU64,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.ctl.stop();
+    }
+}
+
+impl Shared {
+    /// Gives processor `id` (no longer owned by anyone) to the longest-waiting parked
+    /// thread, else to the scheduler when `work`, else to the idle list.
+    pub(crate) fn place(&self, s: &mut Sched, id: u32, work: bool) -> After {
+        if id as usize >= s.target {
+            s.slots[id as usize] = Slot::Dead;
+            return After::Nothing;
+        }
+        if let Some(w) = s.waiters.pop_front() {
+            let lease = s.new_lease(id, self.asym);
+            *lock(&w.grant) = Some(lease);
+            return After::Unpark(w);
+        }
+        if work {
+            let lease = s.new_lease(id, self.asym);
+            s.handoffs += 1;
+            return After::Handoff(lease);
+        }
+        s.slots[id as usize] = Slot::Idle;
+        s.idle.push(id);
+        After::WentIdle
+    }
+
+    /// Carries out `after` (no lock held).
+    pub(crate) fn finish(this: &Arc<Self>, after: After) {
+        match after {
+            After::Nothing => {}
+            After::Unpark(w) => w.parker.unpark(),
+            After::Handoff(lease) => {
+                let p = Processor::from_lease(lease, this.clone());
+                this.hooks.handoff(p);
+            }
+            After::WentIdle => {
+                if this.hooks.has_work() {
+                    lock(&this.sched).wakes += 1;
+                    this.hooks.wake_idle();
+                }
+            }
+        }
+    }
+
+    /// Blocks until a processor is granted; `s` is the held scheduler lock.
+    fn wait_for_processor(&self, mut s: MutexGuard<'_, Sched>, exit: bool) -> Arc<Lease> {
+        let w = Arc::new(Waiter { parker: Parker::new(), grant: Mutex::new(None) });
+        s.waiters.push_back(w.clone());
+        if exit {
+            s.exit_parks += 1;
+        } else {
+            s.acquire_parks += 1;
+        }
+        drop(s);
+        loop {
+            w.parker.park();
+            if let Some(lease) = lock(&w.grant).take() {
+                return lease;
+            }
+        }
+    }
+
+    /// The slow part of `enter`: start or wake the monitor.
+    #[cold]
+    #[inline(never)]
+    fn wake_monitor(this: &Arc<Self>) {
+        // Relaxed on failure and success: the flag carries no data; the monitor re-reads
+        // every lease after it wakes, under the scheduler lock.
+        if this
+            .monitor_flag
+            .compare_exchange(MON_NOT_STARTED, MON_RUNNING, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            crate::monitor::start(this);
+        } else if this
+            .monitor_flag
+            .compare_exchange(MON_SLEEPING, MON_RUNNING, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            this.ctl.wake();
+        }
+    }
+
+    /// The heavy side of the fence pair (see the crate docs).
+    pub(crate) fn heavy_fence(&self) {
+        if self.asym {
+            #[cfg(loom)]
+            fence(Ordering::SeqCst);
+            #[cfg(not(loom))]
+            HeavyFence::heavy();
+        } else {
+            // SeqCst: the CAS backend's `enter` pairs a SeqCst fence with this one
+            // (store sys; fence | store flag; fence; load sys): the classic store-buffering
+            // pattern, which needs SeqCst fences on both sides.
+            fence(Ordering::SeqCst);
+        }
+    }
+}
+
+/// The set of processor tokens, like Go's `allp` with `GOMAXPROCS`.
+///
+/// Cloning gives another handle to the same set. See the crate docs for the protocol.
+#[derive(Clone)]
+pub struct Procs {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Procs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Procs")
+            .field("backend", &self.backend())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Procs {
+    /// `n` processors, default [`Config`], `hooks` as the scheduler.
+    ///
+    /// # Errors
+    /// [`Error::ZeroProcessors`] for `n == 0`, [`Error::TooManyProcessors`] above `u32::MAX`.
+    pub fn new(n: usize, hooks: impl Scheduler + 'static) -> Result<Procs, Error> {
+        Procs::with_config(n, hooks, Config::default())
+    }
+
+    /// `n` processors with an explicit configuration.
+    ///
+    /// # Errors
+    /// As [`Procs::new`].
+    pub fn with_config(
+        n: usize,
+        hooks: impl Scheduler + 'static,
+        config: Config,
+    ) -> Result<Procs, Error> {
+        check_count(n)?;
+        let asym = match config.backend {
+            BackendChoice::Cas => false,
+            BackendChoice::Auto => !cfg!(loom) && HeavyFence::available(),
+        };
+        Ok(Procs::build(n, Box::new(hooks), config, asym))
+    }
+
+    /// Builds with an explicit backend (loom models use the asymmetric one, whose heavy
+    /// fence is modelled as a `SeqCst` fence there).
+    pub(crate) fn build(n: usize, hooks: Box<dyn Scheduler>, config: Config, asym: bool) -> Procs {
+        let sched = Sched {
+            slots: (0..n).map(|_| Slot::Idle).collect(),
+            target: n,
+            idle: (0..n as u32).rev().collect(),
+            waiters: VecDeque::new(),
+            orphans: Vec::new(),
+            next_gen: 0,
+            retired_calls: 0,
+            retakes: 0,
+            blocking_handoffs: 0,
+            handoffs: 0,
+            wakes: 0,
+            exits_idle: 0,
+            exit_parks: 0,
+            acquire_parks: 0,
+        };
+        let flag = if config.monitor { MON_NOT_STARTED } else { MON_RUNNING };
+        Procs {
+            shared: Arc::new(Shared {
+                monitor_flag: AtomicU32::new(flag),
+                asym,
+                sched: Mutex::new(sched),
+                hooks,
+                config,
+                ctl: Arc::new(MonitorCtl::new()),
+                foreign_nanos: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The exclusion protocol in use.
+    pub fn backend(&self) -> Backend {
+        if self.shared.asym { Backend::Membarrier } else { Backend::Cas }
+    }
+
+    /// Takes an idle processor, or parks until one is released (first come, first served
+    /// with parked exits).
+    pub fn acquire(&self) -> Processor {
+        let mut s = lock(&self.shared.sched);
+        if let Some(lease) = s.take_idle(self.shared.asym) {
+            drop(s);
+            return Processor::from_lease(lease, self.shared.clone());
+        }
+        let lease = self.shared.wait_for_processor(s, false);
+        Processor::from_lease(lease, self.shared.clone())
+    }
+
+    /// Takes an idle processor if there is one.
+    pub fn try_acquire(&self) -> Option<Processor> {
+        let lease = lock(&self.shared.sched).take_idle(self.shared.asym)?;
+        Some(Processor::from_lease(lease, self.shared.clone()))
+    }
+
+    /// Sets the processor count, like `runtime.GOMAXPROCS(n)`.
+    ///
+    /// Growing frees the new processors at once (to parked threads first). Shrinking
+    /// removes idle processors at once; a removed processor that is held is given up by
+    /// its holder at its next [`Processor::exit`] or release (holders can poll
+    /// [`Processor::is_retired`] at their safe points), so the number of holders reaches
+    /// `n` as those happen, not instantly (Go stops the world instead).
+    ///
+    /// # Errors
+    /// As [`Procs::new`]; on error nothing changes.
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `procresize`.
+    pub fn resize(&self, n: usize) -> Result<(), Error> {
+        check_count(n)?;
+        let sh = &self.shared;
+        let mut afters = Vec::new();
+        {
+            let mut s = lock(&sh.sched);
+            let old = s.target;
+            s.target = n;
+            if n > old {
+                while s.slots.len() < n {
+                    s.slots.push(Slot::Dead);
+                }
+                for id in old..n {
+                    match &s.slots[id] {
+                        Slot::Dead => afters.push(sh.place(&mut s, id as u32, false)),
+                        Slot::Owned(lease) => {
+                            // Un-retire. Relaxed: the state carries no data. Failure means
+                            // the lease is LOST/CLOSED and its slot will be placed under
+                            // this lock later, now with `id < target`.
+                            let _ = lease.state.compare_exchange(
+                                RETIRE,
+                                OWNED,
+                                Ordering::Relaxed,
+                                Ordering::Relaxed,
+                            );
+                        }
+                        Slot::Idle => {}
+                    }
+                }
+            } else {
+                for id in n..old.min(s.slots.len()) {
+                    match &s.slots[id] {
+                        Slot::Idle => {
+                            s.idle.retain(|&i| i as usize != id);
+                            s.slots[id] = Slot::Dead;
+                        }
+                        Slot::Owned(lease) => {
+                            // Relaxed: the owner only needs to notice eventually. Failure:
+                            // LOST or CLOSED, handled by whoever holds the slot next
+                            // (it re-checks `target` under this lock). STEALING is
+                            // impossible here: the monitor resolves it under this lock.
+                            let _ = lease.state.compare_exchange(
+                                OWNED,
+                                RETIRE,
+                                Ordering::Relaxed,
+                                Ordering::Relaxed,
+                            );
+                        }
+                        Slot::Dead => {}
+                    }
+                }
+            }
+        }
+        for a in afters {
+            Shared::finish(&sh, a);
+        }
+        Ok(())
+    }
+
+    /// The processor count.
+    pub fn processors(&self) -> usize {
+        lock(&self.shared.sched).target
+    }
+
+    /// The counters. Takes the scheduler lock briefly; never stops the threads.
+    pub fn stats(&self) -> Stats {
+        let sh = &self.shared;
+        let s = lock(&sh.sched);
+        let mut calls = s.retired_calls;
+        for slot in &s.slots {
+            if let Slot::Owned(l) = slot {
+                calls += l.calls();
+            }
+        }
+        let mut without = 0;
+        for o in &s.orphans {
+            calls += o.calls();
+            // Relaxed: a statistics read.
+            if o.sys.load(Ordering::Relaxed) & FOREIGN != 0 {
+                without += 1;
+            }
+        }
+        Stats {
+            calls,
+            retakes: s.retakes,
+            blocking_handoffs: s.blocking_handoffs,
+            handoffs: s.handoffs,
+            wakes: s.wakes,
+            exits_idle: s.exits_idle,
+            exit_parks: s.exit_parks,
+            acquire_parks: s.acquire_parks,
+            // Relaxed: a statistics read of a monitor-written counter.
+            foreign_time: Duration::from_nanos(sh.foreign_nanos.load(Ordering::Relaxed)),
+            foreign_without_processor: without,
+            waiting: s.waiters.len() as u64,
+            processors: s.target,
+            idle: s.idle.len(),
+        }
+    }
+
+    /// Runs one monitor pass on the calling thread (tests and loom models).
+    #[cfg(any(test, loom))]
+    pub(crate) fn monitor_pass(&self, st: &mut crate::monitor::MonitorState) -> bool {
+        Shared::monitor_pass(&self.shared, st)
+    }
+}
+
+fn check_count(n: usize) -> Result<(), Error> {
+    if n == 0 {
+        return Err(Error::ZeroProcessors);
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::TooManyProcessors(n));
+    }
+    Ok(())
+}
+
+/// Ownership of one processor: the token a thread needs to run managed code.
+///
+/// Dropping it releases the processor (to a parked thread first, else to the idle list).
+/// It may be sent to another thread. See [`Processor::enter`] for foreign calls.
+pub struct Processor {
+    lease: Arc<Lease>,
+    shared: Arc<Shared>,
+    /// Copy of the `seq` part of `lease.sys`, kept here so the fast path never loads it.
+    seq: u64,
+    /// Copy of `lease.calls`.
+    calls: u64,
+    /// `FOREIGN | NO_HANDOFF` bits of the current foreign call, 0 in managed code.
+    foreign: u64,
+    /// The kind of the last call entered, restored by `reenter`.
+    kind: CallKind,
+}
+
+impl fmt::Debug for Processor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Processor")
+            .field("id", &self.id())
+            .field("in_foreign", &self.in_foreign())
+            .finish()
+    }
+}
+
+impl Processor {
+    fn from_lease(lease: Arc<Lease>, shared: Arc<Shared>) -> Processor {
+        Processor { lease, shared, seq: 0, calls: 0, foreign: 0, kind: CallKind::Lazy }
+    }
+
+    /// The processor index, `0..n`.
+    pub fn id(&self) -> usize {
+        self.lease.proc as usize
+    }
+
+    /// Whether the holder is between an enter and its exit.
+    pub fn in_foreign(&self) -> bool {
+        self.foreign != 0
+    }
+
+    /// Whether [`Procs::resize`] removed this processor: the holder should drop it at its
+    /// next safe point (an `exit` also gives it up by itself).
+    pub fn is_retired(&self) -> bool {
+        // Relaxed: advisory; `exit`/drop re-check with the proper protocol.
+        self.lease.state.load(Ordering::Relaxed) == RETIRE
+    }
+
+    /// The set this processor belongs to.
+    pub fn procs(&self) -> Procs {
+        Procs { shared: self.shared.clone() }
+    }
+
+    /// Enters a foreign call (lazy hand-off), returning a guard that exits on drop.
+    ///
+    /// The fast path is two plain stores, a compiler fence and one load (no lock, no
+    /// syscall, no allocation, no locked instruction with the membarrier backend).
+    ///
+    /// # Panics
+    /// Never in the guarded form (the guard holds the borrow). The raw form panics when
+    /// already in foreign code.
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `entersyscall` / `reentersyscall`.
+    #[inline]
+    pub fn enter(&mut self) -> ForeignCall<'_> {
+        self.enter_raw(CallKind::Lazy);
+        ForeignCall { p: self }
+    }
+
+    /// Enters a foreign call declared short: the monitor never retakes the processor.
+    #[inline]
+    pub fn enter_short(&mut self) -> ForeignCall<'_> {
+        self.enter_raw(CallKind::Short);
+        ForeignCall { p: self }
+    }
+
+    /// Enters a foreign call known to block: the processor is handed on now (to a parked
+    /// thread, else to the scheduler if it has work, else to the idle list).
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `entersyscallblock`.
+    pub fn enter_blocking(&mut self) -> ForeignCall<'_> {
+        self.enter_raw(CallKind::Blocking);
+        ForeignCall { p: self }
+    }
+
+    /// Raw form of [`Processor::enter`] and its variants, for callers that cannot keep a
+    /// guard borrowed across the foreign call (a callback layer keeps the processor in a
+    /// thread-local while C runs). Must be paired with [`Processor::exit`].
+    ///
+    /// # Panics
+    /// If already in foreign code (`enter` twice without `exit`).
+    #[inline]
+    pub fn enter_raw(&mut self, kind: CallKind) {
+        if self.foreign != 0 {
+            already_in_foreign(self.id());
+        }
+        self.calls += 1;
+        // Relaxed: the owner is the only writer; readers (stats) want a count, no data.
+        self.lease.calls.store(self.calls, Ordering::Relaxed);
+        THREAD_CALLS.with(|c| c.set(c.get() + 1));
+        self.kind = kind;
+        self.enter_window(kind);
+    }
+
+    /// Re-enters foreign code after a callback ran managed code in the middle of a foreign
+    /// call: the call continues with the kind saved by the last enter, and is not counted
+    /// again. The callback layer does `exit` → managed code → `reenter`.
+    ///
+    /// # Panics
+    /// If already in foreign code.
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `reentersyscall` (as used by `cgocallbackg`).
+    #[inline]
+    pub fn reenter(&mut self) {
+        if self.foreign != 0 {
+            already_in_foreign(self.id());
+        }
+        self.enter_window(self.kind);
+    }
+
+    #[inline(always)]
+    fn enter_window(&mut self, kind: CallKind) {
+        self.seq += 1;
+        let bits = match kind {
+            CallKind::Short => FOREIGN | NO_HANDOFF,
+            _ => FOREIGN,
+        };
+        self.foreign = bits;
+        // Release: everything the holder did under this processor happens-before a thief
+        // that reads this value (Acquire) and hands the processor to someone else.
+        self.lease.sys.store((self.seq << SEQ_SHIFT) | bits, Ordering::Release);
+        if kind == CallKind::Blocking {
+            self.give_up();
+            return;
+        }
+        if self.shared.asym {
+            light_fence();
+        } else {
+            // SeqCst: pairs with the monitor's SeqCst fence before it re-reads every lease
+            // when it goes to sleep (store-buffering pattern; see `Shared::heavy_fence`).
+            fence(Ordering::SeqCst);
+        }
+        // Relaxed: the flag carries no data; the fence above orders it after the store.
+        if self.shared.monitor_flag.load(Ordering::Relaxed) != MON_RUNNING {
+            Shared::wake_monitor(&self.shared);
+        }
+    }
+
+    /// Leaves foreign code and returns how the processor came back (see the guard's
+    /// [`ForeignCall::exit`]).
+    ///
+    /// # Panics
+    /// If not in foreign code.
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `exitsyscall`, `exitsyscallTryGetP`, `exitsyscallNoP`.
+    #[inline]
+    pub fn exit(&mut self) -> Exit {
+        if self.foreign == 0 {
+            not_in_foreign(self.id());
+        }
+        self.foreign = 0;
+        let lease = &*self.lease;
+        // Relaxed: this store carries no data; what matters is its order against the state
+        // load below (light fence / CAS), argued in the crate docs.
+        lease.sys.store(self.seq << SEQ_SHIFT, Ordering::Relaxed);
+        let kept = if self.shared.asym {
+            light_fence();
+            // Relaxed: OWNED publishes nothing (a cancelled retake wrote no data).
+            lease.state.load(Ordering::Relaxed) == OWNED
+        } else {
+            // Release on success: a thief whose CAS reads this value (Acquire) then sees the
+            // `sys` store above, so it cannot also see the call as still running.
+            lease
+                .state
+                .compare_exchange(OWNED, OWNED, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+        };
+        if kept { Exit::Kept } else { self.exit_slow() }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn exit_slow(&mut self) -> Exit {
+        let sh = self.shared.clone();
+        loop {
+            // Acquire: pairs with the Relaxed-then-locked transitions only through the
+            // scheduler lock; it is here for the CAS below to start from a fresh value.
+            let st = self.lease.state.load(Ordering::Acquire);
+            match st {
+                OWNED => return Exit::Kept,
+                STEALING => {
+                    // Cancel the undecided retake: we are out of foreign code already, the
+                    // monitor's commit CAS will fail. Relaxed: no data changes hands.
+                    if self
+                        .lease
+                        .state
+                        .compare_exchange(STEALING, OWNED, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        return Exit::Kept;
+                    }
+                }
+                LOST | RETIRE => break,
+                _ => lease_misuse(self.id(), st),
+            }
+        }
+        let mut s = lock(&sh.sched);
+        // Relaxed: under the scheduler lock, which orders this with resize/retake.
+        let st = self.lease.state.load(Ordering::Relaxed);
+        let mut after = After::Nothing;
+        if st == OWNED {
+            // Un-retired by a resize between our look and the lock.
+            return Exit::Kept;
+        }
+        if st == RETIRE {
+            // Resize only sets RETIRE under this lock, and un-retires under it too, so the
+            // processor is beyond `target` now: give it up.
+            self.lease.state.store(CLOSED, Ordering::Relaxed);
+            s.fold(&self.lease);
+            let id = self.lease.proc;
+            after = sh.place(&mut s, id, false);
+        } else {
+            s.remove_orphan(&self.lease);
+            s.fold(&self.lease);
+        }
+        let (lease, how) = match s.take_idle(sh.asym) {
+            Some(l) => {
+                s.exits_idle += 1;
+                drop(s);
+                (l, Exit::Idle)
+            }
+            None => (sh.wait_for_processor(s, true), Exit::Parked),
+        };
+        Shared::finish(&sh, after);
+        self.lease = lease;
+        self.seq = 0;
+        self.calls = 0;
+        how
+    }
+
+    /// `enter_blocking`: give the processor away while in foreign code.
+    #[cold]
+    #[inline(never)]
+    fn give_up(&mut self) {
+        let sh = self.shared.clone();
+        // Asked before taking the lock: hooks never run under it (racy by nature, like Go's
+        // handoffp reading the run queue).
+        let work = sh.hooks.has_work();
+        let mut s = lock(&sh.sched);
+        let id = self.lease.proc;
+        // Under the scheduler lock no retake is undecided (the monitor resolves STEALING
+        // before unlocking), so the state is OWNED or RETIRE. Relaxed: the lock orders it.
+        let st = self.lease.state.load(Ordering::Relaxed);
+        let after = if st == RETIRE {
+            self.lease.state.store(CLOSED, Ordering::Relaxed);
+            s.fold(&self.lease);
+            sh.place(&mut s, id, false)
+        } else {
+            debug_assert_eq!(st, OWNED);
+            self.lease.state.store(LOST, Ordering::Relaxed);
+            s.orphans.push(self.lease.clone());
+            s.blocking_handoffs += 1;
+            sh.place(&mut s, id, work)
+        };
+        drop(s);
+        Shared::finish(&sh, after);
+    }
+
+    fn release_inner(&mut self) {
+        if self.foreign != 0 {
+            self.exit();
+        }
+        let sh = self.shared.clone();
+        let mut s = lock(&sh.sched);
+        // Under the lock: OWNED or RETIRE (see `give_up`). Relaxed: the lock orders it.
+        let st = self.lease.state.load(Ordering::Relaxed);
+        debug_assert!(st == OWNED || st == RETIRE, "release of a lease in state {st}");
+        self.lease.state.store(CLOSED, Ordering::Relaxed);
+        s.fold(&self.lease);
+        let id = self.lease.proc;
+        let after = sh.place(&mut s, id, false);
+        drop(s);
+        Shared::finish(&sh, after);
+    }
+}
+
+impl Drop for Processor {
+    fn drop(&mut self) {
+        self.release_inner();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn already_in_foreign(id: usize) -> ! {
+    panic!(
+        "syscall-accounting: enter() on processor {id}, which is already in foreign code; \
+         call exit() before entering again"
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn not_in_foreign(id: usize) -> ! {
+    panic!(
+        "syscall-accounting: exit() on processor {id}, which is not in foreign code; \
+         call enter() (or reenter()) first"
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn lease_misuse(id: usize, st: u32) -> ! {
+    panic!("syscall-accounting: internal error: processor {id} lease in state {st} at exit")
+}
+
+/// A foreign call in progress: the guard returned by [`Processor::enter`]. Dropping it
+/// exits (taking a processor back, parking if none is free).
+#[must_use = "dropping the guard exits foreign code at once"]
+pub struct ForeignCall<'a> {
+    p: &'a mut Processor,
+}
+
+impl fmt::Debug for ForeignCall<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignCall").field("processor", &self.p).finish()
+    }
+}
+
+impl ForeignCall<'_> {
+    /// Leaves foreign code: the fast path takes the same processor back; otherwise an idle
+    /// one; otherwise the thread parks until one is released to it (first come, first
+    /// served).
+    #[inline]
+    pub fn exit(self) -> Exit {
+        let mut me = std::mem::ManuallyDrop::new(self);
+        me.p.exit()
+    }
+
+    /// Runs managed code in the middle of the foreign call (a callback): exits, runs `f`
+    /// with the processor, and re-enters with the same call kind. If `f` panics the
+    /// processor stays in managed code and the guard's drop does nothing more.
+    pub fn callback<R>(&mut self, f: impl FnOnce(&mut Processor) -> R) -> R {
+        self.p.exit();
+        let r = f(self.p);
+        self.p.reenter();
+        r
+    }
+
+    /// The processor (for its [`id`](Processor::id)).
+    pub fn processor(&self) -> &Processor {
+        self.p
+    }
+}
+
+impl Drop for ForeignCall<'_> {
+    fn drop(&mut self) {
+        if self.p.in_foreign() {
+            self.p.exit();
+        }
+    }
+}
