@@ -1,0 +1,166 @@
+//! The two cgo switches: a green thread running code on its thread's system
+//! stack (`on_system_stack`, Go's asmcgocall) and code there coming back onto
+//! the green stack (`on_green_stack`, Go's cgocallback), nested to any depth.
+
+use stackswitch::{
+    Context, Resume, Stack, StackBounds, current_sp, green_thread_waiting, on_green_stack,
+    on_system_stack, on_system_stack_now, remaining_stack,
+};
+
+/// Where each level of a Rust→"C"→Rust chain ran.
+#[derive(Debug, Default)]
+struct Trace {
+    green: Vec<usize>,
+    system: Vec<usize>,
+}
+
+/// Alternates system/green levels `depth` times, recording stack pointers,
+/// then unwinds; returns the number of levels that ran.
+fn chain(depth: usize, trace: &mut Trace) -> usize {
+    if depth == 0 {
+        return 0;
+    }
+    on_system_stack(|| {
+        trace.system.push(current_sp());
+        assert!(on_system_stack_now());
+        assert!(green_thread_waiting());
+        // A big "C" frame on the system stack that the callback must not clobber.
+        let guard = std::hint::black_box([depth as u8; 2048]);
+        let n = on_green_stack(|| {
+            trace.green.push(current_sp());
+            assert!(!on_system_stack_now());
+            1 + chain(depth - 1, trace)
+        });
+        assert!(
+            guard.iter().all(|&b| b == depth as u8),
+            "system frame clobbered at level {depth}"
+        );
+        n + 1
+    })
+}
+
+#[test]
+fn nested_chains_unwind_in_order_on_both_stacks() {
+    let thread_stack = stackswitch::thread_stack_bounds().expect("glibc reports thread bounds");
+    let mut g = Context::new(Stack::new(256 * 1024).unwrap(), move |_, _| {
+        let mut trace = Trace::default();
+        let levels = chain(6, &mut trace);
+        (levels, trace)
+    });
+    let green_bounds = g.stack().bounds();
+    let Resume::Returned((levels, trace)) = g.resume(0) else {
+        panic!("context did not finish")
+    };
+    assert_eq!(levels, 12);
+    assert_eq!(trace.system.len(), 6);
+    assert_eq!(trace.green.len(), 6);
+    for w in trace.system.windows(2) {
+        assert!(
+            w[1] < w[0],
+            "system stack must grow down level by level: {trace:x?}"
+        );
+    }
+    for w in trace.green.windows(2) {
+        assert!(
+            w[1] < w[0],
+            "green stack must grow down level by level: {trace:x?}"
+        );
+    }
+    assert!(
+        trace.system.iter().all(|&sp| thread_stack.contains_sp(sp)),
+        "{trace:x?} {thread_stack:x?}"
+    );
+    assert!(
+        trace.green.iter().all(|&sp| green_bounds.contains_sp(sp)),
+        "{trace:x?}"
+    );
+}
+
+#[test]
+fn repeated_chains_reuse_the_same_depths() {
+    // The saved stack pointers are restored after every level, so the same
+    // chain run twice lands at the same addresses (no drift, no leak).
+    let mut g = Context::new(Stack::new(128 * 1024).unwrap(), |y, _| {
+        for _ in 0..3 {
+            let mut trace = Trace::default();
+            chain(3, &mut trace);
+            y.suspend(trace.system[2] ^ trace.green[2].rotate_left(32));
+        }
+    });
+    let mut seen = Vec::new();
+    while let Resume::Suspended(v) = g.resume(0) {
+        seen.push(v);
+    }
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|&v| v == seen[0]), "{seen:x?}");
+}
+
+#[test]
+fn on_system_stack_runs_on_the_thread_stack_and_reports_its_room() {
+    let thread_stack = stackswitch::thread_stack_bounds().unwrap();
+    let mut g = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+        let green_room = remaining_stack().unwrap();
+        let (sp, room) = on_system_stack(|| (current_sp(), remaining_stack()));
+        (green_room, sp, room)
+    });
+    let Resume::Returned((green_room, sp, room)) = g.resume(0) else {
+        panic!()
+    };
+    assert!(green_room < 64 * 1024);
+    assert!(thread_stack.contains_sp(sp));
+    let room = room.expect("system stack room is known");
+    assert!(room > 64 * 1024, "system stack room {room}");
+}
+
+#[test]
+fn panics_cross_both_switches_as_panics() {
+    let mut g: Context<String> = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+        let r = std::panic::catch_unwind(|| {
+            on_system_stack(|| on_green_stack(|| panic!("from the callback")))
+        });
+        let msg = r.unwrap_err();
+        msg.downcast_ref::<&str>().unwrap().to_string()
+    });
+    let Resume::Returned(msg) = g.resume(0) else {
+        panic!()
+    };
+    assert_eq!(msg, "from the callback");
+}
+
+#[test]
+fn without_a_green_thread_both_switches_run_in_place() {
+    let sp = current_sp();
+    let here = StackBounds {
+        lo: sp - 64 * 1024,
+        hi: sp + 4096,
+    };
+    assert!(on_system_stack_now());
+    assert!(!green_thread_waiting());
+    assert!(here.contains_sp(on_system_stack(current_sp)));
+    assert!(here.contains_sp(on_green_stack(current_sp)));
+}
+
+#[test]
+fn context_resumed_from_the_system_stack_of_another_green_thread() {
+    // A green thread calls "C", which runs a second green thread to
+    // completion; that one calls "C" too and must land below the first C frame.
+    let mut outer = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+        on_system_stack(|| {
+            let c_sp = current_sp();
+            let mut inner = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+                on_system_stack(current_sp)
+            });
+            let Resume::Returned(inner_sys_sp) = inner.resume(0) else {
+                panic!()
+            };
+            (c_sp, inner_sys_sp)
+        })
+    });
+    let Resume::Returned((c_sp, inner_sys_sp)) = outer.resume(0) else {
+        panic!()
+    };
+    assert!(
+        inner_sys_sp < c_sp,
+        "{inner_sys_sp:#x} must be below {c_sp:#x}"
+    );
+}
