@@ -10,8 +10,9 @@
 /// | `&x`, `&s.f`, `&mut s.f` | [`check_addr_of`](crate::Checker::check_addr_of) | only `x` / the field `s.f` |
 /// | anything else (`p`, `ptr.cast()`, `42`) | [`check_arg`](crate::Checker::check_arg) | the value; for a pointer, the whole heap object it points into |
 ///
-/// Arguments are evaluated once, left to right, each checked right after it
-/// is evaluated; the function is called only if every check passes. A
+/// Arguments are evaluated once, left to right (in `&a[i]`, `i` before `a`),
+/// each checked right after it is evaluated; the function is called only if
+/// every check passes. A
 /// reference argument coerces to the raw-pointer parameter as in a direct
 /// call. Wrap an argument containing a top-level comma (a turbofish) in
 /// parentheses.
@@ -103,11 +104,13 @@ macro_rules! __call {
     // ---- `&a[i]`: element form ----
     (@index {$ck:expr, $name:expr, $f:tt} ($idx:expr) [$($vals:expr),*] [$($rest:tt)*]
         ($($m:tt)?) ($($base:tt)+) ($($i:tt)*)) => {{
+        // The index first, so that `&mut a[a.len() - 1]` borrows as usual.
+        let __ptrcheck_index = $($i)*;
         let __ptrcheck_base = & $($m)? $($base)+[..];
         match $crate::Checker::check_elements($ck, $name, $idx, &*__ptrcheck_base) {
             ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
             ::core::result::Result::Ok(()) => {
-                let __ptrcheck_arg = & $($m)? __ptrcheck_base[$($i)*];
+                let __ptrcheck_arg = & $($m)? __ptrcheck_base[__ptrcheck_index];
                 $crate::__call!(@bind {$ck, $name, $f} ($idx + 1)
                     [$($vals,)* __ptrcheck_arg] $($rest)*)
             }

@@ -151,6 +151,7 @@ fn ptrfieldok() {
 
 extern "C" fn c_take_void_ptr_ptr(_p: *mut *mut c_void) {}
 
+#[allow(clippy::mut_from_ref)] // an allocator: fresh memory each call
 fn managed_slice<'h>(heap: &'h TestHeap, items: &[*mut c_void]) -> &'h mut [*mut c_void] {
     let p = heap.alloc_array(items.len(), std::ptr::null_mut::<c_void>(), &[0]);
     // SAFETY: p is a fresh test-heap array of items.len() pointers.
@@ -425,8 +426,17 @@ struct BigStruct {
 }
 impl_pointers!(BigStruct { f: BigArray });
 
-fn big_c_memory<T>() -> Box<std::mem::MaybeUninit<T>> {
-    Box::new_zeroed()
+/// Zeroed, 8-aligned C-side (unmanaged) memory for one `T`.
+struct CBuf(Vec<u64>);
+impl CBuf {
+    fn new<T>() -> Self {
+        assert!(align_of::<T>() <= 8);
+        CBuf(vec![0; size_of::<T>().div_ceil(8)])
+    }
+    fn as_mut_ptr<T>(&mut self) -> *mut T {
+        assert!(size_of::<T>() <= self.0.len() * 8);
+        self.0.as_mut_ptr().cast()
+    }
 }
 
 fn barriergcprog(
@@ -445,21 +455,21 @@ fn barriergcprog(
     unsafe { *src = c };
     let src_array = src.cast::<BigArray>();
     let r = if nested {
-        let mut dst = big_c_memory::<BigStruct>();
+        let mut dst = CBuf::new::<BigStruct>();
         // SAFETY: dst is valid unmanaged memory for a BigStruct; src_array is
         // BIG initialised pointers, read by value.
         unsafe {
             ck.store(
-                dst.as_mut_ptr().cast::<BigStruct>(),
+                dst.as_mut_ptr::<BigStruct>(),
                 BigStruct {
                     f: src_array.read(),
                 },
             )
         }
     } else {
-        let mut dst = big_c_memory::<BigArray>();
+        let mut dst = CBuf::new::<BigArray>();
         // SAFETY: as above.
-        unsafe { ck.store(dst.as_mut_ptr().cast::<BigArray>(), src_array.read()) }
+        unsafe { ck.store(dst.as_mut_ptr::<BigArray>(), src_array.read()) }
     };
     // SAFETY: as above.
     unsafe { *src = std::ptr::null_mut() };
@@ -567,7 +577,7 @@ fn passstring() {
         let back = call!(&ck, c_echo_string(h)).unwrap();
         assert_eq!(back.n, 5);
         // A string passed by value needs no check at all.
-        assert!(!<&str as ptrcheck::Pointers>::NEEDS_ARG_CHECK);
+        const { assert!(!<&str as ptrcheck::Pointers>::NEEDS_ARG_CHECK) };
         ck.check_arg("f", 1, &s).unwrap();
     }
 }
@@ -644,10 +654,10 @@ fn ptrdata<const N: usize>(level: Level) {
         u: i.addr(),
     };
     let v = heap.alloc(value, &[0, offset_of!(PtrData<N>, q)]);
-    let mut c: Box<std::mem::MaybeUninit<PtrData<N>>> = Box::new_zeroed();
+    let mut c = CBuf::new::<PtrData<N>>();
     // SAFETY: c is valid unmanaged memory for the struct; v is a live object.
-    unsafe { ck.store(c.as_mut_ptr(), v.read()) }.unwrap();
-    let cp: *mut c_void = c.as_mut_ptr().cast();
+    unsafe { ck.store(c.as_mut_ptr::<PtrData<N>>(), v.read()) }.unwrap();
+    let cp: *mut c_void = c.as_mut_ptr::<c_void>();
     call!(&ck, c_take_ptrdata(cp)).unwrap();
     // The managed original passes too: `u` is an integer.
     call!(&ck, c_take_ptrdata(v.cast())).unwrap();
@@ -865,11 +875,11 @@ fn structfield2() {
 }
 
 #[repr(C)]
-struct SFC {
+struct Sfc {
     p: *mut c_int,
     a: S2,
 }
-impl_pointers!(SFC { p: *mut c_int, a: S2 });
+impl_pointers!(Sfc { p: *mut c_int, a: S2 });
 
 extern "C" fn c_take_s2(_p: *mut S2) {}
 
@@ -879,7 +889,7 @@ fn structfieldcast() {
         let (ck, heap) = setup(level);
         let i = heap.alloc(0 as c_int, &[]);
         let v = heap.alloc(
-            SFC {
+            Sfc {
                 p: i,
                 a: S2 {
                     i: 0,
@@ -911,9 +921,8 @@ fn buffer() {
         let (ck, heap) = setup(level);
         let p = heap.alloc_array(1, b'a', &[]);
         // SAFETY: a fresh one-byte test-heap array.
-        let mut b = Buffer {
-            data: unsafe { std::slice::from_raw_parts_mut(p, 1) },
-        };
+        let data = unsafe { std::slice::from_raw_parts_mut(p, 1) };
+        let mut b = Buffer { data };
         call!(&ck, c_take_bytes(&mut b.bytes()[0])).unwrap();
     }
 }
