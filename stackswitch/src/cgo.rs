@@ -46,21 +46,31 @@ pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
         let sys_sp = if g0_sp != 0 {
             g0_sp
         } else {
-            // SAFETY: `current` is non-null, so a context is running on this
-            // thread and `outer_link` points at the link slot of the outermost
-            // one, which its resume filled with the system stack pointer.
-            unsafe { *t.outer_link.get() }
+            // SAFETY: `current` is non-null, so a context runs on this thread;
+            // following `parent` leads through the contexts that resumed each
+            // other (all alive: each is blocked in its resume) to the one
+            // resumed from the system stack, whose link slot holds the system
+            // stack pointer saved by that resume.
+            unsafe {
+                let mut outer = g;
+                while !(*outer).parent.get().is_null() {
+                    outer = (*outer).parent.get();
+                }
+                *(*outer).link
+            }
         };
-        let saved = (t.limit.get(), t.curg.get(), t.curg_sp.get());
+        let saved = (t.limit.get(), t.curg.get(), t.curg_sp.get(), g0_sp);
         // SAFETY: `g` is the header of the context running on this thread,
         // alive while it runs; recorded so on_green_stack can restore the limit.
         unsafe { (*g).limit.set(saved.0) };
         t.current.set(core::ptr::null());
         t.limit.set(0);
+        // On the system stack there is no override (see ThreadState::g0_sp).
+        t.g0_sp.set(0);
         struct Restore<'a>(
             &'a thread::ThreadState,
             *const crate::context::Header,
-            (usize, *const crate::context::Header, usize),
+            (usize, *const crate::context::Header, usize, usize),
         );
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
@@ -68,6 +78,7 @@ pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
                 self.0.limit.set(self.2.0);
                 self.0.curg.set(self.2.1);
                 self.0.curg_sp.set(self.2.2);
+                self.0.g0_sp.set(self.2.3);
             }
         }
         let _restore = Restore(t, g, saved);

@@ -23,6 +23,9 @@ pub(crate) struct Header {
     sp: Cell<usize>,
     /// The link slot at the top of the stack: the resumer's stack pointer.
     pub(crate) link: *mut usize,
+    /// The context that was running on this thread when this one was
+    /// resumed (null: resumed from the system stack). Set by every resume.
+    pub(crate) parent: Cell<*const Header>,
     /// Lowest address the context's code may use when resumed (the stack's
     /// bottom, or an `on_stack` stack's if it suspended inside one).
     pub(crate) limit: Cell<usize>,
@@ -30,6 +33,46 @@ pub(crate) struct Header {
     /// Set by `Drop` to make `suspend` unwind the context.
     cancel: Cell<bool>,
     stack_id: u64,
+    /// Save and restore the floating-point control words (x86_64 MXCSR, x87 CW).
+    fp_control: bool,
+}
+
+impl Header {
+    /// Switches from the context back to its resumer.
+    ///
+    /// # Safety
+    /// As `arch::suspend`: runs on this context's stack while its resumer is
+    /// blocked in `arch::resume`.
+    #[inline(always)]
+    unsafe fn suspend(&self, value: usize) -> usize {
+        // SAFETY: forwarded from this function's contract; `fp_control` is
+        // fixed at creation, so every switch of this context uses the same frame.
+        unsafe { arch::suspend(value, self.link, self.sp.as_ptr(), self.fp_control) }
+    }
+}
+
+/// How a [`Context`] is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContextOptions {
+    /// Save and restore the floating-point control state on every switch, as
+    /// the ABI's callee-saved rules require (x86_64: MXCSR control bits and the
+    /// x87 control word; other architectures have none, so this changes
+    /// nothing there). Default `true`.
+    ///
+    /// Turn it off only when no code in the context or in its resumers changes
+    /// the rounding mode, exception masks, flush-to-zero or precision control:
+    /// reading MXCSR (`stmxcsr`) is the most expensive instruction of an
+    /// x86_64 switch on some processors. With it off, a change made on one side
+    /// is seen by the other.
+    pub preserve_fp_control: bool,
+}
+
+impl Default for ContextOptions {
+    fn default() -> Self {
+        ContextOptions {
+            preserve_fp_control: true,
+        }
+    }
 }
 
 #[repr(C)]
@@ -108,6 +151,10 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     // the Box lives until the Context is dropped, which waits for FINISHED.
     let f = unsafe { (*inner).f.take() };
     let header: *const Header = data.cast::<Header>();
+    // SAFETY: as below; the header is alive and only read.
+    if unsafe { (*header).fp_control } {
+        arch::reset_fp_control();
+    }
     let outcome = {
         let y = Yielder {
             header,
@@ -123,9 +170,7 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     unsafe {
         (*inner).outcome = Some(outcome);
         (*header).state.set(FINISHED);
-        let link = *(*header).link;
-        let mut dead = 0usize;
-        arch::stackswitch_switch(0, link, &mut dead);
+        (*header).suspend(0);
     }
     // A finished context is never resumed again (resume checks FINISHED).
     std::process::abort()
@@ -138,15 +183,25 @@ impl<R: 'static> Context<R> {
     where
         F: FnOnce(&Yielder, usize) -> R + 'static,
     {
+        Context::with_options(stack, ContextOptions::default(), f)
+    }
+
+    /// [`Context::new`] with explicit [`ContextOptions`].
+    pub fn with_options<F>(stack: Stack, options: ContextOptions, f: F) -> Context<R>
+    where
+        F: FnOnce(&Yielder, usize) -> R + 'static,
+    {
         let link = (stack.top() - arch::LINK_OFFSET) as *mut usize;
         let inner = Box::new(Inner {
             header: Header {
                 sp: Cell::new(0),
                 link,
+                parent: Cell::new(core::ptr::null()),
                 limit: Cell::new(stack.bottom()),
                 state: Cell::new(NOT_STARTED),
                 cancel: Cell::new(false),
                 stack_id: stack.id(),
+                fp_control: options.preserve_fp_control,
             },
             f: Some(Box::new(f)),
             outcome: None,
@@ -210,27 +265,24 @@ impl<R> Context<R> {
         let ret = thread::with(|t| {
             let prev_current = t.current.replace(h);
             let prev_limit = t.limit.replace(header.limit.get());
-            let outer = prev_current.is_null();
-            let (prev_link, prev_g0) = if outer {
-                (t.outer_link.replace(header.link), t.g0_sp.replace(0))
-            } else {
-                (core::ptr::null(), 0)
-            };
+            header.parent.set(prev_current);
             // SAFETY: the context is NOT_STARTED or SUSPENDED, so `sp` is its
             // initial frame or the frame its last switch saved, not resumed
             // since; the link slot at its stack top is valid for a write.
-            let ret = unsafe { arch::stackswitch_switch(arg, header.sp.get(), header.link) };
+            let ret = unsafe { arch::resume(arg, header.sp.get(), header.link, header.fp_control) };
             t.current.set(prev_current);
             t.limit.set(prev_limit);
-            if outer {
-                t.outer_link.set(prev_link);
-                t.g0_sp.set(prev_g0);
-            }
             ret
         });
         if header.state.get() != FINISHED {
             return Resume::Suspended(ret);
         }
+        self.finished()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn finished(&mut self) -> Resume<R> {
         // SAFETY: the context finished; its entry stored the outcome and the
         // stack is dead, so we are the only user of `inner`.
         let outcome = unsafe { (*self.inner.as_ptr()).outcome.take() };
@@ -370,7 +422,7 @@ impl Yielder {
         header.state.set(SUSPENDED);
         // SAFETY: we run on this context's stack (checked above), so its
         // resumer is blocked in the switch that stored the link slot.
-        let ret = unsafe { arch::stackswitch_switch(value, *header.link, header.sp.as_ptr()) };
+        let ret = unsafe { header.suspend(value) };
         if header.cancel.get() {
             panic::resume_unwind(Box::new(ForcedUnwind));
         }

@@ -14,11 +14,9 @@ pub(crate) struct ThreadState {
     /// Lowest usable address of the non-system stack we run on (a context's
     /// or an `on_stack` stack); 0 on the system stack.
     pub(crate) limit: Cell<usize>,
-    /// Link slot of the outermost running context: holds the system stack
-    /// pointer saved when the thread left its system stack.
-    pub(crate) outer_link: Cell<*const usize>,
-    /// The system stack pointer to use instead of `*outer_link` (set by
-    /// `on_green_stack`: below the C frames that called back); 0 = none.
+    /// The system stack pointer to use for `on_system_stack` instead of the
+    /// outermost context's link (set by `on_green_stack`: below the C frames
+    /// that called back); 0 = none. Non-zero only while `current` is non-null.
     pub(crate) g0_sp: Cell<usize>,
     /// The green context suspended in `on_system_stack`, and its stack pointer.
     pub(crate) curg: Cell<*const Header>,
@@ -38,7 +36,6 @@ thread_local! {
         ThreadState {
             current: Cell::new(core::ptr::null()),
             limit: Cell::new(0),
-            outer_link: Cell::new(core::ptr::null()),
             g0_sp: Cell::new(0),
             curg: Cell::new(core::ptr::null()),
             curg_sp: Cell::new(0),

@@ -5,8 +5,10 @@
 //! | item | what it does |
 //! |---|---|
 //! | `stackswitch_on_stack(data, f, sp)` | call `f(data, caller_sp)` with the stack pointer set to `sp`, then come back |
-//! | `stackswitch_switch(arg, to_sp, save)` | save the callee-saved registers on the current stack, store the stack pointer to `*save`, load `to_sp`, restore that side's registers and return `arg` there |
-//! | `init_context_stack(top, entry, data)` | lay out a fresh context stack so that the first switch into it calls `entry(arg, data)` |
+//! | `resume(arg, ctx_sp, link, fp)` | switch from the resumer into a context, recording the resumer's stack pointer in the context's link slot; returns what the context hands back |
+//! | `suspend(value, link, save, fp)` | switch from a context back to its resumer, saving the context's stack pointer to `*save`; returns the next resume argument |
+//! | `init_context_stack(top, entry, data)` | lay out a fresh context stack so that the first resume calls `entry(arg, data)` |
+//! | `reset_fp_control()` | give a new context the ABI's default floating-point control state |
 //! | `current_sp()` | the current stack pointer |
 //! | `LINK_OFFSET` | a context's link slot (the resumer's saved stack pointer) is at `top - LINK_OFFSET` |
 //!
@@ -103,23 +105,16 @@ unsafe extern "C" {
     /// - `f` does not unwind (catch panics inside it).
     pub(crate) fn stackswitch_on_stack(data: *mut u8, f: OnStackFn, sp: usize);
 
-    /// Saves this side, stores its stack pointer to `*save`, resumes the side
-    /// saved at `to_sp` and returns `arg` there.
-    ///
-    /// # Safety
-    /// - `to_sp` was stored by a previous `stackswitch_switch` (or produced by
-    ///   `init_context_stack`) and has not been resumed since.
-    /// - `save` is valid for a write of one `usize`.
-    pub(crate) fn stackswitch_switch(arg: usize, to_sp: usize, save: *mut usize) -> usize;
-
-    /// First code run on a fresh context stack (reached by the `ret` of the
-    /// first switch into it). Never called directly.
+    /// First code run on a fresh context stack (entered by the first resume).
+    /// Never called directly.
     pub(crate) fn stackswitch_ctx_start();
 }
 
 // Pin the signatures: a back end whose items drift from these stops the build.
 const _: unsafe extern "C" fn(*mut u8, OnStackFn, usize) = stackswitch_on_stack;
-const _: unsafe extern "C" fn(usize, usize, *mut usize) -> usize = stackswitch_switch;
+const _: unsafe fn(usize, usize, *mut usize, bool) -> usize = resume;
+const _: unsafe fn(usize, *mut usize, *mut usize, bool) -> usize = suspend;
 const _: unsafe fn(usize, EntryFn, *mut u8) -> usize = init_context_stack;
+const _: fn() = reset_fp_control;
 const _: fn() -> usize = current_sp;
 const _: usize = LINK_OFFSET;

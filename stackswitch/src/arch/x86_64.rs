@@ -1,47 +1,57 @@
 //! x86_64 (System V ABI: Linux and macOS).
 //!
-//! Callee-saved state preserved by a switch: `rbx`, `rbp`, `r12`–`r15`, the
-//! MXCSR control bits and the x87 control word. Every other register is
-//! caller-saved, so the compiler already spilled what it needs across the
-//! `call`.
+//! Callee-saved state preserved by a context switch: `rbx`, `rbp`, `r12`–`r15`,
+//! the MXCSR control bits and the x87 control word (unless the context was
+//! created without floating-point control preservation). `rbx` and `rbp` are
+//! saved by the assembly itself (the compiler reserves them); `r12`–`r15` and
+//! all caller-saved registers are declared clobbered, so the compiler saves
+//! only those that are live, once per function rather than once per switch.
 //!
-//! # `stackswitch_switch(arg = rdi, to_sp = rsi, save = rdx) -> rax`
+//! # Context switch: `call` in, `ret` out
+//!
+//! The switch is inline assembly in both `resume` and `suspend`, and keeps the
+//! processor's return-stack predictor balanced: `resume` enters the context
+//! with `call [resume point]`, which pushes the resumer's return address `Q`
+//! on the *resumer's* stack; `suspend` goes back with `ret` to `Q`. A switch
+//! that used `ret` in both directions would mispredict every time.
 //!
 //! ```text
-//!   this side's stack (after the pushes)         the other side's stack (saved earlier)
-//!   +--------------------+ <- CFA                +--------------------+
-//!   | return address     |  CFA-8                | return address     |  -> `ret` goes here
-//!   | rbp                |  CFA-16               | rbp                |
-//!   | rbx                |  CFA-24               | rbx                |
-//!   | r12                |  CFA-32               | r12                |
-//!   | r13                |  CFA-40               | r13                |
-//!   | r14                |  CFA-48               | r14                |
-//!   | r15                |  CFA-56               | r15                |
-//!   | mxcsr | x87 cw     |  CFA-64 <- *save      | mxcsr | x87 cw     | <- to_sp
-//!   +--------------------+                       +--------------------+
+//!   resumer stack (LINK points here)             context stack (saved sp points here)
+//!   +----------------------+ <- rsp at asm entry +----------------------+
+//!   | rbp                  |  CFA-8              | rbp                  |
+//!   | rbx                  |  CFA-16             | rbx                  |
+//!   | MXCSR | x87 CW       |  CFA-24             | MXCSR | x87 CW       |
+//!   | Q (return into resume)| CFA-32 <- *LINK    | P (resume point)     | <- saved sp
+//!   +----------------------+                     +----------------------+
 //! ```
 //!
-//! Both sides use the same 64-byte frame, so the CFI written for the first half
-//! describes the second half too.
+//! `resume(arg = rdi, ctx_sp = rsi, link = rdx)`: push rbp, rbx, the control
+//! words, `call [rsi]`. At `P` (inside `suspend`, or `stackswitch_ctx_start`
+//! the first time) the context stores `rsp` (pointing at `Q`) to `*link`,
+//! moves to `ctx_sp + 8`, reloads its control words if they differ from the
+//! resumer's, and pops its rbx, rbp. `suspend(value = rdi, link = rdx,
+//! save = rcx)` mirrors it: push rbp, rbx, control words, push `P`, store
+//! `rsp` to `*save`, load `*link`, `ret` to `Q`. Back in `resume`, the
+//! resumer's control words are reloaded if they differ from the context's.
+//! The comparison uses the words both sides stored: reading MXCSR again
+//! (`stmxcsr`) is slow, and the exception-flag bits (0–5, caller-saved status)
+//! are ignored.
 //!
 //! # Context stack top
 //!
 //! ```text
-//!   top       ->  (16-byte aligned)
-//!   top-8         zero
-//!   top-16        LINK: the resumer's saved stack pointer (written by every resume)
-//!   top-24        initial frame: return address = stackswitch_ctx_start
-//!   top-32        rbp = 0 (ends frame-pointer walks)
-//!   top-40        rbx = entry function
-//!   top-48        r12 = entry data
-//!   top-56..72    r13, r14, r15 = 0
-//!   top-80        MXCSR 0x1F80, x87 control word 0x037F (the ABI defaults)  <- initial sp
+//!   top      ->  (16-byte aligned)
+//!   top-8        zero
+//!   top-16       LINK: the resumer's stack pointer, written by every resume
+//!   top-24       entry data
+//!   top-32       entry function
+//!   top-40       P = stackswitch_ctx_start           <- initial saved sp
 //! ```
 //!
-//! `stackswitch_ctx_start` runs with `rsp = top-16`. Its CFI computes the CFA
-//! as `*LINK + 64`, i.e. it describes the resumer's `stackswitch_switch`
-//! frame, so unwinders walk from the context straight into the function that
-//! resumed it.
+//! `stackswitch_ctx_start` runs the entry with `rsp = top-16`. Its CFI
+//! computes the CFA as `*LINK + 32`, the resumer's `rsp` before its switch, and
+//! finds the resumer's `rip` (`Q`), `rbx` and `rbp` below it, so unwinders
+//! continue from the context into the function that resumed it.
 
 use core::arch::{asm, global_asm};
 
@@ -49,9 +59,6 @@ use super::EntryFn;
 
 /// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
 pub(crate) const LINK_OFFSET: usize = 16;
-
-/// Size of the frame `stackswitch_switch` leaves on a suspended stack.
-const SWITCH_FRAME: usize = 64;
 
 global_asm!(
     asm_fn_begin!("stackswitch_on_stack"),
@@ -76,130 +83,211 @@ global_asm!(
 );
 
 global_asm!(
-    asm_fn_begin!("stackswitch_switch"),
-    ".cfi_startproc",
-    "push rbp",
-    ".cfi_adjust_cfa_offset 8",
-    ".cfi_rel_offset rbp, 0",
-    "push rbx",
-    ".cfi_adjust_cfa_offset 8",
-    ".cfi_rel_offset rbx, 0",
-    "push r12",
-    ".cfi_adjust_cfa_offset 8",
-    ".cfi_rel_offset r12, 0",
-    "push r13",
-    ".cfi_adjust_cfa_offset 8",
-    ".cfi_rel_offset r13, 0",
-    "push r14",
-    ".cfi_adjust_cfa_offset 8",
-    ".cfi_rel_offset r14, 0",
-    "push r15",
-    ".cfi_adjust_cfa_offset 8",
-    ".cfi_rel_offset r15, 0",
-    "sub rsp, 8",
-    ".cfi_adjust_cfa_offset 8",
-    "stmxcsr dword ptr [rsp]",
-    "fnstcw word ptr [rsp + 4]",
-    "mov [rdx], rsp",
-    // From here on rsp points at the other side's frame, same layout.
-    "mov rsp, rsi",
-    // ldmxcsr and fldcw are slow; most switches see equal control words, so
-    // compare the saved 6 bytes with the live ones and skip the loads then.
-    "stmxcsr dword ptr [rsp - 8]",
-    "fnstcw word ptr [rsp - 4]",
-    "mov eax, dword ptr [rsp]",
-    "cmp eax, dword ptr [rsp - 8]",
-    "jne 2f",
-    "mov ax, word ptr [rsp + 4]",
-    "cmp ax, word ptr [rsp - 4]",
-    "jne 2f",
-    "3:",
-    ".cfi_remember_state",
-    "add rsp, 8",
-    ".cfi_adjust_cfa_offset -8",
-    "pop r15",
-    ".cfi_adjust_cfa_offset -8",
-    ".cfi_restore r15",
-    "pop r14",
-    ".cfi_adjust_cfa_offset -8",
-    ".cfi_restore r14",
-    "pop r13",
-    ".cfi_adjust_cfa_offset -8",
-    ".cfi_restore r13",
-    "pop r12",
-    ".cfi_adjust_cfa_offset -8",
-    ".cfi_restore r12",
-    "pop rbx",
-    ".cfi_adjust_cfa_offset -8",
-    ".cfi_restore rbx",
-    "pop rbp",
-    ".cfi_adjust_cfa_offset -8",
-    ".cfi_restore rbp",
-    // The value handed over by the other side.
-    "mov rax, rdi",
-    "ret",
-    // Slow path: this side's control words differ from the live ones.
-    ".cfi_restore_state",
-    "2:",
-    "ldmxcsr dword ptr [rsp]",
-    "fldcw word ptr [rsp + 4]",
-    "jmp 3b",
-    ".cfi_endproc",
-    asm_fn_end!("stackswitch_switch"),
-);
-
-global_asm!(
     asm_fn_begin!("stackswitch_ctx_start"),
     ".cfi_startproc",
-    // CFA = *(rsp + 0) + 64: DW_CFA_def_cfa_expression, 5 bytes:
-    // DW_OP_breg7 (rsp) 0, DW_OP_deref, DW_OP_plus_uconst 64.
-    ".cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, 0x40",
-    // The resumer's registers, saved by its stackswitch_switch (16 = return address column).
-    ".cfi_offset 16, -8",
-    ".cfi_offset rbp, -16",
-    ".cfi_offset rbx, -24",
-    ".cfi_offset r12, -32",
-    ".cfi_offset r13, -40",
-    ".cfi_offset r14, -48",
-    ".cfi_offset r15, -56",
-    // rax: the first resume argument; r12: entry data; rbx: entry function.
-    "mov rdi, rax",
-    "mov rsi, r12",
-    "call rbx",
+    // CFA = *(rsp + 0) + 32: DW_CFA_def_cfa_expression, 5 bytes:
+    // DW_OP_breg7 (rsp) 0, DW_OP_deref, DW_OP_plus_uconst 32. Valid once rsp
+    // is on the link slot (from the call below on).
+    ".cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, 0x20",
+    // The resumer's return address Q (16 = return address column), rbp, rbx.
+    ".cfi_offset 16, -32",
+    ".cfi_offset rbp, -8",
+    ".cfi_offset rbx, -16",
+    // Entered by resume's `call [rsi]`: rsp = resumer's (at Q), rsi = initial
+    // frame, rdx = link slot (= top - 16), rdi = first resume argument.
+    "mov [rdx], rsp",
+    "mov rax, [rsi + 8]",
+    "mov rsi, [rsi + 16]",
+    // rsp = top - 16: on the link slot, 16-byte aligned before the call.
+    "mov rsp, rdx",
+    "call rax",
     // The entry never returns: it switches away for good when done.
     "ud2",
     ".cfi_endproc",
     asm_fn_end!("stackswitch_ctx_start"),
 );
 
-/// Lays out the initial frame of a context stack and returns its stack pointer.
+/// Lays out the initial frame of a context stack and returns its saved stack
+/// pointer.
 ///
 /// # Safety
-/// - `top` is the (exclusive) top of writable memory at least 128 bytes long.
-/// - The returned stack pointer is switched to at most once.
+/// - `top` is the (exclusive) top of writable memory at least 64 bytes long.
+/// - The returned stack pointer is resumed at most once.
 pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u8) -> usize {
     let top = top & !15;
-    let sp = top - LINK_OFFSET - SWITCH_FRAME;
-    let words: [usize; 10] = [
-        0x037F_usize << 32 | 0x1F80, // MXCSR | x87 CW << 32
-        0,                           // r15
-        0,                           // r14
-        0,                           // r13
-        data as usize,               // r12
-        entry as *const () as usize, // rbx
-        0,                           // rbp
-        stackswitch_ctx_start_addr(),
+    let sp = top - LINK_OFFSET - 24;
+    let words: [usize; 5] = [
+        super::stackswitch_ctx_start as *const () as usize,
+        entry as *const () as usize,
+        data as usize,
         0, // LINK
         0, // top - 8
     ];
-    // SAFETY: [sp, top) is 80 bytes inside the caller's writable region (first
+    // SAFETY: [sp, top) is 40 bytes inside the caller's writable region (first
     // point of the contract), 8-byte aligned since top is 16-aligned.
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), sp as *mut usize, words.len()) };
     sp
 }
 
-fn stackswitch_ctx_start_addr() -> usize {
-    super::stackswitch_ctx_start as *const () as usize
+/// Switches into the context whose saved stack pointer is `ctx_sp`, records
+/// the resumer's stack pointer in `*link`, and returns the value the context
+/// hands back when it suspends (or finishes).
+///
+/// # Safety
+/// - `ctx_sp` came from `init_context_stack` or from the context's last
+///   `suspend`, and has not been resumed since; `link` is its link slot.
+/// - `fp` is the same for every switch of this context.
+#[inline(always)]
+pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, fp: bool) -> usize {
+    let ret: usize;
+    if fp {
+        // SAFETY: the contract above; the frame pushed here is exactly the one
+        // the context's resume point and stackswitch_ctx_start's CFI expect.
+        unsafe {
+            asm!(
+                "push rbp",
+                "push rbx",
+                "sub rsp, 8",
+                "stmxcsr dword ptr [rsp]",
+                "fnstcw word ptr [rsp + 4]",
+                // Push Q and enter the context at its resume point.
+                "call [rsi]",
+                // Q: rsi = the context's frame, holding its live control words.
+                "mov rax, [rsp]",
+                "xor rax, [rsi + 8]",
+                "and rax, -64",
+                "shl rax, 16",
+                "jz 3f",
+                "ldmxcsr dword ptr [rsp]",
+                "fldcw word ptr [rsp + 4]",
+                "3:",
+                "add rsp, 8",
+                "pop rbx",
+                "pop rbp",
+                inlateout("rdi") arg => ret,
+                inlateout("rsi") ctx_sp => _,
+                inlateout("rdx") link => _,
+                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+                clobber_abi("sysv64"),
+            )
+        };
+    } else {
+        // SAFETY: as above, without the control words (the slot stays, so the
+        // frame layout and CFI are the same).
+        unsafe {
+            asm!(
+                "push rbp",
+                "push rbx",
+                "sub rsp, 8",
+                "call [rsi]",
+                "add rsp, 8",
+                "pop rbx",
+                "pop rbp",
+                inlateout("rdi") arg => ret,
+                inlateout("rsi") ctx_sp => _,
+                inlateout("rdx") link => _,
+                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+                clobber_abi("sysv64"),
+            )
+        };
+    }
+    ret
+}
+
+/// Switches from the running context back to its resumer (whose stack
+/// pointer is in `*link`), handing it `value`; stores the context's stack
+/// pointer to `*save` and returns the argument of the next resume.
+///
+/// # Safety
+/// - Runs on the context's own stack, and `*link` holds the stack pointer its
+///   current resumer stored; `save` is valid for a write.
+/// - `fp` is the same for every switch of this context.
+#[inline(always)]
+pub(crate) unsafe fn suspend(value: usize, link: *mut usize, save: *mut usize, fp: bool) -> usize {
+    let ret: usize;
+    if fp {
+        // SAFETY: the contract above; the frame pushed here is the one
+        // `resume` expects at `*save` (P, control words, rbx, rbp).
+        unsafe {
+            asm!(
+                "push rbp",
+                "push rbx",
+                "sub rsp, 8",
+                "stmxcsr dword ptr [rsp]",
+                "fnstcw word ptr [rsp + 4]",
+                "lea rax, [rip + 2f]",
+                "push rax",
+                "mov [rcx], rsp",
+                // For the resumer's comparison at Q.
+                "mov rsi, rsp",
+                "mov rsp, [rdx]",
+                "ret",
+                // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
+                // frame, rdx = link slot, rdi = the resume argument.
+                "2:",
+                "mov [rdx], rsp",
+                "mov rax, [rsi + 8]",
+                "xor rax, [rsp + 8]",
+                "and rax, -64",
+                "shl rax, 16",
+                "lea rsp, [rsi + 8]",
+                "jz 3f",
+                "ldmxcsr dword ptr [rsp]",
+                "fldcw word ptr [rsp + 4]",
+                "3:",
+                "add rsp, 8",
+                "pop rbx",
+                "pop rbp",
+                inlateout("rdi") value => ret,
+                inlateout("rdx") link => _,
+                inlateout("rcx") save => _,
+                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+                clobber_abi("sysv64"),
+            )
+        };
+    } else {
+        // SAFETY: as above, without the control words.
+        unsafe {
+            asm!(
+                "push rbp",
+                "push rbx",
+                "sub rsp, 8",
+                "lea rax, [rip + 2f]",
+                "push rax",
+                "mov [rcx], rsp",
+                "mov rsi, rsp",
+                "mov rsp, [rdx]",
+                "ret",
+                "2:",
+                "mov [rdx], rsp",
+                "lea rsp, [rsi + 16]",
+                "pop rbx",
+                "pop rbp",
+                inlateout("rdi") value => ret,
+                inlateout("rdx") link => _,
+                inlateout("rcx") save => _,
+                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+                clobber_abi("sysv64"),
+            )
+        };
+    }
+    ret
+}
+
+/// Gives a new context the ABI's default floating-point control state
+/// (MXCSR 0x1F80, x87 control word 0x037F).
+#[inline]
+pub(crate) fn reset_fp_control() {
+    let words: [u32; 2] = [0x1F80, 0x037F];
+    // SAFETY: loads two valid control words from a local array.
+    unsafe {
+        asm!(
+            "ldmxcsr dword ptr [{0}]",
+            "fldcw word ptr [{0} + 4]",
+            in(reg) words.as_ptr(),
+            options(nostack, readonly, preserves_flags)
+        )
+    };
 }
 
 /// The current stack pointer.
