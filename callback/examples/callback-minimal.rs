@@ -2,25 +2,9 @@
 //! foreign thread (here a plain Rust thread standing in for a C thread) call an exported
 //! function; it attaches a context on its first call and keeps it until it exits.
 
-use core::num::NonZeroUsize;
+use callback::{ThreadsOnly, callback, spare_stats, with_current};
 
-use callback::{Green, Runtime, callback, spare_stats, with_current};
-
-struct NoScheduler;
-
-impl Runtime for NoScheduler {
-    fn current_green(&self) -> Option<Green> {
-        None
-    }
-    fn lock_to_thread(&self, _: Green) {}
-    fn unlock_from_thread(&self, _: Green) {}
-    fn new_extra_green(&self) -> Green {
-        Green(NonZeroUsize::MIN)
-    }
-    fn free_extra_green(&self, _: Green) {}
-}
-
-static RT: NoScheduler = NoScheduler;
+static RT: ThreadsOnly = ThreadsOnly;
 
 /// What C would call.
 extern "C" fn square(x: i32) -> i32 {

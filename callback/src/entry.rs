@@ -36,17 +36,7 @@ use crate::runtime::{self, BindPolicy, PanicPolicy, Runtime};
 ///
 /// # Examples
 /// ```
-/// # struct Rt;
-/// # impl callback::Runtime for Rt {
-/// #     fn current_green(&self) -> Option<callback::Green> { None }
-/// #     fn lock_to_thread(&self, _: callback::Green) {}
-/// #     fn unlock_from_thread(&self, _: callback::Green) {}
-/// #     fn new_extra_green(&self) -> callback::Green {
-/// #         callback::Green(core::num::NonZeroUsize::MIN)
-/// #     }
-/// #     fn free_extra_green(&self, _: callback::Green) {}
-/// # }
-/// # let _ = callback::init(&Rt);
+/// # let _ = callback::init(&callback::ThreadsOnly);
 /// extern "C" fn add(a: i32, b: i32) -> i32 {
 ///     callback::callback("add", || a + b)
 /// }
@@ -92,15 +82,21 @@ fn run<R>(
     ctxt: usize,
     f: impl FnOnce() -> R,
 ) -> R {
-    let saved = adapter::stack::recorded();
+    // Bounds: the context's copy answers the steady-state question without leaving this
+    // crate; only a change goes to `stackswitch` (and is undone on the way out).
     let sp = adapter::stack::current_sp();
-    if !(saved.accurate && adapter::stack::contains(&saved, sp)) {
-        update_bounds(m, saved, sp, name);
-    }
+    let b = m.bounds.get();
+    let saved = if b.accurate && b.contains(sp) {
+        None
+    } else {
+        Some(update_bounds(m, sp, name))
+    };
 
+    // An extra context's green thread is wired to its thread for good (locked once at
+    // attach), so only runtime threads lock per callback.
     let locked = m.locked_int.get();
     m.locked_int.set(locked + 1);
-    if locked == 0 {
+    if locked == 0 && !m.is_extra {
         if let Some(g) = m.curg.get() {
             rt.lock_to_thread(g);
         }
@@ -133,7 +129,13 @@ fn run<R>(
         m.push_ctxt(ctxt);
     }
 
-    let result = adapter::stack::on_green_stack(|| catch_unwind(AssertUnwindSafe(f)));
+    // Runtime frames above (a foreign call in progress): run on the green thread that made
+    // it. A foreign thread's callback runs on its own stack.
+    let result = if m.ncgo.get() > 0 {
+        adapter::stack::on_green_stack(|| catch_unwind(AssertUnwindSafe(f)))
+    } else {
+        catch_unwind(AssertUnwindSafe(f))
+    };
 
     if ctxt != 0 {
         m.pop_ctxt();
@@ -143,7 +145,7 @@ fn run<R>(
 
     m.incgo.set(prev_incgo);
     m.locked_int.set(locked);
-    if locked == 0 {
+    if locked == 0 && !m.is_extra {
         if let Some(g) = m.curg.get() {
             rt.unlock_from_thread(g);
         }
@@ -153,8 +155,10 @@ fn run<R>(
         m.is_extra_in_c.store(true, Ordering::Release);
     }
     adapter::acct::reenter(m);
-    adapter::stack::restore(saved);
-    m.bounds.set(adapter::stack::to_bounds(saved));
+    if let Some(s) = saved {
+        adapter::stack::restore(s);
+        m.bounds.set(adapter::stack::to_bounds(s));
+    }
 
     match result {
         Ok(r) => r,
@@ -164,9 +168,12 @@ fn run<R>(
 
 /// Re-derives the thread's bounds for a callback at `sp` (Go's
 /// `callbackUpdateSystemStack`): accepted between independent calls, fatal when runtime
-/// frames sit above the C frames on a stack the callback is no longer on.
+/// frames sit above the C frames on a stack the callback is no longer on. Returns the
+/// record to restore after the callback.
 #[cold]
-fn update_bounds(m: &ThreadContext, old: stackswitch::SystemStack, sp: usize, name: &'static str) {
+#[inline(never)]
+fn update_bounds(m: &ThreadContext, sp: usize, name: &'static str) -> stackswitch::SystemStack {
+    let old = adapter::stack::recorded();
     if m.ncgo.get() > 0 && old.is_set() && !adapter::stack::contains(&old, sp) {
         let call = m.frame.get().map_or("?", |f| f.name);
         crate::fatal(format_args!(
@@ -180,6 +187,7 @@ fn update_bounds(m: &ThreadContext, old: stackswitch::SystemStack, sp: usize, na
     }
     let new = adapter::stack::update(sp);
     m.bounds.set(adapter::stack::to_bounds(new));
+    old
 }
 
 /// Handles a panic that escaped an exported function.
@@ -221,7 +229,7 @@ pub(crate) fn payload_str(p: &(dyn Any + Send)) -> &str {
 /// Attaches an extra context to this foreign thread (Go's `needm` + `cgoBindM`).
 #[cold]
 #[inline(never)]
-fn attach(_rt: &dyn Runtime) -> *mut ThreadContext {
+fn attach(rt: &dyn Runtime) -> *mut ThreadContext {
     // A signal handler on this thread that calls in while we hold half-built state
     // would see it; Go blocks signals here too (TestNeedmDeadlock).
     let mask = adapter::sys::block_signals();
@@ -245,6 +253,10 @@ fn attach(_rt: &dyn Runtime) -> *mut ThreadContext {
     mref.bounds
         .set(adapter::stack::to_bounds(adapter::stack::recorded()));
     adapter::acct::attach(mref);
+    if let Some(g) = mref.curg.get() {
+        // The extra context's green thread stays wired to this thread while attached.
+        rt.lock_to_thread(g);
+    }
     let bind = runtime::bind_policy() == BindPolicy::StayBound;
     if bind {
         adapter::key::set(m.cast());
@@ -266,6 +278,9 @@ pub(crate) unsafe fn detach(m: *mut ThreadContext) {
     // SAFETY: per the contract, `m` is live and ours.
     let mref = unsafe { &*m };
     adapter::acct::detach(mref);
+    if let (Some(g), Some(rt)) = (mref.curg.get(), runtime::get()) {
+        rt.unlock_from_thread(g);
+    }
     drop(mref.registration.take());
     adapter::stack::restore(stackswitch::SystemStack::UNSET);
     mref.bounds.set(Bounds::default());

@@ -11,6 +11,8 @@
 //! # References
 //! Go `runtime/cgocall.go`: `cgocall`, `cgoNoCallback`, `unwindm`.
 
+use syscall_accounting::{CallKind, Processor};
+
 use crate::adapter;
 use crate::context::{ForeignFrame, ThreadContext, current_ptr, set_current};
 
@@ -99,6 +101,41 @@ fn create_runtime_context() -> *mut ThreadContext {
 /// Go `runtime/cgocall.go`: `cgocall`.
 #[inline]
 pub fn call_foreign<R>(func: &ForeignFn, f: impl FnOnce() -> R) -> R {
+    call(core::ptr::null_mut(), CallKind::Lazy, func, f)
+}
+
+/// [`call_foreign`] for a runtime worker holding processor `p`: the foreign call is
+/// accounted on `p` (entered with `kind` before `f`, exited after), and a callback during
+/// `f` exits and re-enters it around the Rust code (Go's `exitsyscall` /
+/// `reentersyscall` in `cgocallbackg`).
+///
+/// # Examples
+/// ```
+/// use callback::{ForeignFn, call_foreign_on};
+/// use syscall_accounting::{CallKind, NoScheduler, Procs};
+/// let procs = Procs::new(1, NoScheduler).unwrap();
+/// let mut p = procs.acquire();
+/// let in_foreign = call_foreign_on(&mut p, CallKind::Lazy, &ForeignFn::new("work"), || {
+///     callback::with_current(|m| m.unwrap().in_foreign_code())
+/// });
+/// assert!(in_foreign);
+/// assert!(!p.in_foreign());
+/// ```
+///
+/// # References
+/// Go `runtime/cgocall.go`: `cgocall`.
+#[inline]
+pub fn call_foreign_on<R>(
+    p: &mut Processor,
+    kind: CallKind,
+    func: &ForeignFn,
+    f: impl FnOnce() -> R,
+) -> R {
+    call(p, kind, func, f)
+}
+
+#[inline]
+fn call<R>(p: *mut Processor, kind: CallKind, func: &ForeignFn, f: impl FnOnce() -> R) -> R {
     let m = current_or_create();
     let guard = Call {
         m,
@@ -108,13 +145,15 @@ pub fn call_foreign<R>(func: &ForeignFn, f: impl FnOnce() -> R) -> R {
         })),
         curg: m.curg.get(),
         incgo: m.incgo.replace(true),
+        prev_proc: core::ptr::null_mut(),
     };
+    let mut guard = guard;
     if !m.is_extra {
         m.curg
             .set(crate::runtime::get().and_then(|rt| rt.current_green()));
     }
     m.ncgo.set(m.ncgo.get() + 1);
-    adapter::acct::enter(m);
+    guard.prev_proc = adapter::acct::enter(m, p, kind);
     let out = adapter::stack::on_system_stack(f);
     drop(guard);
     out
@@ -127,13 +166,14 @@ struct Call {
     frame: Option<ForeignFrame>,
     curg: Option<crate::runtime::Green>,
     incgo: bool,
+    prev_proc: *mut Processor,
 }
 
 impl Drop for Call {
     #[inline]
     fn drop(&mut self) {
         let m = self.m;
-        adapter::acct::exit(m);
+        adapter::acct::leave(m, self.prev_proc);
         m.ncgo.set(m.ncgo.get() - 1);
         m.incgo.set(self.incgo);
         m.curg.set(self.curg);

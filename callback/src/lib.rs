@@ -26,18 +26,9 @@
 //!
 //! # Example
 //! ```
-//! use core::num::NonZeroUsize;
-//! use callback::{ForeignFn, Green, Runtime, call_foreign, callback};
+//! use callback::{ForeignFn, ThreadsOnly, call_foreign, callback};
 //!
-//! struct NoScheduler;
-//! impl Runtime for NoScheduler {
-//!     fn current_green(&self) -> Option<Green> { None }
-//!     fn lock_to_thread(&self, _: Green) {}
-//!     fn unlock_from_thread(&self, _: Green) {}
-//!     fn new_extra_green(&self) -> Green { Green(NonZeroUsize::MIN) }
-//!     fn free_extra_green(&self, _: Green) {}
-//! }
-//! static RT: NoScheduler = NoScheduler;
+//! static RT: ThreadsOnly = ThreadsOnly;
 //! let _ = callback::init(&RT);
 //!
 //! // The exported function C would call.
@@ -92,10 +83,10 @@ pub use entry::{callback, callback_with_context};
 #[doc(hidden)]
 pub use extra::{SpareListHold, hold_spare_list};
 pub use extra::{SpareStats, spare_stats};
-pub use foreign::{ForeignFn, call_foreign};
+pub use foreign::{ForeignFn, call_foreign, call_foreign_on};
 pub use runtime::{
-    AlreadyInitialized, BindPolicy, Green, PanicPolicy, Runtime, bind_policy, init, is_initialized,
-    panic_policy, set_bind_policy, set_panic_policy,
+    AlreadyInitialized, BindPolicy, Green, PanicPolicy, Runtime, ThreadsOnly, bind_policy, init,
+    is_initialized, panic_policy, set_bind_policy, set_panic_policy,
 };
 
 /// Prints one line to stderr and aborts the process.

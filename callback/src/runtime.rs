@@ -45,6 +45,37 @@ pub trait Runtime: Sync + 'static {
     /// Frees a green context made by [`new_extra_green`](Runtime::new_extra_green) when
     /// its extra context is freed (the spare list trims beyond its cap).
     fn free_extra_green(&self, g: Green);
+
+    /// The processor set a foreign thread takes a processor from to run a callback
+    /// (Go's `exitsyscall` on an extra M). `None` (the default): callbacks on foreign
+    /// threads are not limited by processors.
+    fn procs(&self) -> Option<syscall_accounting::Procs> {
+        None
+    }
+}
+
+/// A runtime without green threads: every thread is its own "green thread", nothing
+/// migrates, so locking is a no-op and extra contexts get a numbered placeholder.
+///
+/// For hosts that only need the foreign-thread side (attach, bind, panics, accounting
+/// through [`Runtime::procs`] left at `None`), for examples and for benchmarks.
+#[derive(Debug, Default)]
+pub struct ThreadsOnly;
+
+static THREADS_ONLY_GREENS: crate::primitive::AtomicUsize = crate::primitive::AtomicUsize::new(1);
+
+impl Runtime for ThreadsOnly {
+    fn current_green(&self) -> Option<Green> {
+        None
+    }
+    fn lock_to_thread(&self, _: Green) {}
+    fn unlock_from_thread(&self, _: Green) {}
+    fn new_extra_green(&self) -> Green {
+        // Relaxed: a unique number only.
+        let n = THREADS_ONLY_GREENS.fetch_add(1, Ordering::Relaxed);
+        Green(NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN))
+    }
+    fn free_extra_green(&self, _: Green) {}
 }
 
 /// Initialisation states (Go's `runtime_init_done`: 0 and 2; 1 is not needed here).

@@ -4,17 +4,33 @@ mod common;
 
 use std::os::raw::c_int;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use callback::{callback, spare_stats};
 use common::*;
 
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static MAX_RUNNING: AtomicUsize = AtomicUsize::new(0);
+
 extern "C" fn inc(x: c_int) -> c_int {
-    callback("inc", || x + 1)
+    callback("inc", || {
+        // At most 2 callbacks run at once: each holds one of the 2 processors.
+        let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+        MAX_RUNNING.fetch_max(now, Ordering::SeqCst);
+        assert!(now <= 2, "{now} callbacks running with 2 processors");
+        std::hint::black_box(x);
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+        x + 1
+    })
 }
 
-/// 8 C threads each making 10^5 callbacks (10^4 under qemu, where each callback costs
-/// ~50× more); every result arrives, and every context is back at the end.
+/// 8 C threads each making 10^5 callbacks with 2 processors (10^4 under qemu, where
+/// each callback costs ~50× more); at most 2 run Rust code at once, every result
+/// arrives, and every context is back at the end.
 #[test]
-fn eight_threads_times_many_callbacks() {
+fn eight_threads_times_many_callbacks_two_processors() {
+    let procs = syscall_accounting::Procs::new(2, syscall_accounting::NoScheduler).unwrap();
+    assert!(PROCS.set(procs.clone()).is_ok());
     init();
     let n: i64 = if emulated() { 10_000 } else { 100_000 };
     let before = spare_stats();
@@ -23,4 +39,10 @@ fn eight_threads_times_many_callbacks() {
     let per: i64 = (0..n).map(|i| (i & 0xff) + 1).sum();
     assert_eq!(s, 8 * per);
     assert_eq!(spare_stats().in_use, before.in_use);
+    assert_eq!(
+        MAX_RUNNING.load(Ordering::SeqCst),
+        2,
+        "both processors were used"
+    );
+    println!("stats: {:?}", procs.stats());
 }

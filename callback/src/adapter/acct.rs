@@ -1,57 +1,167 @@
 //! Processor accounting around callbacks, from `syscall-accounting`.
 //!
-//! A callback leaves the foreign-code state the outer foreign call (or the attach of a
-//! foreign thread) entered, which may wait for a processor, and re-enters it on the way
-//! back. A bound foreign thread keeps its processor parked in the foreign-code state
-//! between callbacks, so the next callback reclaims it on the fast path unless the
-//! monitor handed it on meanwhile.
+//! A callback leaves the foreign-code state that the outer foreign call (or, on a
+//! foreign thread, the previous callback) entered, which may wait for a processor, and
+//! re-enters it on the way back:
 //!
-//! Until `syscall-accounting` publishes its thread-side API (see the crate report), these
-//! hooks only keep the per-thread call counters; no processor is taken or released.
+//! - inside [`call_foreign_on`](crate::call_foreign_on) the processor is the caller's,
+//!   reached through a raw pointer recorded for the duration of the call;
+//! - on a foreign thread the context owns a processor of its own: taken from
+//!   [`Runtime::procs`](crate::Runtime::procs) on the first callback (waiting for one if
+//!   none is free), then kept parked in the foreign-code state between callbacks, so the
+//!   next callback reclaims it on the fast path unless the monitor handed it on
+//!   meanwhile (Go 1.27's extra M keeps its P the same way);
+//! - with no processor set configured (a runtime without processor limits) nothing is
+//!   accounted.
 
-use core::cell::Cell;
+use core::cell::{Cell, UnsafeCell};
+use core::ptr;
+
+use syscall_accounting::{CallKind, Processor, Procs};
 
 use crate::context::ThreadContext;
 
 /// Per-thread accounting state.
-#[derive(Debug)]
 pub(crate) struct ThreadAcct {
-    /// Accounting exits (callbacks that left the foreign-code state).
-    pub(crate) exits: Cell<u64>,
-    /// Foreign calls entered.
-    pub(crate) enters: Cell<u64>,
+    /// The processor of the innermost foreign call in progress, or null.
+    pub(crate) active: Cell<*mut Processor>,
+    /// The processor set foreign threads take processors from.
+    procs: UnsafeCell<Option<Procs>>,
+    /// An extra context's own processor (see the module docs).
+    own: UnsafeCell<Option<Processor>>,
+}
+
+impl core::fmt::Debug for ThreadAcct {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ThreadAcct")
+            .field("active", &self.active.get())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ThreadAcct {
     pub(crate) const fn new() -> Self {
         ThreadAcct {
-            exits: Cell::new(0),
-            enters: Cell::new(0),
+            active: Cell::new(ptr::null_mut()),
+            procs: UnsafeCell::new(None),
+            own: UnsafeCell::new(None),
+        }
+    }
+
+    /// The extra context's own processor slot.
+    ///
+    /// # Safety
+    /// Only the thread the context is installed on calls this, and never while another
+    /// reference from it is live (the callback sequence is strictly nested).
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn own(&self) -> &mut Option<Processor> {
+        // SAFETY: per the contract, exclusive use by the owning thread.
+        unsafe { &mut *self.own.get() }
+    }
+}
+
+/// A foreign thread attached: it takes processors from the runtime's set.
+pub(crate) fn attach(m: &ThreadContext) {
+    let procs = crate::runtime::get().and_then(|rt| rt.procs());
+    // SAFETY: the context was just taken by this thread; nobody else touches it.
+    unsafe { *m.acct.procs.get() = procs };
+}
+
+/// Leaves the foreign-code state for a callback (may wait for a processor).
+#[inline]
+pub(crate) fn exit(m: &ThreadContext) {
+    let p = m.acct.active.get();
+    if !p.is_null() {
+        // SAFETY: `active` points at the processor borrowed by the `call_foreign_on` in
+        // progress on this thread, which is in foreign code (it entered before calling C).
+        unsafe { (*p).exit() };
+        return;
+    }
+    if m.is_extra {
+        exit_extra(m);
+    }
+}
+
+#[inline]
+fn exit_extra(m: &ThreadContext) {
+    // SAFETY: only this thread uses its context's slot; nothing else borrows it now.
+    let own = unsafe { m.acct.own() };
+    match own {
+        Some(p) => {
+            p.exit();
+        }
+        None => {
+            // SAFETY: `procs` is only written by `attach`/`detach` on this thread.
+            if unsafe { (*m.acct.procs.get()).is_some() } {
+                acquire(m, own);
+            }
         }
     }
 }
 
-/// A foreign thread attached: its green context is in the foreign-code state, without a
-/// processor.
-#[inline]
-pub(crate) fn attach(_m: &ThreadContext) {}
-
-/// Leaves the foreign-code state for a callback.
-#[inline]
-pub(crate) fn exit(m: &ThreadContext) {
-    m.acct.exits.set(m.acct.exits.get() + 1);
+#[cold]
+#[inline(never)]
+fn acquire(m: &ThreadContext, own: &mut Option<Processor>) {
+    // SAFETY: `procs` is only written by `attach` on this thread.
+    if let Some(procs) = unsafe { &*m.acct.procs.get() } {
+        *own = Some(procs.acquire());
+    }
 }
 
 /// Re-enters the foreign-code state after a callback.
 #[inline]
-pub(crate) fn reenter(_m: &ThreadContext) {}
-
-/// Enters the foreign-code state for a foreign call.
-#[inline]
-pub(crate) fn enter(m: &ThreadContext) {
-    m.acct.enters.set(m.acct.enters.get() + 1);
+pub(crate) fn reenter(m: &ThreadContext) {
+    let p = m.acct.active.get();
+    if !p.is_null() {
+        // SAFETY: as in `exit`; the processor is in managed code since our `exit`.
+        unsafe { (*p).reenter() };
+        return;
+    }
+    if m.is_extra {
+        // SAFETY: as in `exit_extra`.
+        if let Some(p) = unsafe { m.acct.own() } {
+            // Parked in the foreign-code state until the next callback.
+            p.enter_raw(CallKind::Lazy);
+        }
+    }
 }
 
-/// The context leaves its thread: release anything still held.
+/// Enters the foreign-code state for a foreign call made with `p` (or, when `p` is null,
+/// with the extra context's own processor). Returns the previous active processor.
 #[inline]
-pub(crate) fn detach(_m: &ThreadContext) {}
+pub(crate) fn enter(m: &ThreadContext, p: *mut Processor, kind: CallKind) -> *mut Processor {
+    let p = if p.is_null() && m.is_extra {
+        // SAFETY: as in `exit_extra`; the pointer stays valid while the context's slot is
+        // not reassigned, which only `acquire`/`detach` do, never during a foreign call.
+        match unsafe { m.acct.own() } {
+            Some(own) => own as *mut Processor,
+            None => ptr::null_mut(),
+        }
+    } else {
+        p
+    };
+    if !p.is_null() {
+        // SAFETY: `p` is the caller's processor (alive for the whole foreign call) or the
+        // context's own, in managed code right now.
+        unsafe { (*p).enter_raw(kind) };
+    }
+    m.acct.active.replace(p)
+}
+
+/// Leaves the foreign-code state after a foreign call; `prev` is what [`enter`] returned.
+#[inline]
+pub(crate) fn leave(m: &ThreadContext, prev: *mut Processor) {
+    let p = m.acct.active.replace(prev);
+    if !p.is_null() {
+        // SAFETY: set by `enter` for this call; still alive (see `enter`).
+        unsafe { (*p).exit() };
+    }
+}
+
+/// The context leaves its thread: release the processor it kept.
+pub(crate) fn detach(m: &ThreadContext) {
+    // SAFETY: as in `exit_extra`; the thread is detaching, no callback is in progress.
+    drop(unsafe { m.acct.own() }.take());
+    // SAFETY: as above.
+    unsafe { *m.acct.procs.get() = None };
+}

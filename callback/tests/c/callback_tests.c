@@ -2,6 +2,7 @@
 // calling thread, from threads C creates itself, from makecontext stacks, after using
 // a lot of stack, and one that overflows its stack in C.
 #define _GNU_SOURCE
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -169,9 +170,15 @@ static void *overflow_thread(void *p) {
     return NULL;
 }
 
+// 64 KiB, or the platform's minimum thread stack if larger (128 KiB on aarch64 glibc).
+size_t cbt_overflow_stack_size(void) {
+    size_t sz = 64 * 1024;
+    return sz < (size_t)PTHREAD_STACK_MIN ? (size_t)PTHREAD_STACK_MIN : sz;
+}
+
 void cbt_overflow_thread(cb_t cb) {
     pthread_t t;
-    if (start(&t, 64 * 1024, overflow_thread, (void *)cb)) return;
+    if (start(&t, cbt_overflow_stack_size(), overflow_thread, (void *)cb)) return;
     pthread_join(t, NULL);
 }
 

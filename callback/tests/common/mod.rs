@@ -24,6 +24,7 @@ unsafe extern "C" {
     pub fn cbt_stack_switch(cb: Cb) -> c_int;
     pub fn cbt_call_on_other_stack(cb: Cb) -> c_int;
     pub fn cbt_overflow_thread(cb: Cb);
+    pub fn cbt_overflow_stack_size() -> usize;
     pub fn cbt_quiet_thread(cb: Cb, n: c_long);
     pub fn cbt_needm_deadlock(cb: Cb, n: c_long, senders: c_int, per: c_int) -> c_int;
 }
@@ -59,7 +60,14 @@ impl Runtime for Fake {
     fn free_extra_green(&self, _g: Green) {
         GREENS_FREED.fetch_add(1, Ordering::Relaxed);
     }
+    fn procs(&self) -> Option<syscall_accounting::Procs> {
+        PROCS.get().cloned()
+    }
 }
+
+/// The processor set foreign threads take processors from, if a test configured one
+/// (before `init`).
+pub static PROCS: std::sync::OnceLock<syscall_accounting::Procs> = std::sync::OnceLock::new();
 
 pub static FAKE: Fake = Fake;
 
