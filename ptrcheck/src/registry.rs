@@ -179,10 +179,11 @@ impl fmt::Display for RegistryError {
 
 impl std::error::Error for RegistryError {}
 
-/// One slot of the sorted region array. All fields are atomics so that the
-/// seqlock readers never perform a non-atomic racy read.
+/// One slot of the sorted region array: `starts[i]` with `entries[i]`. All
+/// fields are atomics so that the seqlock readers never perform a non-atomic
+/// racy read. Start addresses sit in their own dense array, which the binary
+/// search walks.
 struct Entry {
-    start: AtomicUsize,
     end: AtomicUsize,
     /// `kind tag | lookup index << 2`.
     tag: AtomicUsize,
@@ -191,7 +192,6 @@ struct Entry {
 impl Entry {
     fn empty() -> Self {
         Entry {
-            start: AtomicUsize::new(0),
             end: AtomicUsize::new(0),
             tag: AtomicUsize::new(0),
         }
@@ -200,9 +200,14 @@ impl Entry {
 
 /// The set of managed memory regions. See the [module docs](self).
 pub struct Registry {
-    /// Seqlock sequence: odd while a writer edits `entries`/`len`.
+    /// Seqlock sequence: odd while a writer edits the fields below.
     seq: AtomicUsize,
     len: AtomicUsize,
+    /// Lowest start and highest end of all regions (`usize::MAX`/0 when
+    /// empty): most unmanaged addresses are rejected by these two compares.
+    lowest: AtomicUsize,
+    highest: AtomicUsize,
+    starts: Box<[AtomicUsize]>,
     entries: Box<[Entry]>,
     lookups: Box<[OnceLock<Arc<dyn ObjectLookup>>]>,
     /// Serialises writers.
@@ -215,6 +220,9 @@ impl Registry {
         Registry {
             seq: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
+            lowest: AtomicUsize::new(usize::MAX),
+            highest: AtomicUsize::new(0),
+            starts: (0..capacity).map(|_| AtomicUsize::new(0)).collect(),
             entries: (0..capacity).map(|_| Entry::empty()).collect(),
             lookups: (0..MAX_HEAPS).map(|_| OnceLock::new()).collect(),
             writer: Mutex::new(()),
@@ -223,7 +231,7 @@ impl Registry {
 
     /// Maximum number of regions.
     pub fn capacity(&self) -> usize {
-        self.entries.len()
+        self.starts.len()
     }
 
     /// Number of registered regions.
@@ -292,13 +300,14 @@ impl Registry {
         // Relaxed: only the writer (holding the lock) stores these.
         let len = self.len.load(Ordering::Relaxed);
         let pos = (0..len)
-            .find(|&i| self.entries[i].start.load(Ordering::Relaxed) == id.start)
+            .find(|&i| self.starts[i].load(Ordering::Relaxed) == id.start)
             .ok_or(RegistryError::NotFound { start: id.start })?;
         self.begin_write();
         for i in pos..len - 1 {
             self.copy_entry(i + 1, i);
         }
         self.len.store(len - 1, Ordering::Relaxed);
+        self.update_bounds(len - 1);
         self.end_write();
         Ok(())
     }
@@ -315,26 +324,13 @@ impl Registry {
                 continue;
             }
             // Relaxed loads: validated by the sequence re-check below.
-            let len = self.len.load(Ordering::Relaxed).min(self.entries.len());
-            let (mut lo, mut hi) = (0, len);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if self.entries[mid].start.load(Ordering::Relaxed) <= addr {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            let found = if lo > 0 {
-                let e = &self.entries[lo - 1];
-                let (start, end, tag) = (
-                    e.start.load(Ordering::Relaxed),
-                    e.end.load(Ordering::Relaxed),
-                    e.tag.load(Ordering::Relaxed),
-                );
-                (addr < end).then_some((start, end, tag))
-            } else {
+            let found = if addr < self.lowest.load(Ordering::Relaxed)
+                || addr >= self.highest.load(Ordering::Relaxed)
+            {
                 None
+            } else {
+                let len = self.len.load(Ordering::Relaxed).min(self.starts.len());
+                self.search(addr, len)
             };
             // Acquire fence: if any load above saw a store made after a
             // writer's opening Release fence, the re-read below sees that
@@ -358,6 +354,27 @@ impl Registry {
         }
     }
 
+    /// Branch-free binary search for the last region starting at or below
+    /// `addr` (conditional moves instead of unpredictable branches).
+    #[inline]
+    fn search(&self, addr: usize, len: usize) -> Option<(usize, usize, usize)> {
+        if len == 0 {
+            return None;
+        }
+        let (mut base, mut size) = (0, len);
+        while size > 1 {
+            let half = size / 2;
+            // Relaxed: see `find`.
+            let probe = self.starts[base + half].load(Ordering::Relaxed);
+            base = if probe <= addr { base + half } else { base };
+            size -= half;
+        }
+        let start = self.starts[base].load(Ordering::Relaxed);
+        let e = &self.entries[base];
+        let end = e.end.load(Ordering::Relaxed);
+        (start <= addr && addr < end).then(|| (start, end, e.tag.load(Ordering::Relaxed)))
+    }
+
     /// Whether `addr` lies in a registered region (Go's `cgoIsGoPointer`).
     #[inline]
     pub fn is_managed(&self, addr: usize) -> bool {
@@ -369,7 +386,7 @@ impl Registry {
         let _guard = self.lock();
         let len = self.len.load(Ordering::Relaxed);
         (0..len)
-            .filter_map(|i| self.find(self.entries[i].start.load(Ordering::Relaxed)))
+            .filter_map(|i| self.find(self.starts[i].load(Ordering::Relaxed)))
             .collect()
     }
 
@@ -387,11 +404,8 @@ impl Registry {
         }
         // Relaxed: only the lock holder writes.
         let len = self.len.load(Ordering::Relaxed);
-        for e in &self.entries[..len] {
-            let (s, en) = (
-                e.start.load(Ordering::Relaxed),
-                e.end.load(Ordering::Relaxed),
-            );
+        for (st, e) in self.starts[..len].iter().zip(&self.entries[..len]) {
+            let (s, en) = (st.load(Ordering::Relaxed), e.end.load(Ordering::Relaxed));
             if s < range.end && range.start < en {
                 return Err(RegistryError::Overlap {
                     range: range.clone(),
@@ -401,9 +415,9 @@ impl Registry {
                 });
             }
         }
-        if len == self.entries.len() {
+        if len == self.starts.len() {
             return Err(RegistryError::Full {
-                capacity: self.entries.len(),
+                capacity: self.starts.len(),
             });
         }
         Ok(())
@@ -413,26 +427,45 @@ impl Registry {
     fn insert(&self, range: Range<usize>, tag: usize) -> RegionId {
         let len = self.len.load(Ordering::Relaxed);
         let pos = (0..len)
-            .find(|&i| self.entries[i].start.load(Ordering::Relaxed) > range.start)
+            .find(|&i| self.starts[i].load(Ordering::Relaxed) > range.start)
             .unwrap_or(len);
         self.begin_write();
         for i in (pos..len).rev() {
             self.copy_entry(i, i + 1);
         }
         let e = &self.entries[pos];
-        e.start.store(range.start, Ordering::Relaxed);
+        self.starts[pos].store(range.start, Ordering::Relaxed);
         e.end.store(range.end, Ordering::Relaxed);
         e.tag.store(tag, Ordering::Relaxed);
         self.len.store(len + 1, Ordering::Relaxed);
+        self.update_bounds(len + 1);
         self.end_write();
         RegionId { start: range.start }
+    }
+
+    /// Recomputes `lowest`/`highest`; inside a write section.
+    fn update_bounds(&self, len: usize) {
+        // Relaxed: inside the seqlock write section (see begin_write).
+        let (lowest, highest) = if len == 0 {
+            (usize::MAX, 0)
+        } else {
+            let last_end = self.entries[..len]
+                .iter()
+                .map(|e| e.end.load(Ordering::Relaxed))
+                .max();
+            (
+                self.starts[0].load(Ordering::Relaxed),
+                last_end.unwrap_or(0),
+            )
+        };
+        self.lowest.store(lowest, Ordering::Relaxed);
+        self.highest.store(highest, Ordering::Relaxed);
     }
 
     fn copy_entry(&self, from: usize, to: usize) {
         let (f, t) = (&self.entries[from], &self.entries[to]);
         // Relaxed: inside the seqlock write section (see begin_write).
-        t.start
-            .store(f.start.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.starts[to].store(self.starts[from].load(Ordering::Relaxed), Ordering::Relaxed);
         t.end
             .store(f.end.load(Ordering::Relaxed), Ordering::Relaxed);
         t.tag

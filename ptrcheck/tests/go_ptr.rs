@@ -645,7 +645,7 @@ impl_pointers!(impl[const N: usize] PtrData<N> { p: *mut c_int, a: [u8; N], q: *
 extern "C" fn c_take_ptrdata(_p: *mut c_void) {}
 
 fn ptrdata<const N: usize>(level: Level) {
-    let (ck, heap) = setup(level);
+    let (ck, heap) = common::setup_sized(level, N + 4096);
     let i = heap.alloc(0 as c_int, &[]);
     let value = PtrData::<N> {
         p: std::ptr::null_mut(),

@@ -79,6 +79,7 @@ struct Meta {
     offset: usize,
     size: usize,
     bitmap: Vec<u8>,
+    no_pointers: bool,
     all_words: bool,
     pin: PinCell,
 }
@@ -116,13 +117,16 @@ impl TestHeap {
         // tests allocate from one thread at a time.
         let i = self.count.load(Ordering::Relaxed);
         assert!(i < self.objects.len(), "test heap: too many objects");
-        let _ = self.objects[i].set(Meta {
+        let no_pointers = bitmap.iter().all(|&b| b == 0);
+        let meta = Meta {
             offset,
             size,
             bitmap,
+            no_pointers,
             all_words,
             pin: PinCell::new(),
-        });
+        };
+        let _ = self.objects[i].set(meta);
         // Release: publishes the metadata to lookups on other threads.
         self.count.store(i + 1, Ordering::Release);
     }
@@ -187,7 +191,7 @@ unsafe impl ObjectLookup for TestHeap {
         }
         let pointers = if m.all_words {
             PointerMap::AllWords
-        } else if m.bitmap.iter().all(|&b| b == 0) {
+        } else if m.no_pointers {
             PointerMap::NoPointers
         } else {
             PointerMap::Bitmap(&m.bitmap)
@@ -201,14 +205,16 @@ unsafe impl ObjectLookup for TestHeap {
     }
 }
 
-/// A checker at `level` with a fresh 1 MiB test heap registered.
+/// A checker at `level` with a fresh 64 KiB test heap registered (small, so
+/// that Miri sets it up quickly).
 pub fn setup(level: Level) -> (Checker, Arc<TestHeap>) {
-    setup_sized(level, 1 << 20)
+    setup_sized(level, 64 << 10)
 }
 
+/// As `setup`, with a heap of `bytes` bytes.
 pub fn setup_sized(level: Level, bytes: usize) -> (Checker, Arc<TestHeap>) {
     let checker = Checker::with_level(64, level);
-    let heap = TestHeap::new(bytes, 4096);
+    let heap = TestHeap::new(bytes, 128);
     checker
         .registry()
         .add_heap(heap.range(), heap.clone())
