@@ -17,10 +17,17 @@
 //! - Foreign threads attach on their first call and stay bound until they exit (a
 //!   thread-key destructor returns the context), or detach after each call
 //!   ([`BindPolicy`]). A bound thread's steady-state callback makes no system call.
-//! - [`call_foreign`]: the runtime's side of a foreign call, recorded so callbacks know
-//!   what is above them (nesting Rust → C → Rust → C … to any depth).
-//! - [`Runtime`]: what the crate needs from a scheduler; [`init`] registers it and
-//!   releases callbacks that arrived before initialisation.
+//! - [`call_foreign`] / [`call_foreign_on`]: the runtime's side of a foreign call,
+//!   recorded so callbacks know what is above them (nesting Rust → C → Rust → C … to any
+//!   depth); `call_foreign_on` accounts the call on a `syscall_accounting::Processor`,
+//!   and a callback exits and re-enters it around the Rust code.
+//! - On a foreign thread, the context takes a processor from [`Runtime::procs`] on its
+//!   first callback and keeps it parked in the foreign-code state between callbacks: the
+//!   next callback reclaims it on the accounting fast path unless the monitor handed it
+//!   on meanwhile.
+//! - [`Runtime`]: what the crate needs from a scheduler ([`ThreadsOnly`] for hosts
+//!   without green threads); [`init`] registers it and releases callbacks that arrived
+//!   before initialisation.
 //! - [`PanicPolicy`]: abort with a line naming the function (default), or propagate
 //!   the panic to the Rust call site of the foreign call, discarding the C frames.
 //!
@@ -53,7 +60,7 @@
 //! |---|---|
 //! | x86_64, aarch64, riscv64 Linux (glibc) | supported, tested (the latter two under qemu) |
 //! | x86_64, aarch64 macOS | compiles (pthread keys, `stackswitch` support) |
-//! | Windows | not supported: fails to compile with a message |
+//! | Windows | not supported: fails to compile with a message (from `stackswitch` first, then this crate) |
 //!
 //! # Cargo features
 //! None.

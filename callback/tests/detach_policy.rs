@@ -1,6 +1,8 @@
 //! `BindPolicy::DetachEachCall`: the context goes back to the spare list after every
 //! callback, and the next thread (or call) takes it again (Go `TestEnsureDropM`). Its own
 //! binary: the policy is process-wide.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

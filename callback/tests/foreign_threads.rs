@@ -1,5 +1,7 @@
 //! Callbacks from threads C created itself: attach on the first call, stay bound until
 //! thread exit, contexts returned, bounds per stack, overflow in C after calling in.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

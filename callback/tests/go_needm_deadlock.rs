@@ -2,6 +2,8 @@
 //! calls in repeatedly while other threads signal it, and its signal handler calls in
 //! too; plus the direct form: a foreign thread attaching while another thread holds the
 //! spare list completes instead of waiting for it.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

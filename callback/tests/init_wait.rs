@@ -1,5 +1,7 @@
 //! A call arriving before the runtime is initialised (a library loaded into a C host)
 //! waits until `init`, then succeeds. Its own binary: initialisation is process-wide.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! Both panic policies: `Abort` (default) names the exported function and the payload;
 //! `Propagate` resumes the panic at the Rust call site of the foreign call, the C frames
 //! in between discarded; on a foreign thread with nothing above it aborts with a message.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

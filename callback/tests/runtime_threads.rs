@@ -1,6 +1,8 @@
 //! Callbacks on a thread with runtime frames above the C frames: nesting, a callback
 //! making a foreign call, the switch back onto the green thread's stack, `nocallback`,
 //! and a stack change under runtime frames.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! Many foreign threads calling in concurrently.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! `write(-1, …)`), makes 1,000 callbacks, writes an END marker; the parent traces it
 //! (`strace -f` natively, qemu-user's `-strace` under an emulator) and counts that
 //! thread's system calls between the markers.
+// The C programs these scenarios use are built for Linux only (see build.rs).
+#![cfg(target_os = "linux")]
 
 mod common;
 
