@@ -1,7 +1,11 @@
 //! Hot paths side by side, one group each, so ratios come from one run:
 //! - `on_stack`: direct call / `psm::on_stack` / `stackswitch::on_stack`;
 //! - `context_switch` (a resume + suspend round trip): direct call /
-//!   `corosensei` resume+yield / `stackswitch` resume+suspend.
+//!   `corosensei` resume+yield / `stackswitch` resume+suspend (with and
+//!   without floating-point control preservation).
+
+// criterion_group! expands to an undocumented public function.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 

@@ -133,8 +133,8 @@ pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
             }
         }
         let _restore = Restore(t, g, saved);
-        // SAFETY (limit read): `g` is the header of a live context, blocked in
-        // on_system_stack on this thread.
+        // SAFETY: `g` is the header of a live context, blocked in
+        // on_system_stack on this thread; only read.
         let green_limit = unsafe { (*g).limit.get() };
         // SAFETY: the green thread `g` is blocked in on_system_stack, which
         // left its stack at `green_sp`; everything below is dead until that

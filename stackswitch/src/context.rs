@@ -75,10 +75,13 @@ impl Default for ContextOptions {
     }
 }
 
+/// A context's entry closure, boxed.
+type Entry<R> = Box<dyn FnOnce(&Yielder, usize) -> R>;
+
 #[repr(C)]
 struct Inner<R> {
     header: Header,
-    f: Option<Box<dyn FnOnce(&Yielder, usize) -> R>>,
+    f: Option<Entry<R>>,
     outcome: Option<std::thread::Result<R>>,
 }
 

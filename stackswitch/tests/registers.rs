@@ -337,14 +337,15 @@ fn check(out: &[u64; N], pattern: u64, mxcsr: u64, x87: u64, who: &str) {
             "{who}: callee-saved register #{i} changed across the switch"
         );
     }
-    if N > GPRS {
+    // x86_64 only: the two words after the registers are MXCSR and x87 CW.
+    if let [mx, cw] = out[GPRS..] {
         assert_eq!(
-            out[GPRS] & 0xFFFF_FFFF,
+            mx & 0xFFFF_FFFF,
             mxcsr,
             "{who}: MXCSR changed across the switch"
         );
         assert_eq!(
-            out[GPRS + 1] & 0xFFFF,
+            cw & 0xFFFF,
             x87,
             "{who}: x87 control word changed across the switch"
         );
