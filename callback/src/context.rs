@@ -249,6 +249,8 @@ pub(crate) fn set_current(m: *mut ThreadContext) {
 /// ```
 pub fn with_current<R>(f: impl FnOnce(Option<&ThreadContext>) -> R) -> R {
     let p = current_ptr();
+    // 1 marks a thread that returned its context at exit (see `entry::EXITED`).
+    let p = if p as usize == 1 { ptr::null_mut() } else { p };
     // SAFETY: a non-null `CURRENT` points at the live context installed on this thread;
     // it is only freed after being uninstalled by this same thread (thread exit or
     // detach), which cannot happen during `f` because `f` runs on this thread and the

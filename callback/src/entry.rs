@@ -58,8 +58,8 @@ pub fn callback<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
 pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce() -> R) -> R {
     let rt = runtime::wait_ready();
     let mut m = current_ptr();
-    if m.is_null() {
-        m = attach(rt);
+    if (m as usize) <= EXITED {
+        m = attach(rt, m);
     }
     // SAFETY: `m` is this thread's installed context (just attached or found in TLS); it
     // stays installed at least until `run` returns (detach happens after it, below).
@@ -226,10 +226,21 @@ pub(crate) fn payload_str(p: &(dyn Any + Send)) -> &str {
     }
 }
 
+/// `CURRENT` value of a thread whose context was returned at thread exit: the thread's
+/// other thread-local state is being torn down, so it cannot attach again.
+const EXITED: usize = 1;
+
 /// Attaches an extra context to this foreign thread (Go's `needm` + `cgoBindM`).
 #[cold]
 #[inline(never)]
-fn attach(rt: &dyn Runtime) -> *mut ThreadContext {
+fn attach(rt: &dyn Runtime, cur: *mut ThreadContext) -> *mut ThreadContext {
+    if cur as usize == EXITED {
+        crate::fatal(format_args!(
+            "callback: an exported function was called on a thread that is exiting, after its \
+             runtime context was returned (a thread-exit destructor or a signal handler calling \
+             in during thread teardown); call in before the thread starts exiting"
+        ));
+    }
     // A signal handler on this thread that calls in while we hold half-built state
     // would see it; Go blocks signals here too (TestNeedmDeadlock).
     let mask = adapter::sys::block_signals();
@@ -304,12 +315,14 @@ pub(crate) unsafe fn thread_exit(m: *mut ThreadContext) {
     // SAFETY: the key only ever holds live contexts installed on this thread.
     let mref = unsafe { &*m };
     if mref.is_extra {
+        // Signals stay blocked for the rest of the thread's life: a handler that calls
+        // in now would find its thread-local state half torn down.
+        let _ = adapter::sys::block_signals();
         // SAFETY: the thread is exiting: no callback or foreign call is in progress.
         unsafe { detach(m) };
+        set_current(EXITED as *mut ThreadContext);
     } else {
-        if current_ptr() == m {
-            set_current(core::ptr::null_mut());
-        }
+        set_current(EXITED as *mut ThreadContext);
         adapter::acct::detach(mref);
         // SAFETY: runtime-thread contexts are created by `call_foreign` as a `Box` owned
         // by the thread, and the thread is exiting.

@@ -49,7 +49,9 @@ impl ForeignFn {
 #[inline]
 fn current_or_create() -> &'static ThreadContext {
     let mut m = current_ptr();
-    if m.is_null() {
+    if (m as usize) <= 1 {
+        // Null, or 1: a thread that returned its context at exit (see `entry::EXITED`)
+        // and makes a foreign call from a later destructor; it gets a fresh context.
         m = create_runtime_context();
     }
     // SAFETY: `m` is this thread's installed context; it lives until this thread exits

@@ -213,8 +213,10 @@ fn overflow_in_c_after_calling_in_is_reported() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(died(&out), "child survived: {err}");
     assert!(err.contains("system stack of thread"), "{err}");
+    // SAFETY: no preconditions.
+    let kib = unsafe { cbt_overflow_stack_size() } / 1024;
     assert!(
-        err.contains("overflow") && err.contains("of 64 KiB"),
+        err.contains("overflow") && err.contains(&format!("of {kib} KiB")),
         "{err}"
     );
 }

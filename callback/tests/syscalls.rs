@@ -18,17 +18,28 @@ extern "C" fn quiet(x: c_int) -> c_int {
     callback("quiet", || x ^ 1)
 }
 
+/// The same callback making one system call: shows the counter sees what it should.
+extern "C" fn noisy(x: c_int) -> c_int {
+    // SAFETY: getppid has no preconditions.
+    callback("noisy", || x ^ unsafe { libc::getppid() })
+}
+
 /// The system calls of the marker thread strictly between the markers.
 fn between_markers(trace: &str) -> Result<Vec<String>, String> {
     let lines: Vec<&str> = trace.lines().collect();
+    // strace shows `write(-1, "CBT_BEGIN", 9)`, qemu `write(-1,0x…,9)`: the markers are
+    // the only writes to fd -1, BEGIN first.
+    let marker = |l: &&str| l.contains("write(-1,");
     let begin = lines
         .iter()
-        .position(|l| l.contains("CBT_BEGIN"))
+        .position(marker)
         .ok_or("no BEGIN marker in the trace")?;
-    let end = lines
-        .iter()
-        .position(|l| l.contains("CBT_END"))
-        .ok_or("no END marker in the trace")?;
+    let end = begin
+        + 1
+        + lines[begin + 1..]
+            .iter()
+            .position(marker)
+            .ok_or("no END marker in the trace")?;
     let pid = |l: &str| {
         l.trim_start_matches("[pid")
             .split_whitespace()
@@ -47,24 +58,44 @@ fn between_markers(trace: &str) -> Result<Vec<String>, String> {
 
 #[test]
 fn steady_state_foreign_callbacks_make_no_syscalls() {
-    if std::env::var_os("CBT_CHILD_QUIET").is_some() {
+    if let Some(v) = std::env::var_os("CBT_CHILD_QUIET") {
         init();
-        // SAFETY: `quiet` matches `Cb`.
-        unsafe { cbt_quiet_thread(quiet, 1000) };
+        let cb: Cb = if v == "noisy" { noisy } else { quiet };
+        // SAFETY: `cb` matches `Cb`.
+        unsafe { cbt_quiet_thread(cb, 1000) };
         return;
     }
+    let calls = traced_calls("quiet");
+    assert!(
+        calls.is_empty(),
+        "1,000 bound callbacks made system calls:\n{}",
+        calls.join("\n")
+    );
+}
+
+#[test]
+fn syscall_counter_sees_a_syscall_per_callback() {
+    let calls = traced_calls("noisy");
+    let n = calls.iter().filter(|l| l.contains("getppid")).count();
+    assert_eq!(n, 1000, "{}", calls.join("\n"));
+}
+
+/// Runs the child scenario (`quiet` or `noisy` callbacks) under a syscall tracer and
+/// returns the marker thread's system calls between the markers.
+fn traced_calls(kind: &str) -> Vec<String> {
     let exe = std::env::current_exe().unwrap();
     let name = "steady_state_foreign_callbacks_make_no_syscalls";
     let runner = std::env::var("CGO_RS_RUNNER").unwrap_or_default();
     let mut words: Vec<&str> = runner.split_whitespace().collect();
     let out = if words.is_empty() {
-        let log = std::env::temp_dir().join(format!("cbt-strace-{}.txt", std::process::id()));
+        let log =
+            std::env::temp_dir().join(format!("cbt-strace-{}-{kind}.txt", std::process::id()));
         let st = Command::new("strace")
             .args(["-f", "-qq", "-o"])
             .arg(&log)
             .arg(&exe)
             .args(["--exact", name, "--nocapture", "--test-threads=1"])
-            .env("CBT_CHILD_QUIET", "1")
+            .env("CBT_CHILD_QUIET", kind)
             .output();
         let st = match st {
             Ok(o) => o,
@@ -86,16 +117,11 @@ fn steady_state_foreign_callbacks_make_no_syscalls() {
             .args(&words)
             .arg(&exe)
             .args(["--exact", name, "--nocapture", "--test-threads=1"])
-            .env("CBT_CHILD_QUIET", "1")
+            .env("CBT_CHILD_QUIET", kind)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
-    let calls = between_markers(&out).unwrap_or_else(|e| panic!("{e}:\n{out}"));
-    assert!(
-        calls.is_empty(),
-        "1,000 bound callbacks made system calls:\n{}",
-        calls.join("\n")
-    );
+    between_markers(&out).unwrap_or_else(|e| panic!("{e}:\n{out}"))
 }
