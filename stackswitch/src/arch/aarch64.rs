@@ -36,22 +36,63 @@ use core::arch::{asm, global_asm};
 
 use super::EntryFn;
 
-unsafe extern "C" {
-    /// Saves this side, stores its stack pointer to `*save`, resumes the side
-    /// saved at `to_sp` and returns `arg` there.
-    ///
-    /// # Safety
-    /// - `to_sp` was stored by a previous `stackswitch_switch` (or produced by
-    ///   `init_context_stack`) and has not been resumed since.
-    /// - `save` is valid for a write of one `usize`.
-    fn stackswitch_switch(arg: usize, to_sp: usize, save: *mut usize) -> usize;
-}
+pub(crate) use super::symmetric::{reset_fp_control, resume, suspend};
 
 /// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
 pub(crate) const LINK_OFFSET: usize = 16;
 
 /// Size of the frame `stackswitch_switch` leaves on a suspended stack.
 const SWITCH_FRAME: usize = 160;
+
+/// The CFI rules for a saved switch frame (offsets from the CFA), written once:
+/// used by `stackswitch_switch` and by `stackswitch_ctx_start`, whose CFA is the
+/// resumer's. DWARF numbers 72..79 are d8..d15.
+macro_rules! cfi_switch_frame {
+    () => {
+        concat!(
+            ".cfi_offset 72, -160",
+            "\n",
+            ".cfi_offset 73, -152",
+            "\n",
+            ".cfi_offset 74, -144",
+            "\n",
+            ".cfi_offset 75, -136",
+            "\n",
+            ".cfi_offset 76, -128",
+            "\n",
+            ".cfi_offset 77, -120",
+            "\n",
+            ".cfi_offset 78, -112",
+            "\n",
+            ".cfi_offset 79, -104",
+            "\n",
+            ".cfi_offset x19, -96",
+            "\n",
+            ".cfi_offset x20, -88",
+            "\n",
+            ".cfi_offset x21, -80",
+            "\n",
+            ".cfi_offset x22, -72",
+            "\n",
+            ".cfi_offset x23, -64",
+            "\n",
+            ".cfi_offset x24, -56",
+            "\n",
+            ".cfi_offset x25, -48",
+            "\n",
+            ".cfi_offset x26, -40",
+            "\n",
+            ".cfi_offset x27, -32",
+            "\n",
+            ".cfi_offset x28, -24",
+            "\n",
+            ".cfi_offset x29, -16",
+            "\n",
+            ".cfi_offset x30, -8",
+            "\n",
+        )
+    };
+}
 
 global_asm!(
     asm_fn_begin!("stackswitch_on_stack"),
@@ -94,27 +135,7 @@ global_asm!(
     "stp x25, x26, [sp, #112]",
     "stp x27, x28, [sp, #128]",
     "stp x29, x30, [sp, #144]",
-    // DWARF numbers 72..79 are d8..d15.
-    ".cfi_offset 72, -160",
-    ".cfi_offset 73, -152",
-    ".cfi_offset 74, -144",
-    ".cfi_offset 75, -136",
-    ".cfi_offset 76, -128",
-    ".cfi_offset 77, -120",
-    ".cfi_offset 78, -112",
-    ".cfi_offset 79, -104",
-    ".cfi_offset x19, -96",
-    ".cfi_offset x20, -88",
-    ".cfi_offset x21, -80",
-    ".cfi_offset x22, -72",
-    ".cfi_offset x23, -64",
-    ".cfi_offset x24, -56",
-    ".cfi_offset x25, -48",
-    ".cfi_offset x26, -40",
-    ".cfi_offset x27, -32",
-    ".cfi_offset x28, -24",
-    ".cfi_offset x29, -16",
-    ".cfi_offset x30, -8",
+    cfi_switch_frame!(),
     "mov x3, sp",
     "str x3, [x2]",
     // From here on sp points at the other side's frame, same layout.
@@ -144,26 +165,7 @@ global_asm!(
     // DW_OP_breg31 (sp) 0, DW_OP_deref, DW_OP_plus_uconst 160 (uleb128 0xa0 0x01).
     ".cfi_escape 0x0f, 0x06, 0x8f, 0x00, 0x06, 0x23, 0xa0, 0x01",
     // The resumer's registers, saved by its stackswitch_switch.
-    ".cfi_offset 72, -160",
-    ".cfi_offset 73, -152",
-    ".cfi_offset 74, -144",
-    ".cfi_offset 75, -136",
-    ".cfi_offset 76, -128",
-    ".cfi_offset 77, -120",
-    ".cfi_offset 78, -112",
-    ".cfi_offset 79, -104",
-    ".cfi_offset x19, -96",
-    ".cfi_offset x20, -88",
-    ".cfi_offset x21, -80",
-    ".cfi_offset x22, -72",
-    ".cfi_offset x23, -64",
-    ".cfi_offset x24, -56",
-    ".cfi_offset x25, -48",
-    ".cfi_offset x26, -40",
-    ".cfi_offset x27, -32",
-    ".cfi_offset x28, -24",
-    ".cfi_offset x29, -16",
-    ".cfi_offset x30, -8",
+    cfi_switch_frame!(),
     // x0: first resume argument (already in place); x20: entry data; x19: entry.
     "mov x1, x20",
     "blr x19",
@@ -191,41 +193,6 @@ pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), sp as *mut usize, words.len()) };
     sp
 }
-
-/// Switches into the context whose saved stack pointer is `ctx_sp`, records
-/// the resumer's stack pointer in `*link`, and returns the value the context
-/// hands back when it suspends (or finishes).
-///
-/// No floating-point control state is callee-saved on this architecture
-/// (FPCR / fcsr are thread-global), so `fp` changes nothing.
-///
-/// # Safety
-/// - `ctx_sp` came from `init_context_stack` or from the context's last
-///   `suspend`, and has not been resumed since; `link` is its link slot.
-#[inline(always)]
-pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, _fp: bool) -> usize {
-    // SAFETY: forwarded from the contract: the context side was saved by
-    // stackswitch_switch (or laid out by init_context_stack).
-    unsafe { stackswitch_switch(arg, ctx_sp, link) }
-}
-
-/// Switches from the running context back to its resumer (whose stack
-/// pointer is in `*link`), handing it `value`; stores the context's stack
-/// pointer to `*save` and returns the argument of the next resume.
-///
-/// # Safety
-/// - Runs on the context's own stack, and `*link` holds the stack pointer its
-///   current resumer stored; `save` is valid for a write.
-#[inline(always)]
-pub(crate) unsafe fn suspend(value: usize, link: *mut usize, save: *mut usize, _fp: bool) -> usize {
-    // SAFETY: forwarded from the contract: the resumer is blocked in its
-    // stackswitch_switch, which saved the frame `*link` points at.
-    unsafe { stackswitch_switch(value, *link, save) }
-}
-
-/// Nothing to reset: no floating-point control state is callee-saved here.
-#[inline]
-pub(crate) fn reset_fp_control() {}
 
 /// The current stack pointer.
 #[inline(always)]

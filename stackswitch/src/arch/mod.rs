@@ -71,9 +71,11 @@ cfg_if::cfg_if! {
         mod x86_64;
         pub(crate) use self::x86_64::*;
     } else if #[cfg(all(target_arch = "aarch64", unix))] {
+        mod symmetric;
         mod aarch64;
         pub(crate) use self::aarch64::*;
     } else if #[cfg(all(target_arch = "riscv64", target_os = "linux"))] {
+        mod symmetric;
         mod riscv64;
         pub(crate) use self::riscv64::*;
     } else if #[cfg(windows)] {

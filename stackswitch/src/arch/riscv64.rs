@@ -33,22 +33,73 @@ use core::arch::{asm, global_asm};
 
 use super::EntryFn;
 
-unsafe extern "C" {
-    /// Saves this side, stores its stack pointer to `*save`, resumes the side
-    /// saved at `to_sp` and returns `arg` there.
-    ///
-    /// # Safety
-    /// - `to_sp` was stored by a previous `stackswitch_switch` (or produced by
-    ///   `init_context_stack`) and has not been resumed since.
-    /// - `save` is valid for a write of one `usize`.
-    fn stackswitch_switch(arg: usize, to_sp: usize, save: *mut usize) -> usize;
-}
+pub(crate) use super::symmetric::{reset_fp_control, resume, suspend};
 
 /// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
 pub(crate) const LINK_OFFSET: usize = 16;
 
 /// Size of the frame `stackswitch_switch` leaves on a suspended stack.
 const SWITCH_FRAME: usize = 208;
+
+/// The CFI rules for a saved switch frame (offsets from the CFA), written once:
+/// used by `stackswitch_switch` and by `stackswitch_ctx_start`, whose CFA is the
+/// resumer's.
+macro_rules! cfi_switch_frame {
+    () => {
+        concat!(
+            ".cfi_offset ra, -8",
+            "\n",
+            ".cfi_offset s0, -16",
+            "\n",
+            ".cfi_offset s1, -24",
+            "\n",
+            ".cfi_offset s2, -32",
+            "\n",
+            ".cfi_offset s3, -40",
+            "\n",
+            ".cfi_offset s4, -48",
+            "\n",
+            ".cfi_offset s5, -56",
+            "\n",
+            ".cfi_offset s6, -64",
+            "\n",
+            ".cfi_offset s7, -72",
+            "\n",
+            ".cfi_offset s8, -80",
+            "\n",
+            ".cfi_offset s9, -88",
+            "\n",
+            ".cfi_offset s10, -96",
+            "\n",
+            ".cfi_offset s11, -104",
+            "\n",
+            ".cfi_offset fs0, -112",
+            "\n",
+            ".cfi_offset fs1, -120",
+            "\n",
+            ".cfi_offset fs2, -128",
+            "\n",
+            ".cfi_offset fs3, -136",
+            "\n",
+            ".cfi_offset fs4, -144",
+            "\n",
+            ".cfi_offset fs5, -152",
+            "\n",
+            ".cfi_offset fs6, -160",
+            "\n",
+            ".cfi_offset fs7, -168",
+            "\n",
+            ".cfi_offset fs8, -176",
+            "\n",
+            ".cfi_offset fs9, -184",
+            "\n",
+            ".cfi_offset fs10, -192",
+            "\n",
+            ".cfi_offset fs11, -200",
+            "\n",
+        )
+    };
+}
 
 global_asm!(
     asm_fn_begin!("stackswitch_on_stack"),
@@ -110,31 +161,7 @@ global_asm!(
     "fsd fs9, 24(sp)",
     "fsd fs10, 16(sp)",
     "fsd fs11, 8(sp)",
-    ".cfi_offset ra, -8",
-    ".cfi_offset s0, -16",
-    ".cfi_offset s1, -24",
-    ".cfi_offset s2, -32",
-    ".cfi_offset s3, -40",
-    ".cfi_offset s4, -48",
-    ".cfi_offset s5, -56",
-    ".cfi_offset s6, -64",
-    ".cfi_offset s7, -72",
-    ".cfi_offset s8, -80",
-    ".cfi_offset s9, -88",
-    ".cfi_offset s10, -96",
-    ".cfi_offset s11, -104",
-    ".cfi_offset fs0, -112",
-    ".cfi_offset fs1, -120",
-    ".cfi_offset fs2, -128",
-    ".cfi_offset fs3, -136",
-    ".cfi_offset fs4, -144",
-    ".cfi_offset fs5, -152",
-    ".cfi_offset fs6, -160",
-    ".cfi_offset fs7, -168",
-    ".cfi_offset fs8, -176",
-    ".cfi_offset fs9, -184",
-    ".cfi_offset fs10, -192",
-    ".cfi_offset fs11, -200",
+    cfi_switch_frame!(),
     "sd sp, 0(a2)",
     // From here on sp points at the other side's frame, same layout.
     "mv sp, a1",
@@ -178,31 +205,7 @@ global_asm!(
     // DW_OP_breg2 (sp) 0, DW_OP_deref, DW_OP_plus_uconst 208 (uleb128 0xd0 0x01).
     ".cfi_escape 0x0f, 0x06, 0x72, 0x00, 0x06, 0x23, 0xd0, 0x01",
     // The resumer's registers, saved by its stackswitch_switch.
-    ".cfi_offset ra, -8",
-    ".cfi_offset s0, -16",
-    ".cfi_offset s1, -24",
-    ".cfi_offset s2, -32",
-    ".cfi_offset s3, -40",
-    ".cfi_offset s4, -48",
-    ".cfi_offset s5, -56",
-    ".cfi_offset s6, -64",
-    ".cfi_offset s7, -72",
-    ".cfi_offset s8, -80",
-    ".cfi_offset s9, -88",
-    ".cfi_offset s10, -96",
-    ".cfi_offset s11, -104",
-    ".cfi_offset fs0, -112",
-    ".cfi_offset fs1, -120",
-    ".cfi_offset fs2, -128",
-    ".cfi_offset fs3, -136",
-    ".cfi_offset fs4, -144",
-    ".cfi_offset fs5, -152",
-    ".cfi_offset fs6, -160",
-    ".cfi_offset fs7, -168",
-    ".cfi_offset fs8, -176",
-    ".cfi_offset fs9, -184",
-    ".cfi_offset fs10, -192",
-    ".cfi_offset fs11, -200",
+    cfi_switch_frame!(),
     // a0: first resume argument (already in place); s2: entry data; s1: entry.
     "mv a1, s2",
     "jalr s1",
@@ -230,41 +233,6 @@ pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), sp as *mut usize, words.len()) };
     sp
 }
-
-/// Switches into the context whose saved stack pointer is `ctx_sp`, records
-/// the resumer's stack pointer in `*link`, and returns the value the context
-/// hands back when it suspends (or finishes).
-///
-/// No floating-point control state is callee-saved on this architecture
-/// (FPCR / fcsr are thread-global), so `fp` changes nothing.
-///
-/// # Safety
-/// - `ctx_sp` came from `init_context_stack` or from the context's last
-///   `suspend`, and has not been resumed since; `link` is its link slot.
-#[inline(always)]
-pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, _fp: bool) -> usize {
-    // SAFETY: forwarded from the contract: the context side was saved by
-    // stackswitch_switch (or laid out by init_context_stack).
-    unsafe { stackswitch_switch(arg, ctx_sp, link) }
-}
-
-/// Switches from the running context back to its resumer (whose stack
-/// pointer is in `*link`), handing it `value`; stores the context's stack
-/// pointer to `*save` and returns the argument of the next resume.
-///
-/// # Safety
-/// - Runs on the context's own stack, and `*link` holds the stack pointer its
-///   current resumer stored; `save` is valid for a write.
-#[inline(always)]
-pub(crate) unsafe fn suspend(value: usize, link: *mut usize, save: *mut usize, _fp: bool) -> usize {
-    // SAFETY: forwarded from the contract: the resumer is blocked in its
-    // stackswitch_switch, which saved the frame `*link` points at.
-    unsafe { stackswitch_switch(value, *link, save) }
-}
-
-/// Nothing to reset: no floating-point control state is callee-saved here.
-#[inline]
-pub(crate) fn reset_fp_control() {}
 
 /// The current stack pointer.
 #[inline(always)]

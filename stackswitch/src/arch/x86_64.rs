@@ -129,6 +129,69 @@ pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u
     sp
 }
 
+/// The resumer half of a switch; `$save` / `$restore` are the control-word
+/// instructions (empty for contexts without floating-point control
+/// preservation: the slot stays, so the frame layout and CFI are the same).
+macro_rules! resume_asm {
+    ($arg:expr, $ctx_sp:expr, $link:expr => $ret:ident; [$($save:literal),*]; [$($restore:literal),*]) => {
+        asm!(
+            "push rbp",
+            "push rbx",
+            "sub rsp, 8",
+            $($save,)*
+            // Push Q and enter the context at its resume point.
+            "call [rsi]",
+            // Q: rsi = the context's frame.
+            $($restore,)*
+            "add rsp, 8",
+            "pop rbx",
+            "pop rbp",
+            inlateout("rdi") $arg => $ret,
+            inlateout("rsi") $ctx_sp => _,
+            inlateout("rdx") $link => _,
+            lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+            clobber_abi("sysv64"),
+        )
+    };
+}
+
+/// The context half of a switch; `$save` / `$restore` as in `resume_asm!`
+/// (`$restore` runs with rsp on the context's control-word slot, the flags
+/// of the comparison set by `$compare`).
+macro_rules! suspend_asm {
+    ($value:expr, $link:expr, $save_sp:expr => $ret:ident;
+     [$($save:literal),*]; [$($compare:literal),*]; [$($restore:literal),*]) => {
+        asm!(
+            "push rbp",
+            "push rbx",
+            "sub rsp, 8",
+            $($save,)*
+            "lea rax, [rip + 2f]",
+            "push rax",
+            "mov [rcx], rsp",
+            // For the resumer at Q.
+            "mov rsi, rsp",
+            "mov rsp, [rdx]",
+            "ret",
+            // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
+            // frame, rdx = link slot, rdi = the resume argument.
+            "2:",
+            "mov [rdx], rsp",
+            $($compare,)*
+            "lea rsp, [rsi + 8]",
+            $($restore,)*
+            "add rsp, 8",
+            "pop rbx",
+            "pop rbp",
+            inlateout("rdi") $value => $ret,
+            inlateout("rdx") $link => _,
+            inlateout("rcx") $save_sp => _,
+            lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+            clobber_abi("sysv64"),
+        )
+    };
+}
+
 /// Switches into the context whose saved stack pointer is `ctx_sp`, records
 /// the resumer's stack pointer in `*link`, and returns the value the context
 /// hands back when it suspends (or finishes).
@@ -144,15 +207,11 @@ pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, fp: boo
         // SAFETY: the contract above; the frame pushed here is exactly the one
         // the context's resume point and stackswitch_ctx_start's CFI expect.
         unsafe {
-            asm!(
-                "push rbp",
-                "push rbx",
-                "sub rsp, 8",
-                "stmxcsr dword ptr [rsp]",
-                "fnstcw word ptr [rsp + 4]",
-                // Push Q and enter the context at its resume point.
-                "call [rsi]",
-                // Q: rsi = the context's frame, holding its live control words.
+            resume_asm!(arg, ctx_sp, link => ret;
+            ["stmxcsr dword ptr [rsp]", "fnstcw word ptr [rsp + 4]"];
+            [
+                // Reload ours only if they differ from the context's live
+                // words (ignoring the MXCSR exception flags, bits 0-5).
                 "mov rax, [rsp]",
                 "xor rax, [rsi + 8]",
                 "and rax, -64",
@@ -160,36 +219,12 @@ pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, fp: boo
                 "jz 3f",
                 "ldmxcsr dword ptr [rsp]",
                 "fldcw word ptr [rsp + 4]",
-                "3:",
-                "add rsp, 8",
-                "pop rbx",
-                "pop rbp",
-                inlateout("rdi") arg => ret,
-                inlateout("rsi") ctx_sp => _,
-                inlateout("rdx") link => _,
-                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-                clobber_abi("sysv64"),
-            )
+                "3:"
+            ])
         };
     } else {
-        // SAFETY: as above, without the control words (the slot stays, so the
-        // frame layout and CFI are the same).
-        unsafe {
-            asm!(
-                "push rbp",
-                "push rbx",
-                "sub rsp, 8",
-                "call [rsi]",
-                "add rsp, 8",
-                "pop rbx",
-                "pop rbp",
-                inlateout("rdi") arg => ret,
-                inlateout("rsi") ctx_sp => _,
-                inlateout("rdx") link => _,
-                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-                clobber_abi("sysv64"),
-            )
-        };
+        // SAFETY: as above, without the control words.
+        unsafe { resume_asm!(arg, ctx_sp, link => ret; []; []) };
     }
     ret
 }
@@ -209,67 +244,20 @@ pub(crate) unsafe fn suspend(value: usize, link: *mut usize, save: *mut usize, f
         // SAFETY: the contract above; the frame pushed here is the one
         // `resume` expects at `*save` (P, control words, rbx, rbp).
         unsafe {
-            asm!(
-                "push rbp",
-                "push rbx",
-                "sub rsp, 8",
-                "stmxcsr dword ptr [rsp]",
-                "fnstcw word ptr [rsp + 4]",
-                "lea rax, [rip + 2f]",
-                "push rax",
-                "mov [rcx], rsp",
-                // For the resumer's comparison at Q.
-                "mov rsi, rsp",
-                "mov rsp, [rdx]",
-                "ret",
-                // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
-                // frame, rdx = link slot, rdi = the resume argument.
-                "2:",
-                "mov [rdx], rsp",
-                "mov rax, [rsi + 8]",
-                "xor rax, [rsp + 8]",
-                "and rax, -64",
-                "shl rax, 16",
-                "lea rsp, [rsi + 8]",
-                "jz 3f",
-                "ldmxcsr dword ptr [rsp]",
-                "fldcw word ptr [rsp + 4]",
-                "3:",
-                "add rsp, 8",
-                "pop rbx",
-                "pop rbp",
-                inlateout("rdi") value => ret,
-                inlateout("rdx") link => _,
-                inlateout("rcx") save => _,
-                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-                clobber_abi("sysv64"),
-            )
+            suspend_asm!(value, link, save => ret;
+                ["stmxcsr dword ptr [rsp]", "fnstcw word ptr [rsp + 4]"];
+                [
+                    // Our saved words against the resumer's live ones (its slot).
+                    "mov rax, [rsi + 8]",
+                    "xor rax, [rsp + 8]",
+                    "and rax, -64",
+                    "shl rax, 16"
+                ];
+                ["jz 3f", "ldmxcsr dword ptr [rsp]", "fldcw word ptr [rsp + 4]", "3:"])
         };
     } else {
         // SAFETY: as above, without the control words.
-        unsafe {
-            asm!(
-                "push rbp",
-                "push rbx",
-                "sub rsp, 8",
-                "lea rax, [rip + 2f]",
-                "push rax",
-                "mov [rcx], rsp",
-                "mov rsi, rsp",
-                "mov rsp, [rdx]",
-                "ret",
-                "2:",
-                "mov [rdx], rsp",
-                "lea rsp, [rsi + 16]",
-                "pop rbx",
-                "pop rbp",
-                inlateout("rdi") value => ret,
-                inlateout("rdx") link => _,
-                inlateout("rcx") save => _,
-                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-                clobber_abi("sysv64"),
-            )
-        };
+        unsafe { suspend_asm!(value, link, save => ret; []; []; []) };
     }
     ret
 }
