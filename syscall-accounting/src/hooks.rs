@@ -10,6 +10,10 @@ use crate::Processor;
 /// [`Procs::try_acquire`](crate::Procs::try_acquire)). They should return quickly: the
 /// monitor's tick waits for them.
 ///
+/// The [`Procs`](crate::Procs) owns its scheduler: a scheduler that needs the `Procs`
+/// should keep a [`WeakProcs`](crate::WeakProcs), or the pair keeps itself (and its
+/// monitor thread) alive.
+///
 /// Go's equivalents: `has_work` is "the run queue is not empty" in `retake`/`handoffp`,
 /// `handoff` is `startm(pp, ...)`, `wake_idle` is `wakep()`.
 pub trait Scheduler: Send + Sync {

@@ -32,11 +32,23 @@ pub(crate) struct MonitorCtl {
 struct CtlState {
     woken: bool,
     stop: bool,
+    /// The monitor thread, once started (joined by tests).
+    #[cfg(not(loom))]
+    #[cfg_attr(not(test), allow(dead_code))]
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl MonitorCtl {
     pub(crate) fn new() -> Self {
-        MonitorCtl { m: Mutex::new(CtlState { woken: false, stop: false }), cv: Condvar::new() }
+        MonitorCtl {
+            m: Mutex::new(CtlState {
+                woken: false,
+                stop: false,
+                #[cfg(not(loom))]
+                thread: None,
+            }),
+            cv: Condvar::new(),
+        }
     }
 
     pub(crate) fn wake(&self) {
@@ -83,11 +95,12 @@ pub(crate) struct MonitorState {
 
 impl Shared {
     /// One monitor tick. Returns whether some holder was in foreign code.
-    pub(crate) fn monitor_pass(this: &Arc<Shared>, st: &mut MonitorState) -> bool {
-        let this_arc = this;
+    pub(crate) fn monitor_pass(this_arc: &Arc<Shared>, st: &mut MonitorState) -> bool {
         let this: &Shared = this_arc;
         let now = Instant::now();
-        let dt = st.last.map_or(0, |l| now.duration_since(l).as_nanos() as u64);
+        let dt = st
+            .last
+            .map_or(0, |l| now.duration_since(l).as_nanos() as u64);
         st.last = Some(now);
         let lazy = this.config.policy == Policy::Lazy;
         let mut in_foreign = 0u64;
@@ -118,15 +131,16 @@ impl Shared {
         }
         if in_foreign > 0 && dt > 0 {
             // Relaxed: only the monitor writes it; readers want a number.
-            this.foreign_nanos.fetch_add(dt * in_foreign, Ordering::Relaxed);
+            this.foreign_nanos
+                .fetch_add(dt * in_foreign, Ordering::Relaxed);
         }
         if !st.cands.is_empty() {
             // Go's rule: retake when there is other work (run queue) or someone waits for a
             // processor (an exiting goroutine in Go's global run queue).
-            let work = waiting || this.hooks.has_work();
-            if work {
+            let has_work = this.hooks.has_work();
+            if waiting || has_work {
                 for (i, lease, sys) in st.cands.drain(..) {
-                    if Shared::retake(this_arc, &lease, sys) {
+                    if Shared::retake(this_arc, &lease, sys, has_work) {
                         st.obs[i] = (0, 0);
                     }
                 }
@@ -142,11 +156,12 @@ impl Shared {
     }
 
     /// Tries to take `lease`'s processor, still seen in foreign call `sys`. Returns
-    /// whether it did (the processor was then placed).
+    /// whether it did (the processor was then placed: to a parked thread, else to the
+    /// scheduler when `has_work`, else to the idle list).
     ///
     /// # References
     /// Go: `runtime/proc.go`, `retake`, `setBlockOnExitSyscall`, `takeP`, `handoffp`.
-    pub(crate) fn retake(this: &Arc<Shared>, lease: &Arc<Lease>, sys: u64) -> bool {
+    pub(crate) fn retake(this: &Arc<Shared>, lease: &Arc<Lease>, sys: u64, has_work: bool) -> bool {
         let mut s = lock(&this.sched);
         // Acquire (CAS backend): if this CAS reads the value written by the holder's exit
         // CAS (Release), the holder's `sys` store before it is visible below. The
@@ -164,24 +179,27 @@ impl Shared {
         if now != sys {
             // The holder left the call (and maybe entered another): give the state back.
             // Relaxed: no data; failure means the holder already cancelled.
-            let _ = lease.state.compare_exchange(
-                STEALING,
-                OWNED,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
+            let _ =
+                lease
+                    .state
+                    .compare_exchange(STEALING, OWNED, Ordering::Relaxed, Ordering::Relaxed);
             return false;
         }
         // Commit, unless the holder cancelled in between. Relaxed: the processor's data was
         // published by the `enter` store read above; the new holder gets it through the
         // scheduler lock / parker below.
-        if lease.state.compare_exchange(STEALING, LOST, Ordering::Relaxed, Ordering::Relaxed).is_err()
+        if lease
+            .state
+            .compare_exchange(STEALING, LOST, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
         {
             return false;
         }
         s.orphans.push(lease.clone());
         s.retakes += 1;
-        let after = this.place(&mut s, lease.proc, true);
+        // To a parked thread first; else to the scheduler if it has work; else idle (the
+        // waiter that motivated the retake was served meanwhile).
+        let after = this.place(&mut s, lease.proc, has_work);
         drop(s);
         Shared::finish(this, after);
         true
@@ -226,12 +244,19 @@ pub(crate) fn start(shared: &Arc<Shared>) {
     let r = std::thread::Builder::new()
         .name("syscall-monitor".into())
         .spawn(move || run(weak, ctl));
-    if let Err(e) = r {
-        panic!(
+    match r {
+        Ok(h) => lock(&shared.ctl.m).thread = Some(h),
+        Err(e) => panic!(
             "syscall-accounting: cannot start the monitor thread ({e}); without it processors \
              blocked in foreign code are never handed on"
-        );
+        ),
     }
+}
+
+/// The monitor thread handle, if started (tests).
+#[cfg(all(test, not(loom)))]
+pub(crate) fn take_thread(ctl: &MonitorCtl) -> Option<std::thread::JoinHandle<()>> {
+    lock(&ctl.m).thread.take()
 }
 
 #[cfg(loom)]
@@ -247,6 +272,8 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
     unsafe {
         libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
     }
+    #[cfg(target_os = "linux")]
+    prefer_short_slices();
     let mut st = MonitorState::default();
     loop {
         let Some(shared) = weak.upgrade() else { return };
@@ -266,5 +293,49 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
             return;
         }
         std::thread::sleep(tick);
+    }
+}
+
+/// Asks the kernel's fair scheduler (EEVDF, Linux 6.6+) for a short time slice for the
+/// monitor thread. A task with a short slice gets an early virtual deadline, so when it
+/// wakes for a tick it runs promptly even on a loaded machine, without any privilege and
+/// without taking more CPU than its fair share. Older kernels reject or ignore the request;
+/// the monitor then works as before, only with more scheduling delay under load.
+#[cfg(all(target_os = "linux", not(loom)))]
+fn prefer_short_slices() {
+    #[repr(C)]
+    struct SchedAttr {
+        size: u32,
+        policy: u32,
+        flags: u64,
+        nice: i32,
+        priority: u32,
+        runtime: u64,
+        deadline: u64,
+        period: u64,
+        util_min: u32,
+        util_max: u32,
+    }
+    let attr = SchedAttr {
+        size: std::mem::size_of::<SchedAttr>() as u32,
+        policy: libc::SCHED_OTHER as u32,
+        flags: 0,
+        nice: 0,
+        priority: 0,
+        // The smallest slice the kernel accepts (100 µs).
+        runtime: 100_000,
+        deadline: 0,
+        period: 0,
+        util_min: 0,
+        util_max: 0,
+    };
+    // SAFETY: sched_setattr(0 = this thread, attr, flags 0) reads `size` bytes of `attr`,
+    // a live, initialised #[repr(C)] struct laid out like the kernel's `struct sched_attr`.
+    let r = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0u32) };
+    if std::env::var_os("SYSCALL_ACCOUNTING_DEBUG").is_some() {
+        eprintln!(
+            "syscall-accounting: monitor sched_setattr slice 100us -> {r} {}",
+            std::io::Error::last_os_error()
+        );
     }
 }

@@ -150,6 +150,34 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Sets [`Config::tick`].
+    pub fn with_tick(mut self, tick: Duration) -> Self {
+        self.tick = tick;
+        self
+    }
+    /// Sets [`Config::policy`].
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+    /// Sets [`Config::idle_ticks`].
+    pub fn with_idle_ticks(mut self, idle_ticks: u32) -> Self {
+        self.idle_ticks = idle_ticks;
+        self
+    }
+    /// Sets [`Config::backend`].
+    pub fn with_backend(mut self, backend: BackendChoice) -> Self {
+        self.backend = backend;
+        self
+    }
+    /// Sets [`Config::monitor`].
+    pub fn with_monitor(mut self, monitor: bool) -> Self {
+        self.monitor = monitor;
+        self
+    }
+}
+
 /// Errors of [`Procs`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -208,6 +236,8 @@ pub struct Stats {
     pub processors: usize,
     /// Idle processors right now.
     pub idle: usize,
+    /// Whether the monitor thread is sleeping until the next foreign call (or not started).
+    pub monitor_asleep: bool,
 }
 
 /// One ownership of one processor by one holder. A processor gets a fresh lease every
@@ -370,7 +400,10 @@ impl Shared {
 
     /// Blocks until a processor is granted; `s` is the held scheduler lock.
     fn wait_for_processor(&self, mut s: MutexGuard<'_, Sched>, exit: bool) -> Arc<Lease> {
-        let w = Arc::new(Waiter { parker: Parker::new(), grant: Mutex::new(None) });
+        let w = Arc::new(Waiter {
+            parker: Parker::new(),
+            grant: Mutex::new(None),
+        });
         s.waiters.push_back(w.clone());
         if exit {
             s.exit_parks += 1;
@@ -394,13 +427,23 @@ impl Shared {
         // every lease after it wakes, under the scheduler lock.
         if this
             .monitor_flag
-            .compare_exchange(MON_NOT_STARTED, MON_RUNNING, Ordering::Relaxed, Ordering::Relaxed)
+            .compare_exchange(
+                MON_NOT_STARTED,
+                MON_RUNNING,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
             .is_ok()
         {
             crate::monitor::start(this);
         } else if this
             .monitor_flag
-            .compare_exchange(MON_SLEEPING, MON_RUNNING, Ordering::Relaxed, Ordering::Relaxed)
+            .compare_exchange(
+                MON_SLEEPING,
+                MON_RUNNING,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
             .is_ok()
         {
             this.ctl.wake();
@@ -485,7 +528,11 @@ impl Procs {
             exit_parks: 0,
             acquire_parks: 0,
         };
-        let flag = if config.monitor { MON_NOT_STARTED } else { MON_RUNNING };
+        let flag = if config.monitor {
+            MON_NOT_STARTED
+        } else {
+            MON_RUNNING
+        };
         Procs {
             shared: Arc::new(Shared {
                 monitor_flag: AtomicU32::new(flag),
@@ -501,7 +548,11 @@ impl Procs {
 
     /// The exclusion protocol in use.
     pub fn backend(&self) -> Backend {
-        if self.shared.asym { Backend::Membarrier } else { Backend::Cas }
+        if self.shared.asym {
+            Backend::Membarrier
+        } else {
+            Backend::Cas
+        }
     }
 
     /// Takes an idle processor, or parks until one is released (first come, first served
@@ -589,7 +640,7 @@ impl Procs {
             }
         }
         for a in afters {
-            Shared::finish(&sh, a);
+            Shared::finish(sh, a);
         }
         Ok(())
     }
@@ -632,6 +683,18 @@ impl Procs {
             waiting: s.waiters.len() as u64,
             processors: s.target,
             idle: s.idle.len(),
+            // Relaxed: an instantaneous observation.
+            monitor_asleep: sh.monitor_flag.load(Ordering::Relaxed) != MON_RUNNING,
+        }
+    }
+
+    /// A handle that does not keep the processors (and the monitor thread) alive: what a
+    /// [`Scheduler`] implementation should store if it needs to reach its `Procs`, to avoid
+    /// a reference cycle (`Procs` owns the scheduler).
+    #[cfg(not(loom))]
+    pub fn downgrade(&self) -> WeakProcs {
+        WeakProcs {
+            shared: Arc::downgrade(&self.shared),
         }
     }
 
@@ -639,6 +702,21 @@ impl Procs {
     #[cfg(any(test, loom))]
     pub(crate) fn monitor_pass(&self, st: &mut crate::monitor::MonitorState) -> bool {
         Shared::monitor_pass(&self.shared, st)
+    }
+}
+
+/// A weak handle to a [`Procs`], from [`Procs::downgrade`].
+#[cfg(not(loom))]
+#[derive(Clone, Debug)]
+pub struct WeakProcs {
+    shared: std::sync::Weak<Shared>,
+}
+
+#[cfg(not(loom))]
+impl WeakProcs {
+    /// The `Procs`, if any handle or processor still keeps it alive.
+    pub fn upgrade(&self) -> Option<Procs> {
+        self.shared.upgrade().map(|shared| Procs { shared })
     }
 }
 
@@ -680,7 +758,14 @@ impl fmt::Debug for Processor {
 
 impl Processor {
     fn from_lease(lease: Arc<Lease>, shared: Arc<Shared>) -> Processor {
-        Processor { lease, shared, seq: 0, calls: 0, foreign: 0, kind: CallKind::Lazy }
+        Processor {
+            lease,
+            shared,
+            seq: 0,
+            calls: 0,
+            foreign: 0,
+            kind: CallKind::Lazy,
+        }
     }
 
     /// The processor index, `0..n`.
@@ -702,7 +787,9 @@ impl Processor {
 
     /// The set this processor belongs to.
     pub fn procs(&self) -> Procs {
-        Procs { shared: self.shared.clone() }
+        Procs {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Enters a foreign call (lazy hand-off), returning a guard that exits on drop.
@@ -785,7 +872,9 @@ impl Processor {
         self.foreign = bits;
         // Release: everything the holder did under this processor happens-before a thief
         // that reads this value (Acquire) and hands the processor to someone else.
-        self.lease.sys.store((self.seq << SEQ_SHIFT) | bits, Ordering::Release);
+        self.lease
+            .sys
+            .store((self.seq << SEQ_SHIFT) | bits, Ordering::Release);
         if kind == CallKind::Blocking {
             self.give_up();
             return;
@@ -907,19 +996,17 @@ impl Processor {
         let mut s = lock(&sh.sched);
         let id = self.lease.proc;
         // Under the scheduler lock no retake is undecided (the monitor resolves STEALING
-        // before unlocking), so the state is OWNED or RETIRE. Relaxed: the lock orders it.
-        let st = self.lease.state.load(Ordering::Relaxed);
-        let after = if st == RETIRE {
-            self.lease.state.store(CLOSED, Ordering::Relaxed);
-            s.fold(&self.lease);
-            sh.place(&mut s, id, false)
-        } else {
-            debug_assert_eq!(st, OWNED);
-            self.lease.state.store(LOST, Ordering::Relaxed);
-            s.orphans.push(self.lease.clone());
-            s.blocking_handoffs += 1;
-            sh.place(&mut s, id, work)
-        };
+        // before unlocking), so the state is OWNED or RETIRE; either way the lease dies as
+        // LOST (the exit's slow path then finds a processor) and the processor is placed
+        // (a retired one, beyond `target`, is simply removed). Relaxed: the lock orders it.
+        debug_assert!(matches!(
+            self.lease.state.load(Ordering::Relaxed),
+            OWNED | RETIRE
+        ));
+        self.lease.state.store(LOST, Ordering::Relaxed);
+        s.orphans.push(self.lease.clone());
+        s.blocking_handoffs += 1;
+        let after = sh.place(&mut s, id, work);
         drop(s);
         Shared::finish(&sh, after);
     }
@@ -932,7 +1019,10 @@ impl Processor {
         let mut s = lock(&sh.sched);
         // Under the lock: OWNED or RETIRE (see `give_up`). Relaxed: the lock orders it.
         let st = self.lease.state.load(Ordering::Relaxed);
-        debug_assert!(st == OWNED || st == RETIRE, "release of a lease in state {st}");
+        debug_assert!(
+            st == OWNED || st == RETIRE,
+            "release of a lease in state {st}"
+        );
         self.lease.state.store(CLOSED, Ordering::Relaxed);
         s.fold(&self.lease);
         let id = self.lease.proc;
@@ -981,7 +1071,9 @@ pub struct ForeignCall<'a> {
 
 impl fmt::Debug for ForeignCall<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ForeignCall").field("processor", &self.p).finish()
+        f.debug_struct("ForeignCall")
+            .field("processor", &self.p)
+            .finish()
     }
 }
 

@@ -11,7 +11,10 @@ pub(crate) struct Parker {
 
 impl ParkerApi for Parker {
     fn new() -> Self {
-        Parker { notified: Mutex::new(false), cv: Condvar::new() }
+        Parker {
+            notified: Mutex::new(false),
+            cv: Condvar::new(),
+        }
     }
 
     fn park(&self) {

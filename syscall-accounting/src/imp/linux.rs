@@ -11,7 +11,9 @@ pub(crate) struct Parker {
 
 impl ParkerApi for Parker {
     fn new() -> Self {
-        Parker { state: AtomicU32::new(0) }
+        Parker {
+            state: AtomicU32::new(0),
+        }
     }
 
     fn park(&self) {
@@ -60,7 +62,14 @@ const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
 fn membarrier(cmd: libc::c_int) -> libc::c_long {
     // SAFETY: membarrier takes two integer arguments (cmd, flags) and a cpu id that is
     // ignored without MEMBARRIER_CMD_FLAG_CPU; it touches no memory of ours.
-    unsafe { libc::syscall(libc::SYS_membarrier, cmd, 0 as libc::c_uint, 0 as libc::c_int) }
+    unsafe {
+        libc::syscall(
+            libc::SYS_membarrier,
+            cmd,
+            0 as libc::c_uint,
+            0 as libc::c_int,
+        )
+    }
 }
 
 pub(crate) struct HeavyFence;

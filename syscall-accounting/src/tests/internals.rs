@@ -26,7 +26,15 @@ impl Scheduler for Fake {
 }
 
 fn manual(n: usize, fake: &Arc<Fake>, asym: bool) -> Procs {
-    Procs::build(n, Box::new(fake.clone()), Config { monitor: false, ..Config::default() }, asym)
+    Procs::build(
+        n,
+        Box::new(fake.clone()),
+        Config {
+            monitor: false,
+            ..Config::default()
+        },
+        asym,
+    )
 }
 
 fn backends() -> Vec<bool> {
@@ -122,9 +130,32 @@ fn monitor_does_not_sleep_while_a_holder_is_in_foreign_code() {
         // The next entry wakes it (flag back to running).
         p.enter_raw(CallKind::Lazy);
         assert_eq!(
-            procs.shared.monitor_flag.load(std::sync::atomic::Ordering::SeqCst),
+            procs
+                .shared
+                .monitor_flag
+                .load(std::sync::atomic::Ordering::SeqCst),
             crate::procs::MON_RUNNING
         );
         p.exit();
     }
+}
+
+#[test]
+fn dropping_every_handle_stops_the_monitor_thread() {
+    let procs = Procs::new(1, crate::NoScheduler).unwrap();
+    let mut p = procs.acquire();
+    p.enter().exit(); // starts the monitor
+    let ctl = procs.shared.ctl.clone();
+    let handle = crate::monitor::take_thread(&ctl).expect("monitor started by the first call");
+    drop(p);
+    drop(procs);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !handle.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "monitor thread still running"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    handle.join().unwrap();
 }

@@ -38,7 +38,10 @@ impl Scheduler for Fake {
 }
 
 fn config() -> Config {
-    Config { monitor: false, ..Config::default() }
+    Config {
+        monitor: false,
+        ..Config::default()
+    }
 }
 
 fn model(f: impl Fn(bool) + Sync + Send + 'static) {
@@ -78,7 +81,10 @@ fn assert_all_idle(procs: &Procs, n: usize) {
 #[test]
 fn loom_exit_races_retake() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake { work: true, handed: Mutex::new(Vec::new()) });
+        let fake = std::sync::Arc::new(Fake {
+            work: true,
+            handed: Mutex::new(Vec::new()),
+        });
         let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
         let owners = Owners::new(1);
         let mut p = procs.acquire();
@@ -118,7 +124,10 @@ fn loom_exit_races_retake() {
 #[test]
 fn loom_exit_races_retake_and_acquire() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake { work: false, handed: Mutex::new(Vec::new()) });
+        let fake = std::sync::Arc::new(Fake {
+            work: false,
+            handed: Mutex::new(Vec::new()),
+        });
         let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
         let owners = Owners::new(1);
         let mut p = procs.acquire();
@@ -142,7 +151,10 @@ fn loom_exit_races_retake_and_acquire() {
         procs.monitor_pass(&mut st);
         t1.join().unwrap();
         t2.join().unwrap();
-        assert!(lock(&fake.handed).is_empty(), "no work: nothing goes to the scheduler");
+        assert!(
+            lock(&fake.handed).is_empty(),
+            "no work: nothing goes to the scheduler"
+        );
         assert_all_idle(&procs, 1);
     });
 }
@@ -152,7 +164,10 @@ fn loom_exit_races_retake_and_acquire() {
 #[test]
 fn loom_blocking_handoff_and_parked_exit() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake { work: false, handed: Mutex::new(Vec::new()) });
+        let fake = std::sync::Arc::new(Fake {
+            work: false,
+            handed: Mutex::new(Vec::new()),
+        });
         let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
         let owners = Owners::new(1);
         let mut p = procs.acquire();
@@ -201,7 +216,10 @@ fn loom_monitor_sleep_races_enter() {
             let flag = procs.shared.monitor_flag.load(Ordering::SeqCst);
             assert_eq!(flag, MON_RUNNING, "monitor asleep through a foreign call");
         } else {
-            assert_ne!(procs.shared.monitor_flag.load(Ordering::SeqCst), MON_SLEEPING);
+            assert_ne!(
+                procs.shared.monitor_flag.load(Ordering::SeqCst),
+                MON_SLEEPING
+            );
         }
         p.exit();
     });
