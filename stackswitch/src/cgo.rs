@@ -125,6 +125,9 @@ pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
         );
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
+                // SAFETY: `self.1` is the live header of the green thread
+                // blocked in on_system_stack; only its Cell is touched.
+                unsafe { (*self.1).callbacks.set((*self.1).callbacks.get() - 1) };
                 self.0.current.set(core::ptr::null());
                 self.0.limit.set(self.2.0);
                 self.0.g0_sp.set(self.2.1);
@@ -132,6 +135,9 @@ pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
                 self.0.curg_sp.set(self.2.2);
             }
         }
+        // SAFETY: `g` is the live header of the green thread blocked in
+        // on_system_stack; Restore undoes this.
+        unsafe { (*g).callbacks.set((*g).callbacks.get() + 1) };
         let _restore = Restore(t, g, saved);
         // SAFETY: `g` is the header of a live context, blocked in
         // on_system_stack on this thread; only read.

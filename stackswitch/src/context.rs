@@ -29,6 +29,10 @@ pub(crate) struct Header {
     /// Lowest address the context's code may use when resumed (the stack's
     /// bottom, or an `on_stack` stack's if it suspended inside one).
     pub(crate) limit: Cell<usize>,
+    /// Number of `on_green_stack` calls running on this context's stack: C
+    /// frames sit on the system stack below its resumer, so it must not
+    /// suspend (the resumer would overwrite them).
+    pub(crate) callbacks: Cell<u32>,
     state: Cell<u8>,
     /// Set by `Drop` to make `suspend` unwind the context.
     cancel: Cell<bool>,
@@ -201,6 +205,7 @@ impl<R: 'static> Context<R> {
                 link,
                 parent: Cell::new(core::ptr::null()),
                 limit: Cell::new(stack.bottom()),
+                callbacks: Cell::new(0),
                 state: Cell::new(NOT_STARTED),
                 cancel: Cell::new(false),
                 stack_id: stack.id(),
@@ -411,15 +416,19 @@ impl Yielder {
     /// # Panics
     /// If called while this context is not the one running on the current
     /// stack (for example from inside [`crate::on_system_stack`], where the
-    /// thread is on its system stack).
+    /// thread is on its system stack), or while it runs a callback from C
+    /// ([`crate::on_green_stack`]): C frames then live on the system stack
+    /// below the resumer, which would overwrite them. Like Go, which keeps a
+    /// goroutine in a cgo callback on its thread, a runtime must block the
+    /// thread instead of switching away in that state.
     #[inline]
     pub fn suspend(&self, value: usize) -> usize {
         // SAFETY: the Yielder only exists inside the entry closure, while the
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
         let (ok, limit) = thread::with(|t| (core::ptr::eq(t.current.get(), header), t.limit.get()));
-        if !ok {
-            suspend_misuse(header.stack_id);
+        if !ok || header.callbacks.get() != 0 {
+            suspend_misuse(header.stack_id, header.callbacks.get());
         }
         header.limit.set(limit);
         header.state.set(SUSPENDED);
@@ -441,7 +450,12 @@ impl Yielder {
 
 #[cold]
 #[inline(never)]
-fn suspend_misuse(stack_id: u64) -> ! {
+fn suspend_misuse(stack_id: u64, callbacks: u32) -> ! {
+    if callbacks != 0 {
+        panic!(
+            "stackswitch: suspend of the context on stack #{stack_id} inside a callback from C (on_green_stack, {callbacks} deep); the resumer would overwrite the C frames on the system stack: return to C first, or block the whole thread"
+        )
+    }
     panic!(
         "stackswitch: suspend of the context on stack #{stack_id} while not running on its stack (inside on_system_stack or another context); suspend only from the context's own code"
     )

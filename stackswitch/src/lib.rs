@@ -12,7 +12,9 @@
 //!   its result (panics are caught on the other stack and resumed on return).
 //! - [`Context`], [`Yielder`], [`Resume`]: green threads. Create one on a
 //!   [`Stack`], [`Context::resume`] it, [`Yielder::suspend`] out of it, and get
-//!   its return value or panic back.
+//!   its return value or panic back. [`ContextOptions`] can drop the x86_64
+//!   floating-point control words from the switch; [`SendContext`] lets a
+//!   runtime move contexts between threads.
 //! - [`on_system_stack`] (Go's `asmcgocall`) and [`on_green_stack`] (Go's
 //!   `cgocallback`): the two cgo switches, nestable to any depth.
 //! - System-stack bounds: [`thread_stack_bounds`] (real, cached per thread),
@@ -27,6 +29,26 @@
 //!   by C a signal stack to run the handler on.
 //! - The switch routines carry DWARF CFI: backtraces (and gdb's `bt`) taken in
 //!   [`on_stack`] or in a context continue into the code that switched.
+//!
+//! # Panics across switches
+//!
+//! A panic never unwinds through the switching assembly: [`on_stack`],
+//! [`on_system_stack`] and [`on_green_stack`] catch it on the stack where it
+//! happened and resume it on the caller's stack (identical on every
+//! architecture, and no unwind tables are needed across the switch); a
+//! context's panic is returned as [`Resume::Panicked`].
+//!
+//! # How the cgo switches compose
+//!
+//! A scheduler on a worker thread ([`register_current_thread`]) resumes
+//! contexts. A context calls C with [`on_system_stack`], which runs on the
+//! thread's own stack below the point where the scheduler left it. C calls
+//! back; the callback (an `extern "C"` function) uses [`enter_callback`] to
+//! settle the system-stack bounds and [`on_green_stack`] to continue on the
+//! context's stack, below its suspended frames. Every level records the stack
+//! pointer it left and restores the previous one on return. A context may not
+//! suspend while a callback from C runs on it (the C frames would be
+//! overwritten); [`Yielder::suspend`] panics with a message in that case.
 //!
 //! # Example
 //!

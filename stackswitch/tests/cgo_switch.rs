@@ -164,3 +164,23 @@ fn context_resumed_from_the_system_stack_of_another_green_thread() {
         "{inner_sys_sp:#x} must be below {c_sp:#x}"
     );
 }
+
+#[test]
+fn suspending_inside_a_callback_is_refused() {
+    let mut g: Context<String> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            on_system_stack(|| on_green_stack(|| y.suspend(1)))
+        }));
+        // After the callback returned, suspending is fine again.
+        y.suspend(2);
+        *r.unwrap_err().downcast::<String>().unwrap()
+    });
+    assert!(matches!(g.resume(0), Resume::Suspended(2)));
+    let Resume::Returned(msg) = g.resume(0) else {
+        panic!()
+    };
+    assert!(
+        msg.contains("inside a callback from C (on_green_stack, 1 deep)"),
+        "{msg}"
+    );
+}
