@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::collections::HashSet;
 use std::os::raw::c_int;
 use std::sync::Mutex;
 
-use callback::{callback, spare_stats, with_current};
+use callback::{callback, spare_stats};
 use common::*;
 
 /// Serialises the tests that assert on the process-wide spare counters.
@@ -17,51 +16,6 @@ static COUNTERS: Mutex<()> = Mutex::new(());
 
 fn lock() -> std::sync::MutexGuard<'static, ()> {
     COUNTERS.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-static SEEN: Mutex<Vec<(u64, usize)>> = Mutex::new(Vec::new());
-
-extern "C" fn record(x: c_int) -> c_int {
-    callback("record", || {
-        let (id, extra, bounded, depth) = with_current(|m| {
-            let m = m.unwrap();
-            (
-                m.id(),
-                m.is_extra(),
-                m.bounds().contains(stackswitch::current_sp()),
-                m.callback_depth(),
-            )
-        });
-        assert!(extra);
-        assert!(bounded, "bounds must contain the callback's stack pointer");
-        assert_eq!(depth, 1);
-        // SAFETY: gettid has no preconditions.
-        let tid = unsafe { libc::gettid() } as u64;
-        SEEN.lock().unwrap().push((tid, id));
-        x
-    })
-}
-
-/// Go `TestEnsureBindM`: every callback from one C thread sees the same context.
-#[test]
-fn go_ensure_bind_m_same_context_per_thread() {
-    init();
-    let _g = lock();
-    SEEN.lock().unwrap().clear();
-    // SAFETY: `record` matches `Cb`.
-    unsafe {
-        assert_eq!(
-            cbt_threads_parallel(record, 2, 100),
-            2 * (0..100).sum::<i64>()
-        );
-    }
-    let seen = SEEN.lock().unwrap();
-    let tids: HashSet<u64> = seen.iter().map(|s| s.0).collect();
-    assert_eq!(tids.len(), 2);
-    for t in tids {
-        let ids: HashSet<usize> = seen.iter().filter(|s| s.0 == t).map(|s| s.1).collect();
-        assert_eq!(ids.len(), 1, "thread {t} saw contexts {ids:?}");
-    }
 }
 
 extern "C" fn plain(x: c_int) -> c_int {
@@ -132,69 +86,6 @@ extern "C" fn plain_c(x: c_int) -> c_int {
 
 fn callback_spare_cap() -> u32 {
     4
-}
-
-static BOUNDS: Mutex<Vec<(usize, usize, bool)>> = Mutex::new(Vec::new());
-
-extern "C" fn bounds_probe(x: c_int) -> c_int {
-    callback("bounds_probe", || {
-        let b = with_current(|m| m.unwrap().bounds());
-        let sp = stackswitch::current_sp();
-        assert!(b.lo < sp && sp <= b.hi, "sp {sp:#x} outside {b:?}");
-        BOUNDS.lock().unwrap().push((b.lo, b.hi, b.accurate));
-        x
-    })
-}
-
-/// Go issue 62440 (`TestStackSwitchCallback`): a C thread calls in from its own stack,
-/// then from two malloc'ed 64 KiB makecontext stacks, then from its own stack again;
-/// each time the bounds contain the stack pointer, and the thread's real bounds are used
-/// again at the end.
-#[test]
-fn go_62440_stack_switch_callback() {
-    init();
-    let _g = lock();
-    BOUNDS.lock().unwrap().clear();
-    // SAFETY: `bounds_probe` matches `Cb`.
-    assert_eq!(unsafe { cbt_stack_switch(bounds_probe) }, 1 + 2 + 3);
-    let b = BOUNDS.lock().unwrap().clone();
-    assert_eq!(b.len(), 4);
-    assert!(b[0].2, "own stack: real bounds");
-    assert!(!b[1].2 && !b[2].2, "makecontext stacks: estimates");
-    assert_ne!(b[1], b[2]);
-    assert_eq!((b[3].0, b[3].1), (b[0].0, b[0].1), "back on the own stack");
-}
-
-extern "C" fn deep_ok(x: c_int) -> c_int {
-    callback("deep_ok", || x + 10)
-}
-
-/// Go issue 1328: C uses 64 KiB and 1 MiB of its stack before calling back.
-#[test]
-fn go_1328_big_c_stack_before_callback() {
-    init();
-    let _g = lock();
-    // Run on a C thread with a known 8 MiB stack (and not on this test thread, which
-    // would stay attached until the harness ends it and skew the other tests' counters).
-    extern "C" fn big64_then_call(_x: c_int) -> c_int {
-        // SAFETY: `deep_ok` matches `Cb`.
-        unsafe { cbt_big_stack(deep_ok, 64) }
-    }
-    // SAFETY: `big64_then_call` matches `Cb`.
-    assert_eq!(unsafe { cbt_thread_loop(big64_then_call, 1, 8 << 20) }, 10);
-    extern "C" fn big_then_call(_x: c_int) -> c_int {
-        // SAFETY: `deep_ok` matches `Cb`.
-        unsafe { cbt_big_stack(deep_ok, 1024) }
-    }
-    // SAFETY: `big_then_call` matches `Cb` (it is a plain C-ABI function run by the C
-    // thread; only `deep_ok` is an exported callback).
-    assert_eq!(unsafe { cbt_thread_loop(big_then_call, 1, 8 << 20) }, 10);
-    // From a runtime thread inside a foreign call too.
-    let r = callback::call_foreign(&callback::ForeignFn::new("cbt_big_stack"), || {
-        // SAFETY: as above.
-        unsafe { cbt_thread_loop(big_then_call, 2, 8 << 20) }
-    });
-    assert_eq!(r, 20);
 }
 
 extern "C" fn once(x: c_int) -> c_int {

@@ -1,3 +1,4 @@
+//! Ports Go `TestEnsureDropM` (testprogcgo `EnsureDropM`) with
 //! `BindPolicy::DetachEachCall`: the context goes back to the spare list after every
 //! callback, and the next thread (or call) takes it again (Go `TestEnsureDropM`). Its own
 //! binary: the policy is process-wide.
