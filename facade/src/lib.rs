@@ -23,7 +23,7 @@
 //!
 //! # Example
 //!
-//! ```no_run
+//! ```
 //! use std::ffi::c_int;
 //! use std::time::Duration;
 //!
@@ -77,6 +77,6 @@ mod stats;
 pub use foreign::{Arg, CheckLevel, Elem, ElemMut, elem, elem_mut, on_system_stack};
 pub use runtime::{
     Builder, HandoffPolicy, JoinHandle, Receiver, RecvError, Runtime, SendError, Sender, channel,
-    in_green_thread, sleep, spawn, yield_now,
+    current_checker, in_green_thread, sleep, spawn, yield_now,
 };
 pub use stats::{Stats, stats};

@@ -60,13 +60,8 @@ pub(crate) fn register(shared: &Arc<Shared>) {
 
 pub(crate) fn of(sh: &Shared) -> Stats {
     let p = sh.procs.stats();
-    let foreign_calls = lock(&sh.workers)
-        .iter()
-        // Relaxed: a statistics read of single-writer counters.
-        .map(|c| c.foreign_calls.load(Ordering::Relaxed))
-        .sum();
     Stats {
-        foreign_calls,
+        foreign_calls: p.calls,
         handoffs: p.retakes + p.blocking_handoffs,
         retakes: p.retakes,
         blocking_handoffs: p.blocking_handoffs,

@@ -22,3 +22,6 @@ uintptr_t tour_sum_words(const uintptr_t *p, uintptr_t n) {
     for (uintptr_t i = 0; i < n; i++) s += p[i];
     return s;
 }
+
+/* Also empty: declared #[nocallback] #[noescape] on the Rust side. */
+void tour_empty_nc(void) {}

@@ -377,13 +377,16 @@ fn foreign_call<const FLAGS: u8, R>(
         task.nocallback.set(None);
     }
     shared.claim(proc.id(), local.id);
-    // Single writer (this worker): a relaxed load + store, no locked instruction.
-    let c = &local.counters.foreign_calls;
-    c.store(
-        c.load(std::sync::atomic::Ordering::Relaxed) + 1,
-        std::sync::atomic::Ordering::Relaxed,
-    );
     r
+}
+
+/// The `#[nocallback]` C function the calling thread's green thread is inside, if
+/// any. Code reached from C during a foreign call (a callback) uses it to refuse to
+/// enter the runtime, naming the function (facade part 2 wires this into `export!`).
+/// `None` on threads that are not runtime workers and outside such calls.
+pub fn nocallback_function() -> Option<&'static str> {
+    let local = current_local()?;
+    running_task(local)?.nocallback.get()
 }
 
 /// Run `f` on the current thread's system stack and return its result (Go's
@@ -402,18 +405,28 @@ pub fn on_system_stack<R>(f: impl FnOnce() -> R) -> R {
 /// Declare C functions and generate wrappers that call them the way Go's `cgocall`
 /// does (see the [module docs](crate::foreign) for the sequence and the contract).
 ///
-/// ```ignore
-/// use std::ffi::c_int;
+/// ```
+/// use std::ffi::{c_char, c_int, c_void};
 /// facade::c_functions! {
-///     #![link(name = "mylib", kind = "static")]
-///     /// Fills `n` bytes at `p`.
-///     #[nocallback] #[noescape] pub fn fill(p: *mut u8, n: usize);
-///     pub fn work(x: c_int) -> c_int;
-///     #[blocking] pub fn wait_for(fd: c_int) -> c_int;
+///     // For your own C code: #![link(name = "mylib", kind = "static")]
+///     /// Sets `n` bytes at `p` to `c` (from the C library).
+///     #[nocallback] #[noescape] pub fn memset(p: *mut c_void, c: c_int, n: usize) -> *mut c_void;
+///     /// Length of a NUL-terminated string.
+///     #[nocallback] #[noescape] pub fn strlen(s: *const c_char) -> usize;
+///     /// Sleeps: known to block, so the processor is handed on at once.
+///     #[blocking] pub fn usleep(us: u32) -> c_int;
 /// }
-/// // SAFETY: `fill` writes `n` bytes at `p`, which `buf` provides.
-/// let mut buf = [0u8; 16];
-/// unsafe { fill(&mut buf[..], buf.len()) };
+/// let rt = facade::Runtime::builder().processors(1).build()?;
+/// let n = rt.block_on(|| {
+///     let mut buf = [0u8; 16];
+///     // SAFETY: writes 15 bytes inside `buf`; the last stays NUL.
+///     unsafe { memset(buf.as_mut_ptr().cast::<c_void>(), c_int::from(b'x'), 15) };
+///     // SAFETY: `buf` is NUL-terminated; blocking for 1 ms is harmless.
+///     unsafe { usleep(1_000) };
+///     unsafe { strlen(buf.as_ptr().cast::<c_char>()) }
+/// });
+/// assert_eq!(n, 15);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// Inner attributes (`#![link(...)]`) apply to the generated `extern "C"` block of

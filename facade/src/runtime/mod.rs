@@ -20,6 +20,14 @@
 //! Rust without a switch point keeps its processor. (A long call into C does not:
 //! that is what the monitor's hand-off is for.)
 //!
+//! # Threads under green threads
+//!
+//! A green thread may continue on another worker thread after any switch point.
+//! Do not keep thread-bound state across a switch point: a `std::sync::MutexGuard`
+//! (locked on one thread, unlocked on another), a reference into a
+//! `thread_local!`, an id from `std::thread::current()`. Values that are `Send`
+//! are fine; the spawn bound already requires the closure to be `Send`.
+//!
 //! # Outside the runtime
 //!
 //! [`yield_now`], [`sleep`], [`JoinHandle::join`] and the channel also work on plain
@@ -198,6 +206,13 @@ impl Runtime {
         }
     }
 
+    /// The pointer checker of this runtime: register managed heaps with its
+    /// registry, pin objects with `ptrcheck::Pinner::new(&checker)`, change its
+    /// level. Green-thread stacks are registered with it as managed memory.
+    pub fn checker(&self) -> Arc<ptrcheck::Checker> {
+        self.shared.checker.clone()
+    }
+
     /// This runtime's counters.
     pub fn stats(&self) -> crate::Stats {
         crate::stats::of(&self.shared)
@@ -315,6 +330,12 @@ pub fn sleep(d: Duration) {
     while !fired.load(Ordering::Acquire) {
         sched::park();
     }
+}
+
+/// The pointer checker of the runtime the caller is a worker or green thread of
+/// (see [`Runtime::checker`]); `None` on other threads.
+pub fn current_checker() -> Option<Arc<ptrcheck::Checker>> {
+    sched::current_local().map(|l| l.shared.checker.clone())
 }
 
 /// Is the caller a green thread of some runtime?

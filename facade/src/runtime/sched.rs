@@ -141,14 +141,6 @@ pub(crate) enum Reason {
     Park,
 }
 
-/// Per-worker counters, readable by `stats()` from any thread.
-#[derive(Default)]
-pub(crate) struct WorkerCounters {
-    /// Foreign calls made by green threads on this worker. Single writer (the
-    /// worker), so updates are a relaxed load + store, no locked instruction.
-    pub(crate) foreign_calls: AtomicU64,
-}
-
 /// State of one worker thread, reachable through a thread-local.
 pub(crate) struct WorkerLocal {
     pub(crate) shared: Arc<Shared>,
@@ -160,7 +152,6 @@ pub(crate) struct WorkerLocal {
     /// The task running now, or null while on the scheduler loop.
     pub(crate) current: Cell<*const Task>,
     reason: Cell<Reason>,
-    pub(crate) counters: Arc<WorkerCounters>,
 }
 
 thread_local! {
@@ -219,14 +210,13 @@ pub(crate) struct Shared {
     pub(crate) procs: Procs,
     pub(crate) pool: StackPool,
     /// Pointer checker: level from the builder; green stacks registered as managed.
-    pub(crate) checker: Checker,
+    pub(crate) checker: Arc<Checker>,
     pub(crate) config: Config,
     pub(crate) timer: Timer,
     /// Debug check that no processor is ever used by two workers at once: the id
     /// of the worker running Rust code on each processor, 0 when none.
     owners: Box<[AtomicUsize]>,
     next_worker: AtomicUsize,
-    pub(crate) workers: Mutex<Vec<Arc<WorkerCounters>>>,
     pub(crate) spawned: AtomicU64,
     pub(crate) live: AtomicU64,
     pub(crate) worker_threads: AtomicU64,
@@ -262,11 +252,13 @@ impl Shared {
                 work: Condvar::new(),
                 procs,
                 pool: StackPool::new(config.stack_size, config.stack_pool),
-                checker: check::new_checker(config.stack_pool.max(1024) * 4, config.check),
+                checker: Arc::new(check::new_checker(
+                    config.stack_pool.max(1024) * 4,
+                    config.check,
+                )),
                 timer: Timer::new(),
                 owners: (0..n).map(|_| AtomicUsize::new(0)).collect(),
                 next_worker: AtomicUsize::new(1),
-                workers: Mutex::new(Vec::new()),
                 spawned: AtomicU64::new(0),
                 live: AtomicU64::new(0),
                 worker_threads: AtomicU64::new(0),
@@ -413,15 +405,12 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
     // them the worker still works; stack overflows in C are then plain faults.
     let _registration = register_worker().ok();
     let id = shared.next_worker.fetch_add(1, Ordering::Relaxed);
-    let counters = Arc::new(WorkerCounters::default());
-    lock(&shared.workers).push(counters.clone());
     let local = WorkerLocal {
         shared: shared.clone(),
         id,
         proc: UnsafeCell::new(None),
         current: Cell::new(std::ptr::null()),
         reason: Cell::new(Reason::Yield),
-        counters,
     };
     LOCAL.with(|l| l.set(&local));
     let mut p = first.or_else(|| wait_for_work(&shared));

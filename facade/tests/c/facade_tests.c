@@ -49,3 +49,9 @@ int facade_big_frame(int x) {
     for (size_t i = 0; i < sizeof buf; i += 4096) buf[i] = (char)x;
     return buf[4096] + 1;
 }
+
+/* Same as facade_sum_words, declared #[nocallback] #[noescape] on the Rust side. */
+uintptr_t facade_sum_words_ne(const uintptr_t *p, size_t n) { return facade_sum_words(p, n); }
+
+/* Calls f once: a C function that calls back through a plain function pointer. */
+void facade_call_fn(void (*f)(void)) { f(); }

@@ -1,0 +1,115 @@
+//! Cost of the facade's call path and scheduler, side by side in one group so
+//! ratios come from one run: a direct call of an empty C function, the facade
+//! call, the `nocallback`+`noescape` call with a pointer, a checked `&b[0]`
+//! argument, spawn+join of an empty green thread, and a `yield_now` round trip.
+//!
+//! Every loop runs inside a green thread (`iter_custom` times it there).
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::ffi::c_void;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use facade::{Runtime, elem, spawn, yield_now};
+
+#[link(name = "facade_tests", kind = "static")]
+unsafe extern "C" {
+    #[link_name = "facade_empty"]
+    fn direct_empty();
+}
+
+facade::c_functions! {
+    #![link(name = "facade_tests", kind = "static")]
+    fn facade_empty();
+    #[nocallback] #[noescape] fn facade_empty_ptr(p: *mut c_void);
+}
+
+mod checked {
+    facade::c_functions! {
+        #![link(name = "facade_tests", kind = "static")]
+        pub fn facade_empty_ptr(p: *const u8);
+    }
+}
+
+mod checked_ptrs {
+    facade::c_functions! {
+        #![link(name = "facade_tests", kind = "static")]
+        pub fn facade_empty_ptr(p: *const *const u8);
+    }
+}
+
+/// Time `iters` runs of `f` on a green thread of `rt`.
+fn on_green(rt: &Runtime, iters: u64, f: fn()) -> Duration {
+    rt.block_on(move || {
+        let t = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        t.elapsed()
+    })
+}
+
+fn calls(c: &mut Criterion) {
+    let rt = Runtime::builder().processors(1).build().expect("runtime");
+    let mut g = c.benchmark_group("facade");
+    g.bench_function("direct C call (empty)", |b| {
+        // SAFETY: an empty C function.
+        b.iter_custom(|n| on_green(&rt, n, || unsafe { direct_empty() }))
+    });
+    g.bench_function("facade call (empty)", |b| {
+        // SAFETY: as above.
+        b.iter_custom(|n| on_green(&rt, n, || unsafe { facade_empty() }))
+    });
+    g.bench_function("facade call nocallback+noescape, pointer arg", |b| {
+        b.iter_custom(|n| {
+            on_green(&rt, n, || {
+                let mut x = 0u64;
+                let p = std::hint::black_box(&mut x as *mut u64 as *mut c_void);
+                // SAFETY: the C function ignores its argument.
+                unsafe { facade_empty_ptr(p) }
+            })
+        })
+    });
+    g.bench_function("facade call, raw pointer arg", |b| {
+        b.iter_custom(|n| {
+            on_green(&rt, n, || {
+                let buf = std::hint::black_box([0u8; 64]);
+                // SAFETY: as above.
+                unsafe { checked::facade_empty_ptr(buf.as_ptr()) }
+            })
+        })
+    });
+    g.bench_function("facade call, checked &b[0] arg ([u8; 64])", |b| {
+        b.iter_custom(|n| {
+            on_green(&rt, n, || {
+                let buf = std::hint::black_box([0u8; 64]);
+                // SAFETY: as above.
+                unsafe { checked::facade_empty_ptr(elem(&buf, 0)) }
+            })
+        })
+    });
+    g.bench_function(
+        "facade call, checked &p[0] arg ([*const u8; 16], walked)",
+        |b| {
+            b.iter_custom(|n| {
+                on_green(&rt, n, || {
+                    let ptrs = std::hint::black_box([std::ptr::null::<u8>(); 16]);
+                    // SAFETY: as above.
+                    unsafe { checked_ptrs::facade_empty_ptr(elem(&ptrs, 0)) }
+                })
+            })
+        },
+    );
+    g.bench_function("spawn+join empty green thread", |b| {
+        b.iter_custom(|n| on_green(&rt, n, || spawn(|| ()).join().expect("empty green thread")))
+    });
+    g.bench_function("yield_now round trip", |b| {
+        b.iter_custom(|n| on_green(&rt, n, yield_now))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, calls);
+criterion_main!(benches);
