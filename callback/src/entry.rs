@@ -102,10 +102,15 @@ fn run<R>(
         }
     }
 
-    adapter::acct::exit(m);
-    // Restored (not recomputed) on the way out, so a callback from a signal handler that
-    // interrupted another callback leaves the interrupted one's flags as they were.
+    // Leave foreign code, if the thread was in it (a callback from a signal handler that
+    // interrupted Rust code runs on behalf of that code, which holds the processor).
+    // The flag is cleared first, so a handler interrupting the exit itself sees "not in
+    // foreign code" and leaves the accounting alone; it is restored (not recomputed) on
+    // the way out, so an interrupted callback's flags stay as they were.
     let prev_incgo = m.incgo.replace(false);
+    if prev_incgo {
+        adapter::acct::exit(m);
+    }
     // Relaxed read: only this thread writes the flag.
     let prev_in_c = m.is_extra && m.is_extra_in_c.load(Ordering::Relaxed);
     if prev_in_c {
@@ -143,7 +148,6 @@ fn run<R>(
     m.depth.set(m.depth.get() - 1);
     m.frame.set(frame);
 
-    m.incgo.set(prev_incgo);
     m.locked_int.set(locked);
     if locked == 0 && !m.is_extra {
         if let Some(g) = m.curg.get() {
@@ -154,7 +158,10 @@ fn run<R>(
         // Release: the monitor may hand the parked processor on once it sees this.
         m.is_extra_in_c.store(true, Ordering::Release);
     }
-    adapter::acct::reenter(m);
+    if prev_incgo {
+        adapter::acct::reenter(m);
+    }
+    m.incgo.set(prev_incgo);
     if let Some(s) = saved {
         adapter::stack::restore(s);
         m.bounds.set(adapter::stack::to_bounds(s));
