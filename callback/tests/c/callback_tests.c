@@ -225,12 +225,13 @@ static void *nd_sender(void *p) {
     }
     return NULL;
 }
-static volatile int nd_ready;
+static volatile int nd_ready, nd_stop;
 static long nd_n;
+// Calls back at least `nd_n` times, and keeps calling back until the senders are done.
 static void *nd_target(void *p) {
     (void)p;
     __atomic_store_n(&nd_ready, 1, __ATOMIC_RELEASE);
-    cbt_loop(nd_cb, nd_n);
+    for (long i = 0; i < nd_n || !__atomic_load_n(&nd_stop, __ATOMIC_ACQUIRE); i++) nd_cb((int)(i & 0xff));
     return NULL;
 }
 // Returns the number of signals whose handler called back.
@@ -244,6 +245,7 @@ int cbt_needm_deadlock(cb_t cb, long n, int senders, int per) {
     nd_cb = cb;
     nd_n = n;
     nd_ready = 0;
+    nd_stop = 0;
     nd_handled = 0;
     pthread_t t, s[16];
     struct nd_arg a;
@@ -254,6 +256,7 @@ int cbt_needm_deadlock(cb_t cb, long n, int senders, int per) {
     a.per = per;
     for (int i = 0; i < senders; i++) start(&s[i], 0, nd_sender, &a);
     for (int i = 0; i < senders; i++) pthread_join(s[i], NULL);
+    __atomic_store_n(&nd_stop, 1, __ATOMIC_RELEASE);
     pthread_join(t, NULL);
     sigaction(SIGCHLD, &old, NULL);
     return nd_handled;
