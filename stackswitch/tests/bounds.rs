@@ -23,12 +23,9 @@ fn real_bounds_contain_the_stack_pointer_and_match_the_thread_size() {
     on_fresh_thread(1 << 20, || {
         let b = thread_stack_bounds().expect("glibc reports bounds");
         assert!(b.contains_sp(current_sp()), "{b:x?}");
-        // glibc rounds the requested size up and keeps the guard outside.
-        assert!(
-            b.size() >= 1 << 20 && b.size() < (1 << 20) + (256 << 10),
-            "{}",
-            b.size()
-        );
+        // glibc rounds the requested size up (and may hand out a larger cached
+        // stack of an exited thread); the guard is outside the bounds.
+        assert!(b.size() >= 1 << 20 && b.size() <= 8 << 20, "{}", b.size());
         assert_eq!(thread_stack_bounds(), Some(b), "cached value is stable");
     });
 }

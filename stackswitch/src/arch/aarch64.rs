@@ -97,6 +97,11 @@ macro_rules! cfi_switch_frame {
 global_asm!(
     asm_fn_begin!("stackswitch_on_stack"),
     ".cfi_startproc",
+    // Marked as a signal frame: debuggers then accept that the caller's frame
+    // lies on another stack at a lower address (gdb otherwise stops with
+    // "previous frame inner to this frame"); unwinders look the caller up
+    // at its exact return address, which is inside the calling function.
+    ".cfi_signal_frame",
     "stp x29, x30, [sp, #-16]!",
     ".cfi_def_cfa_offset 16",
     ".cfi_offset x30, -8",

@@ -63,6 +63,11 @@ pub(crate) const LINK_OFFSET: usize = 16;
 global_asm!(
     asm_fn_begin!("stackswitch_on_stack"),
     ".cfi_startproc",
+    // Marked as a signal frame: debuggers then accept that the caller's frame
+    // lies on another stack at a lower address (gdb otherwise stops with
+    // "previous frame inner to this frame"); unwinders look the caller up
+    // at its exact return address, which is inside the calling function.
+    ".cfi_signal_frame",
     "push rbp",
     ".cfi_def_cfa_offset 16",
     ".cfi_offset rbp, -16",
