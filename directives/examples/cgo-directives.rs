@@ -33,7 +33,9 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(other) => Err(format!("cgo-directives: unknown command {other:?}\n{USAGE}")),
+        Some(other) => Err(format!(
+            "cgo-directives: unknown command {other:?}\n{USAGE}"
+        )),
         None => Err(USAGE.to_owned()),
     };
     match result {
@@ -56,17 +58,29 @@ fn check_flags(args: &[String]) -> Result<String, String> {
         format!("cgo-directives check-flags: unknown variable {var:?}: want CFLAGS, CPPFLAGS, CXXFLAGS, FFLAGS or LDFLAGS")
     })?;
     let overrides = Env::Process.overrides(var).map_err(|e| e.to_string())?;
-    let class = if verb == Verb::LdFlags { FlagClass::Linker } else { FlagClass::Compiler };
+    let class = if verb == Verb::LdFlags {
+        FlagClass::Linker
+    } else {
+        FlagClass::Compiler
+    };
     let errors = check_flags_all(class, &format!("#cgo {var}"), &args[1..], &overrides);
     if errors.is_empty() {
         Ok("ok".to_owned())
     } else {
-        Err(errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("\n"))
+        Err(errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 }
 
 fn host_context() -> Context {
-    Context::for_rust(std::env::consts::OS, std::env::consts::ARCH, cfg!(target_endian = "little"))
+    Context::for_rust(
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        cfg!(target_endian = "little"),
+    )
 }
 
 fn resolve(args: &[String]) -> Result<String, String> {
@@ -79,20 +93,33 @@ fn resolve(args: &[String]) -> Result<String, String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
-            it.next().cloned().ok_or_else(|| format!("cgo-directives resolve: {name} needs a value\n{USAGE}"))
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("cgo-directives resolve: {name} needs a value\n{USAGE}"))
         };
         match a.as_str() {
             "--target" => target = Some(value("--target")?),
             "--goos" => goos = Some(value("--goos")?),
             "--goarch" => goarch = Some(value("--goarch")?),
             "--tags" => {
-                tags.extend(value("--tags")?.split(',').filter(|t| !t.is_empty()).map(str::to_owned));
+                tags.extend(
+                    value("--tags")?
+                        .split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned),
+                );
             }
             "--srcdir" => srcdir = Some(value("--srcdir")?),
-            f if f.starts_with("--") => return Err(format!("cgo-directives resolve: unknown option {f}\n{USAGE}")),
+            f if f.starts_with("--") => {
+                return Err(format!(
+                    "cgo-directives resolve: unknown option {f}\n{USAGE}"
+                ));
+            }
             f => {
                 if file.replace(f.to_owned()).is_some() {
-                    return Err(format!("cgo-directives resolve: more than one FILE\n{USAGE}"));
+                    return Err(format!(
+                        "cgo-directives resolve: more than one FILE\n{USAGE}"
+                    ));
                 }
             }
         }
@@ -100,7 +127,9 @@ fn resolve(args: &[String]) -> Result<String, String> {
     let file = file.ok_or_else(|| format!("cgo-directives resolve: missing FILE\n{USAGE}"))?;
     let context = match (target, goos, goarch) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err(format!("cgo-directives resolve: use either --target or --goos/--goarch\n{USAGE}"));
+            return Err(format!(
+                "cgo-directives resolve: use either --target or --goos/--goarch\n{USAGE}"
+            ));
         }
         (Some(t), None, None) => Context::for_target(&t)
             .ok_or_else(|| format!("cgo-directives resolve: unrecognised target triple {t:?}"))?,
@@ -110,18 +139,24 @@ fn resolve(args: &[String]) -> Result<String, String> {
             Context::for_go(&os.unwrap_or(host.goos), &arch.unwrap_or(host.goarch))
         }
     };
-    let bytes = std::fs::read(&file).map_err(|e| format!("cgo-directives resolve: reading {file}: {e}"))?;
+    let bytes =
+        std::fs::read(&file).map_err(|e| format!("cgo-directives resolve: reading {file}: {e}"))?;
     let text = String::from_utf8_lossy(&bytes);
     let srcdir = match srcdir {
         Some(d) => d,
         None => {
             let p = Path::new(&file);
             let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-            abs.parent().map(|d| d.display().to_string()).unwrap_or_default()
+            abs.parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
         }
     };
     let mut options = ResolveOptions::new(context.with_tags(tags));
     options.srcdir = srcdir;
     let preamble = Preamble::parse(&file, &text);
-    preamble.resolve(&options).map(|r| r.to_json()).map_err(|e| e.to_string())
+    preamble
+        .resolve(&options)
+        .map(|r| r.to_json())
+        .map_err(|e| e.to_string())
 }

@@ -43,7 +43,7 @@ pub fn split_quoted(s: &str) -> Result<Vec<String>, SplitError> {
 /// Like [`split_quoted`], also returning the byte offset in `s` where each argument starts.
 pub(crate) fn split_quoted_spans(s: &str) -> Result<Vec<(String, usize)>, SplitError> {
     let mut args = Vec::new();
-    let mut cur = String::new();
+    let mut cur = String::with_capacity(32);
     let mut start = None::<usize>;
     let mut escaped = false;
     let mut quoted = false; // the current argument contained a quote (so may be empty)
@@ -68,7 +68,10 @@ pub(crate) fn split_quoted_spans(s: &str) -> Result<Vec<(String, usize)>, SplitE
         } else if c.is_whitespace() {
             if quoted || !cur.is_empty() {
                 quoted = false;
-                args.push((std::mem::take(&mut cur), start.take().unwrap_or(i)));
+                args.push((
+                    std::mem::replace(&mut cur, String::with_capacity(32)),
+                    start.take().unwrap_or(i),
+                ));
             }
             start = None;
             continue;

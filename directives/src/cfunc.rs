@@ -36,79 +36,83 @@ enum Tok<'a> {
 }
 
 /// Keywords and constructs that are followed by `(` but do not declare a function.
-const NOT_FUNCTIONS: &[&str] = &[
-    "if",
-    "while",
-    "for",
-    "switch",
-    "return",
-    "sizeof",
-    "_Alignof",
-    "alignof",
-    "__alignof__",
-    "_Alignas",
-    "alignas",
-    "typeof",
-    "__typeof__",
-    "__typeof",
-    "typeof_unqual",
-    "_Static_assert",
-    "static_assert",
-    "_Generic",
-    "__attribute__",
-    "__attribute",
-    "__declspec",
-    "asm",
-    "__asm__",
-    "__asm",
-    "_Atomic",
-    "__extension__",
-    "_Pragma",
-    "__pragma",
-    "decltype",
-    "noexcept",
-    "alignas",
-    "int",
-    "char",
-    "short",
-    "long",
-    "float",
-    "double",
-    "void",
-    "signed",
-    "unsigned",
-    "_Bool",
-    "bool",
-    "const",
-    "volatile",
-    "restrict",
-    "__restrict",
-    "struct",
-    "union",
-    "enum",
-    "static",
-    "extern",
-    "inline",
-    "__inline",
-    "__inline__",
-];
+fn not_a_function(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "while"
+            | "for"
+            | "switch"
+            | "return"
+            | "sizeof"
+            | "_Alignof"
+            | "alignof"
+            | "__alignof__"
+            | "_Alignas"
+            | "alignas"
+            | "typeof"
+            | "__typeof__"
+            | "__typeof"
+            | "typeof_unqual"
+            | "_Static_assert"
+            | "static_assert"
+            | "_Generic"
+            | "__attribute__"
+            | "__attribute"
+            | "__declspec"
+            | "asm"
+            | "__asm__"
+            | "__asm"
+            | "_Atomic"
+            | "__extension__"
+            | "_Pragma"
+            | "__pragma"
+            | "decltype"
+            | "noexcept"
+            | "int"
+            | "char"
+            | "short"
+            | "long"
+            | "float"
+            | "double"
+            | "void"
+            | "signed"
+            | "unsigned"
+            | "_Bool"
+            | "bool"
+            | "const"
+            | "volatile"
+            | "restrict"
+            | "__restrict"
+            | "struct"
+            | "union"
+            | "enum"
+            | "static"
+            | "extern"
+            | "inline"
+            | "__inline"
+            | "__inline__"
+    )
+}
 
 /// Attribute-like keywords whose parenthesised argument is skipped entirely.
-const SKIP_PARENS: &[&str] = &[
-    "__attribute__",
-    "__attribute",
-    "__declspec",
-    "asm",
-    "__asm__",
-    "__asm",
-    "_Alignas",
-    "alignas",
-    "typeof",
-    "__typeof__",
-    "__typeof",
-    "_Pragma",
-    "__pragma",
-];
+fn skips_parens(w: &str) -> bool {
+    matches!(
+        w,
+        "__attribute__"
+            | "__attribute"
+            | "__declspec"
+            | "asm"
+            | "__asm__"
+            | "__asm"
+            | "_Alignas"
+            | "alignas"
+            | "typeof"
+            | "__typeof__"
+            | "__typeof"
+            | "_Pragma"
+            | "__pragma"
+    )
+}
 
 struct Lexer<'a> {
     s: &'a str,
@@ -252,7 +256,7 @@ pub fn scan_c_functions(text: &str) -> Vec<CFunction> {
     let mut in_init = false; // after `=` at depth 0, until `,` or `;`
     let mut declarator_named = false; // the current declarator already has its function name
     let mut is_typedef = false;
-    let mut pending: Option<(String, usize)> = None; // candidate awaiting `(`
+    let mut pending: Option<(&str, usize)> = None; // candidate awaiting `(`
     let mut last_fn: Option<usize> = None; // index in `out` of this declaration's last function
     let mut prev: Option<Tok<'_>> = None; // previous significant token
     let mut stmt: Vec<Tok<'_>> = Vec::new(); // first tokens of the declaration (for extern "C")
@@ -277,7 +281,7 @@ pub fn scan_c_functions(text: &str) -> Vec<CFunction> {
         if let Some(name) = pending.take() {
             if tok == Tok::Punct(b'(') && !in_init && !is_typedef && !declarator_named {
                 out.push(CFunction {
-                    name: name.0,
+                    name: name.0.to_owned(),
                     offset: name.1,
                     defined: false,
                 });
@@ -293,10 +297,10 @@ pub fn scan_c_functions(text: &str) -> Vec<CFunction> {
                 if w == "typedef" {
                     is_typedef = true;
                 }
-                if SKIP_PARENS.contains(&w) {
+                if skips_parens(w) {
                     skip_next_paren = true;
-                } else if !NOT_FUNCTIONS.contains(&w) && skip_paren_depth.is_none() {
-                    pending = Some((w.to_owned(), pos));
+                } else if skip_paren_depth.is_none() && !not_a_function(w) {
+                    pending = Some((w, pos));
                 }
             }
             Tok::Punct(b'(') => {

@@ -5,8 +5,9 @@ use std::fmt;
 /// Where a diagnostic points: a file name, a 1-based line and a 1-based column (in characters).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
-    /// The file name given to the parser (used only for messages).
-    pub file: String,
+    /// The file name given to the parser (used only for messages); shared by all locations
+    /// of one file.
+    pub file: std::sync::Arc<str>,
     /// 1-based line number.
     pub line: u32,
     /// 1-based column, counted in Unicode scalar values.

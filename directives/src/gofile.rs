@@ -39,7 +39,7 @@ pub fn check_go_package(files: &[(&str, &str)]) -> Result<(), Errors> {
             if let Some(text) = t.strip_prefix("//") {
                 if text.starts_with("go:cgo_") {
                     let loc = Location {
-                        file: (*name).to_owned(),
+                        file: (*name).into(),
                         line: u32::try_from(n + 1).unwrap_or(u32::MAX),
                         column: u32::try_from(line[..lead].chars().count() + 1).unwrap_or(u32::MAX),
                     };

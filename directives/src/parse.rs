@@ -148,7 +148,7 @@ pub struct Directive {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Preamble {
     /// The file name used in messages.
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     /// The `#cgo` lines, in order.
     pub directives: Vec<Directive>,
     /// Names of C functions declared or defined at file scope (for `noescape`/`nocallback`).
@@ -158,6 +158,9 @@ pub struct Preamble {
 }
 
 fn col_of(line: &str, byte: usize) -> u32 {
+    if line.is_ascii() {
+        return u32::try_from(byte.min(line.len()) + 1).unwrap_or(u32::MAX);
+    }
     let mut b = byte.min(line.len());
     while !line.is_char_boundary(b) {
         b -= 1;
@@ -179,7 +182,7 @@ impl Preamble {
     /// Go `go/build/build.go`, `saveCgo`; `cmd/cgo/gcc.go`, `ProcessCgoDirectives`.
     pub fn parse(file: &str, text: &str) -> Preamble {
         let mut p = Preamble {
-            file: file.to_owned(),
+            file: file.into(),
             directives: Vec::new(),
             c_functions: Vec::new(),
             errors: Vec::new(),
@@ -216,12 +219,14 @@ impl Preamble {
             line: line_no,
             column: col_of(line, lead),
         };
-        let fields: Vec<&str> = trimmed.split_whitespace().collect();
-        if fields.len() == 3 && (fields[1] == "noescape" || fields[1] == "nocallback") {
-            let name = fields[2].to_owned();
-            let off = lead + trimmed.rfind(fields[2]).unwrap_or(0);
+        // Exactly three fields with `noescape`/`nocallback` second (checked without collecting).
+        let mut fields = trimmed.split_whitespace();
+        let (f1, f2, f3) = (fields.nth(1), fields.next(), fields.next());
+        if let (Some(word @ ("noescape" | "nocallback")), Some(f2), None) = (f1, f2, f3) {
+            let name = f2.to_owned();
+            let off = lead + trimmed.rfind(f2).unwrap_or(0);
             let column = col_of(line, off);
-            let kind = if fields[1] == "noescape" {
+            let kind = if word == "noescape" {
                 DirectiveKind::NoEscape { name, column }
             } else {
                 DirectiveKind::NoCallback { name, column }
@@ -246,12 +251,12 @@ impl Preamble {
             self.errors.push(invalid(location));
             return;
         };
-        let head_fields: Vec<&str> = head.split_whitespace().collect();
-        let Some((&verb, conds)) = head_fields.split_last() else {
+        let mut conditions: Vec<String> = head.split_whitespace().map(str::to_owned).collect();
+        let Some(verb) = conditions.pop() else {
             self.errors.push(invalid(location));
             return;
         };
-        let verb_off = body_off + head.rfind(verb).unwrap_or(0);
+        let verb_off = body_off + head.rfind(verb.as_str()).unwrap_or(0);
         let args_off = body_off + head.len() + 1;
         let args = split_quoted_spans(argstr).map(|v| {
             v.into_iter()
@@ -265,8 +270,8 @@ impl Preamble {
             location,
             line_text: line.to_owned(),
             kind: DirectiveKind::Flags(FlagsLine {
-                conditions: conds.iter().map(|s| (*s).to_owned()).collect(),
-                verb: verb.to_owned(),
+                conditions,
+                verb,
                 args,
                 verb_column: col_of(line, verb_off),
                 args_column: col_of(line, args_off),

@@ -29,7 +29,11 @@ fn build_script_compiles_links_and_calls_sqrt_and_zlib() {
         .expect("spawn cargo");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "e2e build/run failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "e2e build/run failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
     assert!(stdout.contains("sqrt(2.25)=1.5 zlib=1."), "{stdout}");
     assert!(stdout.lines().any(|l| l == "OK"), "{stdout}");
 }
@@ -56,5 +60,8 @@ fn build_script_refuses_an_unsafe_flag_with_position() {
         .expect("spawn cargo");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("src/preamble.c:3:48: invalid flag in #cgo CFLAGS: -Wall"), "{stderr}");
+    assert!(
+        stderr.contains("src/preamble.c:3:48: invalid flag in #cgo CFLAGS: -Wall"),
+        "{stderr}"
+    );
 }

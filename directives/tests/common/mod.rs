@@ -363,7 +363,7 @@ pub mod parse {
             // Every diagnostic points into the preamble with a caret.
             for e in &errors {
                 let loc = e.location.as_ref().expect("location");
-                assert_eq!(loc.file, "x.go");
+                assert_eq!(&*loc.file, "x.go");
                 assert!(e.caret().is_some());
             }
         }
