@@ -210,3 +210,32 @@ fn stack_change_under_runtime_frames_is_fatal() {
     assert!(err.contains("called on a different stack"), "{err}");
     assert!(err.contains("`cbt_call_on_other_stack`"), "{err}");
 }
+
+extern "C" fn with_ctxt(x: c_int) -> c_int {
+    callback::callback_with_context("with_ctxt", 0x100 + x as usize, || {
+        let ctxts = with_current(|m| m.unwrap().callback_contexts());
+        if x == 0 {
+            // Innermost: both levels' words, newest last.
+            assert_eq!(ctxts, vec![0x101, 0x100]);
+            return 0;
+        }
+        assert_eq!(ctxts, vec![0x101]);
+        // SAFETY: `with_ctxt` matches `Cb`.
+        call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+            cbt_call(with_ctxt, x - 1)
+        }) + 1
+    })
+}
+
+/// The callback-context words used by tracebacks are pushed per callback level and
+/// popped on the way out.
+#[test]
+fn callback_context_words_nest_and_pop() {
+    init();
+    // SAFETY: `with_ctxt` matches `Cb`.
+    let r = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+        cbt_call(with_ctxt, 1)
+    });
+    assert_eq!(r, 1);
+    assert!(with_current(|m| m.unwrap().callback_contexts().is_empty()));
+}
