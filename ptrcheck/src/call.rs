@@ -1,4 +1,4 @@
-//! [`call!`](crate::call): check each argument in the form its syntax implies,
+//! [`call!`](crate::call!): check each argument in the form its syntax implies,
 //! then call.
 
 /// Calls a (C) function after checking each argument in the form cgo would

@@ -68,7 +68,7 @@ impl Checker {
     ///
     /// Use [`check_addr_of`](Self::check_addr_of) for `&s.f` / `&x` and
     /// [`check_elements`](Self::check_elements) for `&a[i]`, or let
-    /// [`call!`](crate::call) pick.
+    /// [`call!`](crate::call!) pick.
     ///
     /// # References
     ///

@@ -3,7 +3,7 @@
 use core::fmt;
 
 /// What kind of value held the offending pointer. Its name completes Go's
-/// sentence "… unpinned Go <kind>".
+/// sentence "… unpinned Go `<kind>`".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Kind {
@@ -61,8 +61,8 @@ pub enum Reason {
     StaticData,
     /// A pointer into a heap region but not into a live object.
     FreeMemory,
-    /// The type can never be passed (Go's map and channel; here also closures,
-    /// trait objects and functions whose data or code is managed).
+    /// The type can never be passed (Go's map and channel; here also closures
+    /// whose captured data, and functions whose code, is managed).
     Rejected {
         /// Type name of the rejected value.
         type_name: &'static str,

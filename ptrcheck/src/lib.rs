@@ -46,14 +46,62 @@
 //!   … called from cgo is unpinned Go …`, `unpinned Go pointer stored into
 //!   non-Go memory`) as a substring.
 //!
+//! # The rules, as checked
+//!
+//! A walk over the value carries Go's `top` flag: `true` for the argument
+//! itself, `false` for everything reached from it.
+//! - A managed pointer found below top must point into a pinned heap object
+//!   (stack and static data never move, so they count as pinned).
+//! - Behind every managed heap pointer (at any level) the whole heap object is
+//!   scanned once with the allocator's [`PointerMap`]: each of its pointer
+//!   words must be null, unmanaged, or point at something pinned. The scan does
+//!   not go further (as in Go).
+//! - A pointer into a [`RegionKind::Data`] region that must be examined is
+//!   rejected: object sizes there are unknown (Go's rule for `data`/`bss`).
+//! - Slices and strings: the data pointer must be pinned below top; slice
+//!   elements are then checked below top. Elements of slices whose data is not
+//!   managed are not examined.
+//! - A reference at top into a managed *stack* is checked through its type
+//!   (Go moves such variables to the heap and scans them; a raw pointer into a
+//!   stack, having no type to go by, is accepted like Go).
+//! - Results are walked below top: any unpinned managed pointer fails.
+//! - Write checks (level 2) only look at the stored value's own pointer words.
+//!
 //! # How the facade uses it
 //!
-//! A generated wrapper for a C function `f(p: *mut T, n: usize)` calls
-//! `ptrcheck::global().check_arg("f", 1, &p)` for each parameter whose type
-//! has [`Pointers::NEEDS_ARG_CHECK`] (the constant folds the rest away) and
-//! panics with the [`Violation`]'s message on `Err`; call sites that want
-//! cgo's `&s.f` / `&a[i]` precision use [`call!`]. An exported function's
-//! wrapper calls [`Checker::check_result`] before returning to C.
+//! A generated wrapper for a C function calls [`Checker::check_arg`] on the
+//! global checker for each parameter (constant-folded away unless the type has
+//! [`Pointers::NEEDS_ARG_CHECK`]) and panics with the [`Violation`]'s message;
+//! call sites that want cgo's `&s.f` / `&a[i]` precision use [`call!`]. An
+//! exported function's wrapper calls [`Checker::check_result`] before
+//! returning to C:
+//!
+//! ```
+//! // What `c_functions!` can generate for `void c_fill(char *buf, size_t n)`
+//! // and `export!` for a function returning a pointer to C.
+//! extern "C" fn c_fill(_buf: *mut u8, _n: usize) {}
+//!
+//! fn c_fill_checked(buf: *mut u8, n: usize) {
+//!     // `*mut u8` cannot reach pointers: this line compiles to nothing.
+//!     if let Err(v) = ptrcheck::global().check_arg("c_fill", 1, &buf) {
+//!         panic!("{v}");
+//!     }
+//!     c_fill(buf, n)
+//! }
+//!
+//! extern "C" fn exported() -> *const *const u8 {
+//!     static TABLE: [usize; 1] = [0];
+//!     let result = TABLE.as_ptr().cast::<*const u8>();
+//!     if let Err(v) = ptrcheck::global().check_result("exported", &result) {
+//!         panic!("{v}");
+//!     }
+//!     result
+//! }
+//!
+//! let mut buf = [0u8; 4];
+//! c_fill_checked(buf.as_mut_ptr(), buf.len());
+//! assert!(!exported().is_null());
+//! ```
 //!
 //! # Example
 //!
@@ -128,7 +176,7 @@
 //!
 //! None.
 
-pub mod call;
+mod call;
 mod checker;
 mod error;
 mod level;

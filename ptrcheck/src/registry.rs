@@ -198,7 +198,12 @@ impl Entry {
     }
 }
 
-/// The set of managed memory regions. See the [module docs](self).
+/// The set of managed memory regions.
+///
+/// Regions live in a fixed-capacity array kept sorted by start address; every
+/// field is an atomic, and a seqlock (a sequence number that is odd while a
+/// writer edits) lets [`find`](Self::find) run a branch-free binary search
+/// without locks. Writers are serialised by a mutex.
 pub struct Registry {
     /// Seqlock sequence: odd while a writer edits the fields below.
     seq: AtomicUsize,
