@@ -98,6 +98,8 @@ cfg_if::cfg_if! {
         mod primitive;
         mod stack;
         mod thread;
+        #[cfg(test)]
+        mod tests;
 
         pub use bounds::{
             BoundsUpdate, CallbackBounds, ESTIMATE_ABOVE, ESTIMATE_BELOW, STACK_GUARD, StackBounds,

@@ -145,7 +145,7 @@ impl Drop for Registration {
 }
 
 /// A registered range that contains `addr`: `(kind, stack_lo, stack_hi)`.
-fn lookup(addr: usize) -> Option<(Kind, usize, usize)> {
+pub(crate) fn lookup(addr: usize) -> Option<(Kind, usize, usize)> {
     let mut chunk: *const Chunk = &REGISTRY;
     while !chunk.is_null() {
         // SAFETY: chunks are never freed (see `register`).
@@ -263,7 +263,7 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
 
 /// A fixed buffer for building the message without allocating (we are in a
 /// signal handler).
-struct Line {
+pub(crate) struct Line {
     buf: [u8; 320],
     len: usize,
 }
@@ -312,6 +312,21 @@ impl Line {
 }
 
 fn report(kind: Kind, lo: usize, hi: usize, addr: usize) {
+    let line = format_report(kind, lo, hi, addr);
+    let text = line.as_bytes();
+    // SAFETY: write(2) is async-signal-safe; the buffer is valid for its length.
+    unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
+}
+
+impl Line {
+    /// The text built so far.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// The one-line overflow report, built without allocating.
+pub(crate) fn format_report(kind: Kind, lo: usize, hi: usize, addr: usize) -> Line {
     let mut line = Line {
         buf: [0; 320],
         len: 0,
@@ -326,7 +341,7 @@ fn report(kind: Kind, lo: usize, hi: usize, addr: usize) {
         .str(", ")
         .hex(hi)
         .str(") of ")
-        .dec(((hi - lo) / 1024) as u64)
+        .dec((hi.wrapping_sub(lo) / 1024) as u64)
         .str(" KiB (fault at ")
         .hex(addr)
         .str("); ");
@@ -334,8 +349,7 @@ fn report(kind: Kind, lo: usize, hi: usize, addr: usize) {
         Kind::Green(_) => line.str("run this code on a larger Stack; aborting\n"),
         Kind::System(_) => line.str("give this thread a larger stack; aborting\n"),
     };
-    // SAFETY: write(2) is async-signal-safe; the buffer is valid for `len` bytes.
-    unsafe { libc::write(2, line.buf.as_ptr().cast(), line.len) };
+    line
 }
 
 /// An alternate signal stack this crate mapped for the current thread.
