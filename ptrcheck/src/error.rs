@@ -211,7 +211,10 @@ impl Violation {
         self.0.steps.iter().rev().copied().collect()
     }
 
-    /// The path rendered as in messages, e.g. `(*Node).next→object+0x8`.
+    /// The path rendered as in messages, e.g. `(*Node).next→object+0x8`:
+    /// `(*T)` is the value a reference or argument address points to, `.f` a
+    /// field, `[i]` an element, `→object+0x8` a word of the heap object a
+    /// pointer points into.
     pub fn path(&self) -> String {
         let mut s = String::new();
         for step in self.0.steps.iter().rev() {
@@ -222,11 +225,10 @@ impl Violation {
                 }
                 Step::Index(i) => s.push_str(&format!("[{i}]")),
                 Step::Deref(ty) => {
-                    if s.is_empty() {
-                        s = format!("(*{})", short_type_name(ty));
-                    } else {
-                        s = format!("(*{s})");
+                    if !s.is_empty() {
+                        s.push('→');
                     }
+                    s.push_str(&format!("(*{})", short_type_name(ty)));
                 }
                 Step::ObjectWord(off) => s.push_str(&format!("→object+{off:#x}")),
             }
