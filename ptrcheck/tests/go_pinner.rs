@@ -123,16 +123,25 @@ fn TestPinnerReuse_4() {
 
 // ---- TestPinnerCgoCheckPtr2Ptr ----
 
-fn ptr2ptr() -> Vec<Result<(), Violation>> {
+/// p = new obj; p2 = new objWith{o: p}; check p2, pin p (or p2 itself), check.
+fn ptr2ptr_pinning(pin_container: bool) -> Vec<Result<(), Violation>> {
     let (ck, heap) = setup(Level::Calls);
     let p = heap.alloc(Obj::default(), &[]);
     let p2 = heap.alloc(obj_with(p.cast_const()), &[O]);
     let mut pinner = Pinner::new(&ck);
     let mut out = vec![typed(&ck, p2)];
-    pinner.pin(p).unwrap();
+    if pin_container {
+        pinner.pin(p2).unwrap();
+    } else {
+        pinner.pin(p).unwrap();
+    }
     out.push(typed(&ck, p2));
     pinner.unpin();
     out
+}
+
+fn ptr2ptr() -> Vec<Result<(), Violation>> {
+    ptr2ptr_pinning(false)
 }
 
 #[test]
@@ -303,15 +312,7 @@ fn TestPinnerCgoCheckString_2() {
 // ---- TestPinnerCgoCheckPinned2UnpinnedPanics ----
 
 fn pinned2unpinned() -> Vec<Result<(), Violation>> {
-    let (ck, heap) = setup(Level::Calls);
-    let p = heap.alloc(Obj::default(), &[]);
-    let p2 = heap.alloc(obj_with(p.cast_const()), &[O]);
-    let mut pinner = Pinner::new(&ck);
-    let mut out = vec![typed(&ck, p2)];
-    pinner.pin(p2).unwrap();
-    out.push(typed(&ck, p2));
-    pinner.unpin();
-    out
+    ptr2ptr_pinning(true)
 }
 
 #[test]

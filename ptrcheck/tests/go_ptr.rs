@@ -19,6 +19,21 @@ fn levels() -> [Level; 3] {
     [Level::Off, Level::Calls, Level::Writes]
 }
 
+/// Go's expectation for a failing case: a violation whose message holds every
+/// needle at levels 1 and 2, and success with checks off.
+#[track_caller]
+fn fails_unless_off<T: std::fmt::Debug>(
+    level: Level,
+    r: Result<T, ptrcheck::Violation>,
+    needles: &[&str],
+) {
+    if level == Level::Off {
+        r.unwrap();
+    } else {
+        assert_fails(r, needles);
+    }
+}
+
 // ---- ptr1 / ptr2: struct holding a managed pointer, whole object ----
 
 #[repr(C)]
@@ -104,17 +119,14 @@ fn ptrfield() {
         // SAFETY: live test-heap object, no concurrent writes.
         let s = unsafe { &mut *s };
         let r = call!(&ck, c_take_int_ptr_ptr(&mut s.p));
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "unpinned Go pointer",
-                    "c_take_int_ptr_ptr: arg 1 (**mut i32)",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "unpinned Go pointer",
+                "c_take_int_ptr_ptr: arg 1 (**mut i32)",
+            ],
+        );
     }
 }
 
@@ -176,17 +188,14 @@ fn sliceptr1() {
         let i = heap.alloc(0 as c_int, &[]);
         let s = managed_slice(&heap, &[i.cast()]);
         let r = call!(&ck, c_take_void_ptr_ptr(&mut s[0]));
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "argument of cgo function has Go pointer to unpinned Go unsafe pointer",
-                    "arg 1 [0]:",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "argument of cgo function has Go pointer to unpinned Go unsafe pointer",
+                "arg 1 [0]:",
+            ],
+        );
     }
 }
 
@@ -197,11 +206,7 @@ fn sliceptr2() {
         let i = heap.alloc(0 as c_int, &[]);
         let s = managed_slice(&heap, &[std::ptr::null_mut(), i.cast()]);
         let r = call!(&ck, c_take_void_ptr_ptr(&mut s[0]));
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(r, &["unpinned Go unsafe pointer", "arg 1 [1]:"]);
-        }
+        fails_unless_off(level, r, &["unpinned Go unsafe pointer", "arg 1 [1]:"]);
     }
 }
 
@@ -522,16 +527,13 @@ fn export1() {
         let (ck, heap) = setup(level);
         let b = heap.alloc(0u8, &[]);
         let r = ck.check_result("GoFn21", &b);
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "result of Go function GoFn21 called from cgo is unpinned Go pointer or points to unpinned Go pointer",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "result of Go function GoFn21 called from cgo is unpinned Go pointer or points to unpinned Go pointer",
+            ],
+        );
     }
 }
 
@@ -599,17 +601,14 @@ fn passstringslice() {
         // SAFETY: live test-heap object, no concurrent writes.
         let v = unsafe { &*v };
         let r = ck.check_elements("c_void_arg", 1, &v.a);
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "argument of cgo function has Go pointer to unpinned Go string",
-                    "arg 1 [0]:",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "argument of cgo function has Go pointer to unpinned Go string",
+                "arg 1 [0]:",
+            ],
+        );
     }
 }
 
@@ -619,16 +618,13 @@ fn retstring() {
         let (ck, heap) = setup(level);
         let s = managed_str(&heap, "result");
         let r = ck.check_result("GoStr25", &s);
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "result of Go function GoStr25 called from cgo is unpinned Go string or points to unpinned Go string",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "result of Go function GoStr25 called from cgo is unpinned Go string or points to unpinned Go string",
+            ],
+        );
     }
 }
 
@@ -702,17 +698,14 @@ fn union1() {
         let c = heap.alloc(0 as c_char, &[]);
         let v = heap.alloc(c, &[0]);
         let r = call!(&ck, c_take_u1(v.cast::<U1>()));
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "argument of cgo function has Go pointer to unpinned Go pointer",
-                    "→object+0x0",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "argument of cgo function has Go pointer to unpinned Go pointer",
+                "→object+0x0",
+            ],
+        );
     }
 }
 
@@ -967,17 +960,14 @@ fn slicedata() {
         if r.is_ok() {
             c_take_byte_ptrs(s.as_mut_ptr());
         }
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "argument of cgo function has Go pointer to unpinned Go pointer",
-                    "arg 1 [1]:",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "argument of cgo function has Go pointer to unpinned Go pointer",
+                "arg 1 [1]:",
+            ],
+        );
     }
 }
 
@@ -1014,17 +1004,14 @@ fn arraypointer2() {
         // SAFETY: live test-heap object, no concurrent writes.
         let a = unsafe { &mut *a };
         let r = call!(&ck, c_take_void_ptr_ptr(&mut a[0]));
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "argument of cgo function has Go pointer to unpinned Go unsafe pointer",
-                    "arg 1 [1]:",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "argument of cgo function has Go pointer to unpinned Go unsafe pointer",
+                "arg 1 [1]:",
+            ],
+        );
     }
 }
 
@@ -1079,15 +1066,12 @@ fn retmap() {
             _table: table.cast(),
         };
         let r = ck.check_result("GoMap47", &m);
-        if level == Level::Off {
-            r.unwrap();
-        } else {
-            assert_fails(
-                r,
-                &[
-                    "result of Go function GoMap47 called from cgo is unpinned Go map or points to unpinned Go map",
-                ],
-            );
-        }
+        fails_unless_off(
+            level,
+            r,
+            &[
+                "result of Go function GoMap47 called from cgo is unpinned Go map or points to unpinned Go map",
+            ],
+        );
     }
 }
