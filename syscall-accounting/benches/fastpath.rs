@@ -1,5 +1,10 @@
 //! Criterion benches, compared side by side in one group each:
 //!
+//! The fast-path groups measure the **thread CPU time** of the measuring thread(s) on Unix
+//! (`CLOCK_THREAD_CPUTIME_ID`), wall time elsewhere: on a shared machine wall time per
+//! nanosecond-scale operation mostly measures how often the thread was descheduled. The
+//! direct-call baseline is measured the same way, so ratios stay comparable.
+//!
 //! * `enter_exit`: the fast-path round trip (enter + exit of an empty foreign call) with the
 //!   membarrier backend and with the portable CAS backend, next to a direct call of an
 //!   empty `extern "C"` function (the floor). Go 1.27's whole empty cgo call on this machine
@@ -24,6 +29,34 @@ use syscall_accounting::{BackendChoice, Config, Exit, NoScheduler, Processor, Pr
 #[inline(never)]
 extern "C" fn empty_c_function() {}
 
+/// CPU time of the calling thread (wall time where unavailable).
+fn thread_cpu() -> Duration {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for clock_gettime to fill.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+    #[cfg(not(unix))]
+    {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        START.get_or_init(Instant::now).elapsed()
+    }
+}
+
+/// Runs `f` `iters` times and returns the thread CPU time it took.
+fn cpu_timed(iters: u64, mut f: impl FnMut()) -> Duration {
+    let t = thread_cpu();
+    for _ in 0..iters {
+        f();
+    }
+    thread_cpu() - t
+}
+
 fn procs(backend: BackendChoice, n: usize) -> Procs {
     Procs::with_config(n, NoScheduler, Config::default().with_backend(backend)).unwrap()
 }
@@ -32,7 +65,7 @@ fn enter_exit(c: &mut Criterion) {
     let mut g = c.benchmark_group("enter_exit");
     g.bench_function("direct_call", |b| {
         let f: extern "C" fn() = black_box(empty_c_function);
-        b.iter(|| f())
+        b.iter_custom(|iters| cpu_timed(iters, || f()))
     });
     for (name, backend) in [
         ("membarrier", BackendChoice::Auto),
@@ -42,9 +75,11 @@ fn enter_exit(c: &mut Criterion) {
         let label = format!("{name}({:?})", ps.backend());
         let mut p = ps.acquire();
         g.bench_function(label, |b| {
-            b.iter(|| {
-                let call = p.enter();
-                black_box(call.exit())
+            b.iter_custom(|iters| {
+                cpu_timed(iters, || {
+                    let call = p.enter();
+                    black_box(call.exit());
+                })
             })
         });
     }
@@ -69,22 +104,18 @@ fn enter_exit_2_threads(c: &mut Criterion) {
                         while !go.load(Ordering::Acquire) {
                             std::hint::spin_loop();
                         }
-                        let t = Instant::now();
-                        for _ in 0..iters {
+                        cpu_timed(iters, || {
                             let call = p.enter();
                             black_box(call.exit());
-                        }
-                        t.elapsed()
+                        })
                     })
                 };
                 let mut p = ps.acquire();
                 go.store(true, Ordering::Release);
-                let t = Instant::now();
-                for _ in 0..iters {
+                let mine = cpu_timed(iters, || {
                     let call = p.enter();
                     black_box(call.exit());
-                }
-                let mine = t.elapsed();
+                });
                 let theirs = other.join().unwrap();
                 // Per-call time as each thread saw it (both ran concurrently).
                 (mine + theirs) / 2

@@ -66,7 +66,7 @@
 //!
 //! Every hand-over of a processor creates a fresh *lease*: a small shared record with two
 //! words. `sys` is written only by the holding thread, with plain stores:
-//! `(seq << 2) | NO_HANDOFF | FOREIGN`, where `seq` counts enters and reenters (Go's
+//! `(seq << 3) | BLOCKING | NO_HANDOFF | FOREIGN`, where `seq` counts enters and reenters (Go's
 //! `p.syscalltick` role: two sightings of the same odd value mean "still the same call").
 //! `state` is `OWNED`, `STEALING`, `LOST`, `RETIRE` or `CLOSED`; the holder's fast path only
 //! reads it. A thread that lost its processor writes only its own dead lease, so it can

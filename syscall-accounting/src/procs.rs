@@ -14,13 +14,18 @@ use crate::primitive::{
     Arc, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering, fence, light_fence, lock, thread_local,
 };
 
-// ---- the owner-written `sys` word of a lease: (seq << 2) | NO_HANDOFF | FOREIGN ----
+// ---- the owner-written `sys` word of a lease: (seq << 3) | BLOCKING | NO_HANDOFF | FOREIGN ----
 
 /// The owner is in foreign code.
 pub(crate) const FOREIGN: u64 = 1;
 /// The current foreign call was declared short: the monitor never retakes it.
 pub(crate) const NO_HANDOFF: u64 = 2;
-const SEQ_SHIFT: u32 = 2;
+/// The current foreign call was declared blocking (its processor was given up at entry).
+const BLOCKING: u64 = 4;
+/// The call-kind bits, kept after exit so that `reenter` restores the kind.
+const KIND_BITS: u64 = NO_HANDOFF | BLOCKING;
+/// One step of the sequence number (bits 3 and up).
+const SEQ_ONE: u64 = 8;
 
 // ---- the shared `state` word of a lease ----
 
@@ -244,7 +249,7 @@ pub struct Stats {
 /// time it changes hands, so a thread that lost its processor still writes only its own
 /// (dead) lease and can never disturb the next owner.
 pub(crate) struct Lease {
-    /// Written only by the owner, with plain stores: `(seq << 2) | NO_HANDOFF | FOREIGN`.
+    /// Written only by the owner, with plain stores: `(seq << 3) | BLOCKING | NO_HANDOFF | FOREIGN`.
     /// `seq` counts enters and reenters, so two observations of the same odd value mean
     /// "still the same foreign call" (Go's `p.syscalltick` comparison).
     pub(crate) sys: AtomicU64,
@@ -737,14 +742,14 @@ fn check_count(n: usize) -> Result<(), Error> {
 pub struct Processor {
     lease: Arc<Lease>,
     shared: Arc<Shared>,
-    /// Copy of the `seq` part of `lease.sys`, kept here so the fast path never loads it.
-    seq: u64,
+    /// The last value stored to `lease.sys` (so the fast path never loads it): sequence
+    /// number, the kind bits of the last call entered (kept after exit for `reenter`), and
+    /// `FOREIGN` while in foreign code.
+    word: u64,
     /// Copy of `lease.calls`.
     calls: u64,
-    /// `FOREIGN | NO_HANDOFF` bits of the current foreign call, 0 in managed code.
-    foreign: u64,
-    /// The kind of the last call entered, restored by `reenter`.
-    kind: CallKind,
+    /// Copy of the (immutable) backend choice, next to `word` in the holder's cache.
+    asym: bool,
 }
 
 impl fmt::Debug for Processor {
@@ -758,13 +763,13 @@ impl fmt::Debug for Processor {
 
 impl Processor {
     fn from_lease(lease: Arc<Lease>, shared: Arc<Shared>) -> Processor {
+        let asym = shared.asym;
         Processor {
             lease,
             shared,
-            seq: 0,
+            word: 0,
             calls: 0,
-            foreign: 0,
-            kind: CallKind::Lazy,
+            asym,
         }
     }
 
@@ -775,7 +780,7 @@ impl Processor {
 
     /// Whether the holder is between an enter and its exit.
     pub fn in_foreign(&self) -> bool {
-        self.foreign != 0
+        self.word & FOREIGN != 0
     }
 
     /// Whether [`Procs::resize`] removed this processor: the holder should drop it at its
@@ -834,15 +839,19 @@ impl Processor {
     /// If already in foreign code (`enter` twice without `exit`).
     #[inline]
     pub fn enter_raw(&mut self, kind: CallKind) {
-        if self.foreign != 0 {
+        if self.in_foreign() {
             already_in_foreign(self.id());
         }
         self.calls += 1;
         // Relaxed: the owner is the only writer; readers (stats) want a count, no data.
         self.lease.calls.store(self.calls, Ordering::Relaxed);
         THREAD_CALLS.with(|c| c.set(c.get() + 1));
-        self.kind = kind;
-        self.enter_window(kind);
+        let bits = match kind {
+            CallKind::Lazy => 0,
+            CallKind::Short => NO_HANDOFF,
+            CallKind::Blocking => BLOCKING,
+        };
+        self.enter_window(bits);
     }
 
     /// Re-enters foreign code after a callback ran managed code in the middle of a foreign
@@ -856,30 +865,24 @@ impl Processor {
     /// Go: `runtime/proc.go`, `reentersyscall` (as used by `cgocallbackg`).
     #[inline]
     pub fn reenter(&mut self) {
-        if self.foreign != 0 {
+        if self.in_foreign() {
             already_in_foreign(self.id());
         }
-        self.enter_window(self.kind);
+        self.enter_window(self.word & KIND_BITS);
     }
 
     #[inline(always)]
-    fn enter_window(&mut self, kind: CallKind) {
-        self.seq += 1;
-        let bits = match kind {
-            CallKind::Short => FOREIGN | NO_HANDOFF,
-            _ => FOREIGN,
-        };
-        self.foreign = bits;
+    fn enter_window(&mut self, kind_bits: u64) {
+        // Next sequence number, this call's kind, in foreign code.
+        self.word = ((self.word & !(SEQ_ONE - 1)) + SEQ_ONE) | kind_bits | FOREIGN;
         // Release: everything the holder did under this processor happens-before a thief
         // that reads this value (Acquire) and hands the processor to someone else.
-        self.lease
-            .sys
-            .store((self.seq << SEQ_SHIFT) | bits, Ordering::Release);
-        if kind == CallKind::Blocking {
+        self.lease.sys.store(self.word, Ordering::Release);
+        if kind_bits & BLOCKING != 0 {
             self.give_up();
             return;
         }
-        if self.shared.asym {
+        if self.asym {
             light_fence();
         } else {
             // SeqCst: pairs with the monitor's SeqCst fence before it re-reads every lease
@@ -902,15 +905,15 @@ impl Processor {
     /// Go: `runtime/proc.go`, `exitsyscall`, `exitsyscallTryGetP`, `exitsyscallNoP`.
     #[inline]
     pub fn exit(&mut self) -> Exit {
-        if self.foreign == 0 {
+        if !self.in_foreign() {
             not_in_foreign(self.id());
         }
-        self.foreign = 0;
+        self.word &= !FOREIGN;
         let lease = &*self.lease;
         // Relaxed: this store carries no data; what matters is its order against the state
         // load below (light fence / CAS), argued in the crate docs.
-        lease.sys.store(self.seq << SEQ_SHIFT, Ordering::Relaxed);
-        let kept = if self.shared.asym {
+        lease.sys.store(self.word, Ordering::Relaxed);
+        let kept = if self.asym {
             light_fence();
             // Relaxed: OWNED publishes nothing (a cancelled retake wrote no data).
             lease.state.load(Ordering::Relaxed) == OWNED
@@ -980,7 +983,8 @@ impl Processor {
         };
         Shared::finish(&sh, after);
         self.lease = lease;
-        self.seq = 0;
+        // A fresh lease: sequence from 0, the call kind kept for a later `reenter`.
+        self.word &= KIND_BITS;
         self.calls = 0;
         how
     }
@@ -1012,7 +1016,7 @@ impl Processor {
     }
 
     fn release_inner(&mut self) {
-        if self.foreign != 0 {
+        if self.in_foreign() {
             self.exit();
         }
         let sh = self.shared.clone();

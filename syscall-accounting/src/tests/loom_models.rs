@@ -48,7 +48,7 @@ fn model(f: impl Fn(bool) + Sync + Send + 'static) {
     let f = std::sync::Arc::new(f);
     for asym in [false, true] {
         let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(3);
+        b.preemption_bound = Some(4);
         let f = f.clone();
         b.check(move || f(asym));
     }
@@ -222,5 +222,76 @@ fn loom_monitor_sleep_races_enter() {
             );
         }
         p.exit();
+    });
+}
+
+/// The callback pattern (exit → managed code → reenter → exit) races two monitor passes
+/// that saw the call before the callback: the reentered window is a new call, so the
+/// monitor may only take the processor while the thread is back in foreign code, and the
+/// thread's exits always end with exactly one owner.
+#[test]
+fn loom_callback_reenter_races_retake() {
+    model(|asym| {
+        let fake = std::sync::Arc::new(Fake {
+            work: true,
+            handed: Mutex::new(Vec::new()),
+        });
+        let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
+        let owners = Owners::new(1);
+        let mut p = procs.acquire();
+        p.enter_raw(CallKind::Lazy);
+        let mut st = MonitorState::default();
+        procs.monitor_pass(&mut st);
+
+        let o = owners.clone();
+        let t = thread::spawn(move || {
+            p.exit(); // callback starts
+            o.hold(&p);
+            o.unhold(&p);
+            p.reenter(); // back into C
+            p.exit(); // the foreign call returns
+            o.hold(&p);
+            o.unhold(&p);
+        });
+        procs.monitor_pass(&mut st);
+        let handed: Vec<Processor> = lock(&fake.handed).drain(..).collect();
+        for h in handed {
+            owners.hold(&h);
+            owners.unhold(&h);
+        }
+        t.join().unwrap();
+        assert_eq!(procs.stats().calls, 1, "reenter is not a new call");
+        assert_all_idle(&procs, 1);
+    });
+}
+
+/// `resize` shrinks the set while the holder of the removed processor leaves foreign code
+/// and the holder of the surviving one releases it: the removed processor is never handed
+/// out again and the survivor ends idle.
+#[test]
+fn loom_resize_races_exit() {
+    model(|asym| {
+        let procs = Procs::build(2, Box::new(crate::NoScheduler), config(), asym);
+        let owners = Owners::new(2);
+        let a = procs.acquire();
+        let mut b = procs.acquire();
+        assert_eq!((a.id(), b.id()), (0, 1));
+        b.enter_raw(CallKind::Lazy);
+        let o = owners.clone();
+        let t = thread::spawn(move || {
+            let how = b.exit();
+            o.hold(&b);
+            o.unhold(&b);
+            (how, b)
+        });
+        procs.resize(1).unwrap();
+        drop(a);
+        let (how, b) = t.join().unwrap();
+        if how != Exit::Kept {
+            assert_eq!(b.id(), 0, "an exit after the shrink moves to processor 0");
+        }
+        drop(b);
+        let s = procs.stats();
+        assert_eq!((s.processors, s.idle, s.waiting), (1, 1, 0), "{s:?}");
     });
 }
