@@ -176,15 +176,19 @@ fn element_form_checks_the_whole_array_and_nothing_else() {
         },
         &[0, 8, 16, 24],
     );
-    // SAFETY: live test-heap object.
-    let h = unsafe { &mut *h };
+    let hp = h;
+    // SAFETY: live test-heap object; only read while this borrow is used.
+    let h = unsafe { &*hp };
     // Element form: only `arr`, which is clean.
     call!(&ck, take(&h.arr[1])).unwrap();
     // Whole-object form: the sibling is in the same object.
     let raw: *const *const u8 = &h.arr[1];
     assert_fails(call!(&ck, take(raw)), &["take: arg 1 →object+0x0:"]);
     // A bad element anywhere in the array fails the element form.
-    h.arr[2] = x;
+    // SAFETY: live test-heap object; no reference to it is used after this.
+    unsafe { (*hp).arr[2] = x };
+    // SAFETY: as above.
+    let h = unsafe { &*hp };
     assert_fails(call!(&ck, take(&h.arr[0])), &["take: arg 1 [2]:"]);
     // The form is chosen by syntax, ranges too.
     call!(&ck, take(&h.arr[0..2][0])).unwrap();
