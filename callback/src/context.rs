@@ -15,6 +15,7 @@ use core::cell::{Cell, UnsafeCell};
 use core::ptr;
 
 use crate::adapter;
+use crate::foreign::ForeignFn;
 use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
 use crate::runtime::Green;
 
@@ -36,16 +37,6 @@ impl Bounds {
     pub fn contains(&self, sp: usize) -> bool {
         self.lo < sp && sp <= self.hi
     }
-}
-
-/// A foreign call in progress on this context: what a callback needs to know about the
-/// runtime frames above the C frames.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ForeignFrame {
-    /// Name of the foreign function being called (for messages).
-    pub(crate) name: &'static str,
-    /// The foreign function was declared `nocallback`.
-    pub(crate) nocallback: bool,
 }
 
 /// The per-thread runtime context ("M").
@@ -77,7 +68,7 @@ pub struct ThreadContext {
     /// context; for a runtime thread: the green thread of the current foreign call).
     pub(crate) curg: Cell<Option<Green>>,
     /// The innermost foreign call in progress, if any.
-    pub(crate) frame: Cell<Option<ForeignFrame>>,
+    pub(crate) frame: Cell<Option<&'static ForeignFn>>,
     /// Callback context words pushed by callbacks in progress, newest last; published
     /// for asynchronous readers (profilers) as pointer, then capacity, then length.
     pub(crate) cgo_ctxt: UnsafeCell<Vec<usize>>,

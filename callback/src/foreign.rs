@@ -14,9 +14,10 @@
 use syscall_accounting::{CallKind, Processor};
 
 use crate::adapter;
-use crate::context::{ForeignFrame, ThreadContext, current_ptr, set_current};
+use crate::context::{ThreadContext, current_ptr, set_current};
 
-/// A foreign function as declared to the runtime.
+/// A foreign function as declared to the runtime: a `const` or `static` per function
+/// (the foreign-call path records a `&'static` to it, one word, for callbacks to read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ForeignFn {
     /// The C name, for messages.
@@ -93,7 +94,8 @@ fn create_runtime_context() -> *mut ThreadContext {
 /// ```
 /// use callback::{ForeignFn, call_foreign};
 /// // A foreign function that does not call back: the record is there during the call.
-/// let n = call_foreign(&ForeignFn::nocallback("strlen"), || {
+/// const STRLEN: ForeignFn = ForeignFn::nocallback("strlen");
+/// let n = call_foreign(&STRLEN, || {
 ///     callback::with_current(|m| m.unwrap().foreign_calls_in_flight())
 /// });
 /// assert_eq!(n, 1);
@@ -102,7 +104,7 @@ fn create_runtime_context() -> *mut ThreadContext {
 /// # References
 /// Go `runtime/cgocall.go`: `cgocall`.
 #[inline]
-pub fn call_foreign<R>(func: &ForeignFn, f: impl FnOnce() -> R) -> R {
+pub fn call_foreign<R>(func: &'static ForeignFn, f: impl FnOnce() -> R) -> R {
     call(core::ptr::null_mut(), CallKind::Lazy, func, f)
 }
 
@@ -117,7 +119,8 @@ pub fn call_foreign<R>(func: &ForeignFn, f: impl FnOnce() -> R) -> R {
 /// use syscall_accounting::{CallKind, NoScheduler, Procs};
 /// let procs = Procs::new(1, NoScheduler).unwrap();
 /// let mut p = procs.acquire();
-/// let in_foreign = call_foreign_on(&mut p, CallKind::Lazy, &ForeignFn::new("work"), || {
+/// const WORK: ForeignFn = ForeignFn::new("work");
+/// let in_foreign = call_foreign_on(&mut p, CallKind::Lazy, &WORK, || {
 ///     callback::with_current(|m| m.unwrap().in_foreign_code())
 /// });
 /// assert!(in_foreign);
@@ -130,21 +133,23 @@ pub fn call_foreign<R>(func: &ForeignFn, f: impl FnOnce() -> R) -> R {
 pub fn call_foreign_on<R>(
     p: &mut Processor,
     kind: CallKind,
-    func: &ForeignFn,
+    func: &'static ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
     call(p, kind, func, f)
 }
 
 #[inline]
-fn call<R>(p: *mut Processor, kind: CallKind, func: &ForeignFn, f: impl FnOnce() -> R) -> R {
+fn call<R>(
+    p: *mut Processor,
+    kind: CallKind,
+    func: &'static ForeignFn,
+    f: impl FnOnce() -> R,
+) -> R {
     let m = current_or_create();
     let guard = Call {
         m,
-        frame: m.frame.replace(Some(ForeignFrame {
-            name: func.name,
-            nocallback: func.nocallback,
-        })),
+        frame: m.frame.replace(Some(func)),
         curg: m.curg.get(),
         incgo: m.incgo.replace(true),
         prev_proc: core::ptr::null_mut(),
@@ -165,7 +170,7 @@ fn call<R>(p: *mut Processor, kind: CallKind, func: &ForeignFn, f: impl FnOnce()
 /// (Go's `unwindm` work for the frames a panic skips).
 struct Call {
     m: &'static ThreadContext,
-    frame: Option<ForeignFrame>,
+    frame: Option<&'static ForeignFn>,
     curg: Option<crate::runtime::Green>,
     incgo: bool,
     prev_proc: *mut Processor,

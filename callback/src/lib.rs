@@ -43,7 +43,8 @@
 //!     callback("twice", || 2 * x)
 //! }
 //! // A "C function" that calls back, called through the runtime's foreign-call path.
-//! let r = call_foreign(&ForeignFn::new("c_apply"), || twice(21));
+//! const C_APPLY: ForeignFn = ForeignFn::new("c_apply");
+//! let r = call_foreign(&C_APPLY, || twice(21));
 //! assert_eq!(r, 42);
 //! ```
 //!

@@ -34,7 +34,7 @@ fn go_1328_big_c_stack_before_callback() {
     // thread; only `deep_ok` is an exported callback).
     assert_eq!(unsafe { cbt_thread_loop(big_then_call, 1, 8 << 20) }, 10);
     // From a runtime thread inside a foreign call too.
-    let r = callback::call_foreign(&callback::ForeignFn::new("cbt_big_stack"), || {
+    let r = callback::call_foreign(&const { callback::ForeignFn::new("cbt_big_stack") }, || {
         // SAFETY: as above.
         unsafe { cbt_thread_loop(big_then_call, 2, 8 << 20) }
     });

@@ -38,7 +38,7 @@ fn abort_policy_names_the_function_and_payload() {
     if child("CBT_CHILD_ABORT") {
         init();
         // SAFETY: `boom` matches the declared signature.
-        call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+        call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
             cbt_call_unwind(boom, 3)
         });
         unreachable!();
@@ -87,7 +87,7 @@ fn propagate_resumes_at_the_rust_call_site() {
         init();
         callback::set_panic_policy(PanicPolicy::Propagate);
         let r = std::panic::catch_unwind(|| {
-            call_foreign(&ForeignFn::new("cbt_loop"), || {
+            call_foreign(&const { ForeignFn::new("cbt_loop") }, || {
                 // SAFETY: `boom` matches the declared signature; the C code is built
                 // with unwind tables.
                 let v = unsafe { cbt_loop_unwind(boom, 5) };
@@ -112,7 +112,7 @@ fn propagate_resumes_at_the_rust_call_site() {
         });
         // The thread keeps working: another foreign call with a callback.
         // SAFETY: as above.
-        let ok = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+        let ok = call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
             cbt_call_unwind(boom, 0)
         });
         assert_eq!(ok, 0);

@@ -20,7 +20,7 @@ fn callback_inside_a_foreign_call_sees_the_runtime_frames() {
     init();
     let locks = LOCKS.load(std::sync::atomic::Ordering::Relaxed);
     // SAFETY: `add_one` matches `Cb`.
-    let r = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+    let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
         cbt_call(probe, 5)
     });
     assert_eq!(r, 5 * 100 + 1);
@@ -62,7 +62,7 @@ extern "C" fn nest(level: c_int) -> c_int {
             return 1;
         }
         // SAFETY: `nest` matches `Cb`.
-        1 + call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+        1 + call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
             cbt_call(nest, level - 1)
         })
     })
@@ -72,7 +72,7 @@ extern "C" fn nest(level: c_int) -> c_int {
 fn nested_callbacks_100_deep() {
     init();
     // SAFETY: `nest` matches `Cb`.
-    let r = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+    let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
         cbt_call(nest, 100)
     });
     assert_eq!(r, 100);
@@ -83,7 +83,7 @@ fn nested_callbacks_100_deep() {
 extern "C" fn calls_c(x: c_int) -> c_int {
     callback("calls_c", || {
         // SAFETY: `add_one` matches `Cb`.
-        let inner = call_foreign(&ForeignFn::new("cbt_loop"), || unsafe {
+        let inner = call_foreign(&const { ForeignFn::new("cbt_loop") }, || unsafe {
             cbt_loop(add_one, 10)
         });
         x + inner as c_int
@@ -94,7 +94,7 @@ extern "C" fn calls_c(x: c_int) -> c_int {
 fn callback_making_a_foreign_call() {
     init();
     // SAFETY: `calls_c` matches `Cb`.
-    let r = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+    let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
         cbt_call(calls_c, 1000)
     });
     // cbt_loop(add_one, 10) = sum of (i + 1) for i in 0..10 = 55.
@@ -133,7 +133,7 @@ fn callback_runs_on_the_green_stack() {
                 core::num::NonZeroUsize::new(7).unwrap(),
             )))
         });
-        let r = call_foreign(&ForeignFn::new("cbt_call"), || {
+        let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || {
             assert!(
                 stackswitch::on_system_stack_now(),
                 "C must run on the system stack"
@@ -159,7 +159,7 @@ fn nocallback_violation_is_refused_with_the_message() {
     if std::env::var_os("CBT_CHILD_NOCALLBACK").is_some() {
         init();
         // SAFETY: `refused` matches `Cb`.
-        call_foreign(&ForeignFn::nocallback("cbt_call"), || unsafe {
+        call_foreign(&const { ForeignFn::nocallback("cbt_call") }, || unsafe {
             cbt_call(refused, 1)
         });
         unreachable!("the callback must have been refused");
@@ -183,7 +183,7 @@ fn nocallback_violation_is_refused_with_the_message() {
 #[test]
 fn nocallback_call_without_callback_is_fine() {
     init();
-    let r = call_foreign(&ForeignFn::nocallback("pure"), || 3);
+    let r = call_foreign(&const { ForeignFn::nocallback("pure") }, || 3);
     assert_eq!(r, 3);
 }
 
@@ -196,9 +196,10 @@ fn stack_change_under_runtime_frames_is_fatal() {
     if std::env::var_os("CBT_CHILD_STACKCHANGE").is_some() {
         init();
         // SAFETY: `elsewhere` matches `Cb`.
-        call_foreign(&ForeignFn::new("cbt_call_on_other_stack"), || unsafe {
-            cbt_call_on_other_stack(elsewhere)
-        });
+        call_foreign(
+            &const { ForeignFn::new("cbt_call_on_other_stack") },
+            || unsafe { cbt_call_on_other_stack(elsewhere) },
+        );
         unreachable!("the stack change must have been refused");
     }
     let out = run_child(
@@ -221,7 +222,7 @@ extern "C" fn with_ctxt(x: c_int) -> c_int {
         }
         assert_eq!(ctxts, vec![0x101]);
         // SAFETY: `with_ctxt` matches `Cb`.
-        call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+        call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
             cbt_call(with_ctxt, x - 1)
         }) + 1
     })
@@ -233,7 +234,7 @@ extern "C" fn with_ctxt(x: c_int) -> c_int {
 fn callback_context_words_nest_and_pop() {
     init();
     // SAFETY: `with_ctxt` matches `Cb`.
-    let r = call_foreign(&ForeignFn::new("cbt_call"), || unsafe {
+    let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
         cbt_call(with_ctxt, 1)
     });
     assert_eq!(r, 1);
