@@ -37,6 +37,9 @@ pub(crate) struct Header {
     /// Set by `Drop` to make `suspend` unwind the context.
     cancel: Cell<bool>,
     stack_id: u64,
+    /// The usable range of the context's own stack.
+    stack_lo: usize,
+    stack_hi: usize,
     /// Save and restore the floating-point control words (x86_64 MXCSR, x87 CW).
     fp_control: bool,
 }
@@ -209,6 +212,8 @@ impl<R: 'static> Context<R> {
                 state: Cell::new(NOT_STARTED),
                 cancel: Cell::new(false),
                 stack_id: stack.id(),
+                stack_lo: stack.bottom(),
+                stack_hi: stack.top(),
                 fp_control: options.preserve_fp_control,
             },
             f: Some(Box::new(f)),
@@ -426,11 +431,24 @@ impl Yielder {
         // SAFETY: the Yielder only exists inside the entry closure, while the
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
-        let (ok, limit) = thread::with(|t| (core::ptr::eq(t.current.get(), header), t.limit.get()));
-        if !ok || header.callbacks.get() != 0 {
+        let sp = arch::current_sp();
+        if header.stack_lo < sp && sp <= header.stack_hi {
+            // Fast path: on our own stack, so this context is the one running
+            // (no thread-local access needed), at its own limit.
+            header.limit.set(header.stack_lo);
+        } else {
+            // Elsewhere: legitimate only inside an `on_stack` of this very
+            // context, whose limit must come back with it.
+            let (ok, limit) =
+                thread::with(|t| (core::ptr::eq(t.current.get(), header), t.limit.get()));
+            if !ok {
+                suspend_misuse(header.stack_id, 0);
+            }
+            header.limit.set(limit);
+        }
+        if header.callbacks.get() != 0 {
             suspend_misuse(header.stack_id, header.callbacks.get());
         }
-        header.limit.set(limit);
         header.state.set(SUSPENDED);
         // SAFETY: we run on this context's stack (checked above), so its
         // resumer is blocked in the switch that stored the link slot.

@@ -183,3 +183,33 @@ fn suspend_from_the_system_stack_is_refused() {
     });
     assert!(matches!(ctx.resume(0), Resume::Returned(())));
 }
+
+#[test]
+fn suspending_inside_on_stack_keeps_that_stack_and_its_room() {
+    let mut ctx = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+        let mut big = Stack::new(512 * 1024).unwrap();
+        let inner = big.bounds();
+        stackswitch::on_stack(&mut big, || {
+            let before = remaining_stack().unwrap();
+            y.suspend(before);
+            let after = remaining_stack().unwrap();
+            let sp = stackswitch::current_sp();
+            assert!(inner.contains_sp(sp));
+            after
+        })
+    });
+    let Resume::Suspended(before) = ctx.resume(0) else {
+        panic!()
+    };
+    assert!(before > 400 * 1024, "{before}");
+    // The resumer's own room is unaffected by the suspended on_stack.
+    let here = remaining_stack();
+    let Resume::Returned(after) = ctx.resume(0) else {
+        panic!()
+    };
+    assert!(
+        after > 400 * 1024 && after.abs_diff(before) < 4096,
+        "{before} {after}"
+    );
+    assert_eq!(remaining_stack().is_some(), here.is_some());
+}
