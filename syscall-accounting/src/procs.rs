@@ -235,6 +235,9 @@ pub struct Stats {
     /// Threads in foreign code whose processor was taken or given up (Go's
     /// `sched.nGsyscallNoP`).
     pub foreign_without_processor: u64,
+    /// Threads in foreign code right now, with or without a processor (Go's
+    /// `/sched/goroutines/not-in-go:goroutines`: syscalling `P`s plus `nGsyscallNoP`).
+    pub in_foreign: u64,
     /// Threads parked waiting for a processor right now.
     pub waiting: u64,
     /// Processor count (the target after [`Procs::resize`]).
@@ -660,9 +663,14 @@ impl Procs {
         let sh = &self.shared;
         let s = lock(&sh.sched);
         let mut calls = s.retired_calls;
+        let mut holders_in_foreign = 0;
         for slot in &s.slots {
             if let Slot::Owned(l) = slot {
                 calls += l.calls();
+                // Relaxed: a statistics read.
+                if l.sys.load(Ordering::Relaxed) & FOREIGN != 0 {
+                    holders_in_foreign += 1;
+                }
             }
         }
         let mut without = 0;
@@ -685,6 +693,7 @@ impl Procs {
             // Relaxed: a statistics read of a monitor-written counter.
             foreign_time: Duration::from_nanos(sh.foreign_nanos.load(Ordering::Relaxed)),
             foreign_without_processor: without,
+            in_foreign: holders_in_foreign + without,
             waiting: s.waiters.len() as u64,
             processors: s.target,
             idle: s.idle.len(),
@@ -799,8 +808,9 @@ impl Processor {
 
     /// Enters a foreign call (lazy hand-off), returning a guard that exits on drop.
     ///
-    /// The fast path is two plain stores, a compiler fence and one load (no lock, no
-    /// syscall, no allocation, no locked instruction with the membarrier backend).
+    /// The fast path is three plain stores (call counters and the lease's `sys` word), a
+    /// compiler fence and one load: no lock, no syscall, no allocation, and no locked
+    /// instruction with the membarrier backend.
     ///
     /// # Panics
     /// Never in the guarded form (the guard holds the borrow). The raw form panics when
