@@ -102,6 +102,33 @@ fn calls(c: &mut Criterion) {
             })
         },
     );
+    // The two parts of the call path, for the breakdown: the switch to the system
+    // stack (stackswitch) and the enter/exit pair (syscall-accounting).
+    g.bench_function("part: on_system_stack from a green thread (empty)", |b| {
+        // SAFETY: an empty C function.
+        b.iter_custom(|n| {
+            on_green(&rt, n, || {
+                facade::on_system_stack(|| unsafe { direct_empty() })
+            })
+        })
+    });
+    g.bench_function("part: enter+exit of a processor (empty)", |b| {
+        b.iter_custom(|n| {
+            rt.block_on(move || {
+                use facade::syscall_accounting::{CallKind, NoScheduler, Procs};
+                let procs = Procs::new(1, NoScheduler).expect("one processor");
+                let mut p = procs.acquire();
+                let t = Instant::now();
+                for _ in 0..n {
+                    p.enter_raw(CallKind::Lazy);
+                    // SAFETY: an empty C function.
+                    unsafe { direct_empty() };
+                    p.exit();
+                }
+                t.elapsed()
+            })
+        })
+    });
     g.bench_function("spawn+join empty green thread", |b| {
         b.iter_custom(|n| on_green(&rt, n, || spawn(|| ()).join().expect("empty green thread")))
     });

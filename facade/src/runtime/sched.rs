@@ -462,39 +462,52 @@ fn wait_for_work(shared: &Shared) -> Option<Processor> {
     }
 }
 
-fn run(local: &WorkerLocal, task: Arc<Task>) {
-    local.current.set(Arc::as_ptr(&task));
-    // SAFETY: this worker popped `task` from the run queue, so no other worker runs
-    // it; the fiber is only touched here and by the task itself.
-    let fiber = unsafe { &mut *task.fiber.get() };
-    let outcome = fiber
-        .as_mut()
-        .expect("facade: resumed a finished green thread")
-        .resume();
-    local.current.set(std::ptr::null());
-    let shared = &local.shared;
-    match outcome {
-        Resumed::Finished => {
-            if let Some(f) = fiber.take() {
-                f.recycle(&shared.pool, &shared.checker);
+fn run(local: &WorkerLocal, mut task: Arc<Task>) {
+    loop {
+        local.current.set(Arc::as_ptr(&task));
+        // SAFETY: this worker took `task` from the run queue (or is re-running the
+        // task that just yielded), so no other worker runs it; the fiber is only
+        // touched here and by the task itself.
+        let fiber = unsafe { &mut *task.fiber.get() };
+        let outcome = fiber
+            .as_mut()
+            .expect("facade: resumed a finished green thread")
+            .resume();
+        local.current.set(std::ptr::null());
+        let shared = &local.shared;
+        match outcome {
+            Resumed::Finished => {
+                if let Some(f) = fiber.take() {
+                    f.recycle(&shared.pool, &shared.checker);
+                }
+                shared.live.fetch_sub(1, Ordering::Relaxed);
+                return;
             }
-            shared.live.fetch_sub(1, Ordering::Relaxed);
-        }
-        Resumed::Suspended => match local.reason.get() {
-            Reason::Yield => shared.push(task),
-            Reason::Park => {
-                // Release: an unparker that swaps in NOTIFIED and sees PARKED also
-                // sees the fiber fully switched out.
-                if task
-                    .state
-                    .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
-                    .is_err()
-                {
+            Resumed::Suspended => match local.reason.get() {
+                Reason::Yield => {
+                    // Go's Gosched: to the back of the queue. When nothing else is
+                    // runnable the yielder runs again at once, without a round trip
+                    // through the queue or waking anyone.
+                    let mut s = lock(&shared.sched);
+                    if let Some(next) = s.queue.pop_front() {
+                        s.queue.push_back(task);
+                        task = next;
+                    }
+                }
+                Reason::Park => {
+                    // AcqRel: Release lets an unparker that swaps in NOTIFIED and sees
+                    // PARKED also see the fiber fully switched out.
+                    if task
+                        .state
+                        .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        return;
+                    }
                     // An unpark arrived while switching out: run it again.
                     task.state.store(EMPTY, Ordering::Relaxed);
-                    shared.push(task);
                 }
-            }
-        },
+            },
+        }
     }
 }
