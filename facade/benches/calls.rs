@@ -105,10 +105,12 @@ fn calls(c: &mut Criterion) {
     // The two parts of the call path, for the breakdown: the switch to the system
     // stack (stackswitch) and the enter/exit pair (syscall-accounting).
     g.bench_function("part: on_system_stack from a green thread (empty)", |b| {
-        // SAFETY: an empty C function.
         b.iter_custom(|n| {
             on_green(&rt, n, || {
-                facade::on_system_stack(|| unsafe { direct_empty() })
+                facade::on_system_stack(|| {
+                    // SAFETY: an empty C function.
+                    unsafe { direct_empty() }
+                })
             })
         })
     });
