@@ -74,6 +74,9 @@ pub mod foreign;
 pub mod runtime;
 mod stats;
 
+#[cfg(test)]
+mod tests;
+
 pub use foreign::{Arg, CheckLevel, Elem, ElemMut, elem, elem_mut, on_system_stack};
 pub use runtime::{
     Builder, HandoffPolicy, JoinHandle, Receiver, RecvError, Runtime, SendError, Sender, channel,
