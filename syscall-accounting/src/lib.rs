@@ -161,7 +161,7 @@
 //! | target | backend | parking |
 //! |---|---|---|
 //! | Linux x86_64, aarch64, riscv64 (tested, the latter two under qemu) | membarrier when the kernel has it, else CAS | futex |
-//! | macOS x86_64/aarch64, Windows x86_64 (compile-checked) | CAS | mutex + condition variable |
+//! | macOS x86_64/aarch64, Windows x86_64 (compile-checked; Windows sleeps have ~1 ms granularity, so hand-offs take that long there) | CAS | mutex + condition variable |
 //! | other Unixes | CAS | mutex + condition variable |
 //!
 //! # Cargo features and cfgs

@@ -278,7 +278,7 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
     loop {
         let Some(shared) = weak.upgrade() else { return };
         Shared::monitor_pass(&shared, &mut st);
-        let tick = shared.config.tick;
+        let tick = shared.config.tick.max(std::time::Duration::from_micros(1));
         if st.quiet >= shared.config.idle_ticks && shared.prepare_sleep() {
             drop(shared);
             if !ctl.sleep() {

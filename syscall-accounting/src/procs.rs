@@ -130,6 +130,9 @@ pub enum Policy {
 #[non_exhaustive]
 pub struct Config {
     /// Monitor tick while some thread is in foreign code. Default 20 µs (Go's minimum).
+    /// Values below 1 µs are raised to 1 µs. The OS timer decides the real granularity:
+    /// about 20 µs on Linux (the monitor asks for a 1 ns timer slack), 1 ms or more on
+    /// Windows.
     pub tick: Duration,
     /// Retake policy for lazy calls. Default [`Policy::Lazy`].
     pub policy: Policy,
@@ -565,6 +568,9 @@ impl Procs {
 
     /// Takes an idle processor, or parks until one is released (first come, first served
     /// with parked exits).
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `pidleget` + `acquirep` (and `stopm` for the wait).
     pub fn acquire(&self) -> Processor {
         let mut s = lock(&self.shared.sched);
         if let Some(lease) = s.take_idle(self.shared.asym) {
@@ -659,6 +665,10 @@ impl Procs {
     }
 
     /// The counters. Takes the scheduler lock briefly; never stops the threads.
+    ///
+    /// # References
+    /// Go: `runtime/debug.go`, `NumCgoCall`; `runtime/metrics.go`, `/cgo/go-to-c-calls:calls`
+    /// and `/sched/goroutines/not-in-go:goroutines`.
     pub fn stats(&self) -> Stats {
         let sh = &self.shared;
         let s = lock(&sh.sched);
