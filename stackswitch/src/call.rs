@@ -12,43 +12,58 @@ use crate::thread;
 /// The closure and its result, living on the caller's stack while the
 /// trampoline runs on the other one.
 struct Frame<F, R> {
-    f: Option<F>,
+    /// Moved out (read) exactly once, by the trampoline.
+    f: MaybeUninit<F>,
     out: MaybeUninit<PanicResult<R>>,
 }
 
 unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_sp: usize) {
-    // SAFETY: `data` is the `Frame<F, R>` that `switch_call` passed for this
-    // very instantiation; it lives on the caller's stack, which is suspended
-    // (not running) while we run, and nothing else references it.
-    let frame = unsafe { &mut *data.cast::<Frame<F, R>>() };
-    let out = match frame.f.take() {
-        // Panics are caught here, on the new stack, and resumed by the caller
-        // on its own stack: unwinding never crosses the assembly frame.
-        Some(f) => panic::catch_unwind(AssertUnwindSafe(move || f(caller_sp))),
-        None => Err(Box::new("stackswitch: trampoline ran twice") as Box<dyn std::any::Any + Send>),
+    // SAFETY: `data` is the `Frame<F, R>` that `switch_call_catching` passed
+    // for this very instantiation; it lives on the caller's stack, which is
+    // suspended (not running) while we run, and nothing else references it.
+    // `f` was initialised there and is read exactly once, here.
+    let (f, out) = unsafe {
+        let frame = &mut *data.cast::<Frame<F, R>>();
+        (frame.f.as_ptr().read(), &mut frame.out)
     };
-    frame.out.write(out);
+    // Panics are caught here, on the new stack, and resumed by the caller on
+    // its own stack: unwinding never crosses the assembly frame.
+    out.write(panic::catch_unwind(AssertUnwindSafe(move || f(caller_sp))));
 }
 
 /// Runs `f(caller_sp)` with the stack pointer at `top` (rounded down to 16
-/// bytes), `caller_sp` being where the caller's stack was left. A panic in `f`
-/// is caught on the new stack and resumed here.
+/// bytes), `caller_sp` being where the caller's stack was left, and returns
+/// its result or the payload of its panic (caught on the new stack).
 ///
 /// # Safety
 /// - `[top - n, top)` is writable memory, unused by anything else until this
 ///   returns, with `n` large enough for `f` (or ending in a guard page).
 #[inline(always)]
-pub(crate) unsafe fn switch_call<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
+pub(crate) unsafe fn switch_call_catching<F: FnOnce(usize) -> R, R>(
+    top: usize,
+    f: F,
+) -> PanicResult<R> {
     let mut frame = Frame {
-        f: Some(f),
+        f: MaybeUninit::new(f),
         out: MaybeUninit::uninit(),
     };
     // SAFETY: the stack contract is the caller's (first point); the frame
     // outlives the call, the trampoline matches its type, and it never
     // unwinds because it catches panics.
     unsafe { arch::stackswitch_on_stack((&raw mut frame).cast(), trampoline::<F, R>, top & !15) };
-    // SAFETY: the trampoline always writes `out` before returning.
-    match unsafe { frame.out.assume_init() } {
+    // SAFETY: the trampoline always writes `out` (and consumed `f`, which
+    // MaybeUninit does not drop again).
+    unsafe { frame.out.assume_init() }
+}
+
+/// [`switch_call_catching`], resuming a panic of `f` on the caller's stack.
+///
+/// # Safety
+/// As [`switch_call_catching`].
+#[inline(always)]
+pub(crate) unsafe fn switch_call<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
+    // SAFETY: forwarded from this function's contract.
+    match unsafe { switch_call_catching(top, f) } {
         Ok(r) => r,
         Err(payload) => panic::resume_unwind(payload),
     }
@@ -92,14 +107,12 @@ pub fn on_stack<R, F: FnOnce() -> R>(stack: &mut Stack, f: F) -> R {
 #[inline]
 pub unsafe fn on_stack_raw<R, F: FnOnce() -> R>(top: usize, bottom: usize, f: F) -> R {
     let prev = thread::with(|t| t.limit.replace(bottom));
-    struct Restore(usize);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let v = self.0;
-            thread::with(|t| t.limit.set(v));
-        }
-    }
-    let _restore = Restore(prev);
     // SAFETY: forwarded from this function's contract.
-    unsafe { switch_call(top, move |_| f()) }
+    let out = unsafe { switch_call_catching(top, move |_| f()) };
+    // `out` holds any panic, so the limit is restored on every path.
+    thread::with(|t| t.limit.set(prev));
+    match out {
+        Ok(r) => r,
+        Err(payload) => panic::resume_unwind(payload),
+    }
 }
