@@ -10,6 +10,9 @@ use crate::thread::{self, QUERY_PENDING};
 
 /// Bytes kept free above the guard limit: Go's `stackGuard` on Linux
 /// (`800` nosplit + `128` small-frame slack, no OS extra).
+///
+/// # References
+/// Go `runtime/stack.go`, `stackGuard`; `internal/abi/stack.go`.
 pub const STACK_GUARD: usize = 928;
 /// An estimate from a stack pointer reaches this far above it.
 pub const ESTIMATE_ABOVE: usize = 1024;
@@ -270,6 +273,10 @@ impl ThreadRegistration {
 ///
 /// # Errors
 /// The signal stack could not be mapped.
+///
+/// # References
+/// Go `runtime/proc.go`, `mstart0` (OS-stack bounds for runtime threads) and
+/// `runtime/cgo/pthread_unix.c`, `x_cgo_getstackbound`.
 pub fn register_current_thread() -> Result<ThreadRegistration, StackError> {
     overflow::install_overflow_handler()?;
     let (system, registration) = match os_bounds() {
