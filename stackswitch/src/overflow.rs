@@ -293,7 +293,7 @@ impl Line {
         tmp[i] = b'x';
         i -= 1;
         tmp[i] = b'0';
-        // SAFETY-free: tmp[i..] is ASCII.
+        // tmp[i..] is ASCII, so from_utf8 cannot fail.
         self.str(core::str::from_utf8(&tmp[i..]).unwrap_or("?"))
     }
     fn dec(&mut self, mut v: u64) -> &mut Self {

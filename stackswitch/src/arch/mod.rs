@@ -120,3 +120,6 @@ const _: unsafe fn(usize, EntryFn, *mut u8) -> usize = init_context_stack;
 const _: fn() = reset_fp_control;
 const _: fn() -> usize = current_sp;
 const _: usize = LINK_OFFSET;
+// The entry runs with the stack pointer on the link slot (x86_64) or just
+// below a 16-byte frame (aarch64, riscv64): it must keep 16-byte alignment.
+static_assertions::const_assert_eq!(LINK_OFFSET % 16, 0);
