@@ -10,6 +10,11 @@
 /// | `&x`, `&s.f`, `&mut s.f` | [`check_addr_of`](crate::Checker::check_addr_of) | only `x` / the field `s.f` |
 /// | anything else (`p`, `ptr.cast()`, `42`) | [`check_arg`](crate::Checker::check_arg) | the value; for a pointer, the whole heap object it points into |
 ///
+/// In the element form, `&a[i]` with a `usize` index is passed as a raw
+/// pointer (`*const T`, or `*mut T` for `&mut a[i]`) derived from the whole
+/// array, so C may use its neighbours too (`&buf[0]` with a length, as in C);
+/// `&a[range]` is passed as the sub-slice reference.
+///
 /// Arguments are evaluated once, left to right (in `&a[i]`, `i` before `a`),
 /// each checked right after it is evaluated; the function is called only if
 /// every check passes. A
@@ -101,6 +106,13 @@ macro_rules! __call {
         }
     }};
 
+    (@element () $base:ident, $index:ident) => {
+        $crate::__ElementIndex::element_ref($index, $base)
+    };
+    (@element (mut) $base:ident, $index:ident) => {
+        $crate::__ElementIndex::element_mut($index, $base)
+    };
+
     // ---- `&a[i]`: element form ----
     (@index {$ck:expr, $name:expr, $f:tt} ($idx:expr) [$($vals:expr),*] [$($rest:tt)*]
         ($($m:tt)?) ($($base:tt)+) ($($i:tt)*)) => {{
@@ -110,10 +122,84 @@ macro_rules! __call {
         match $crate::Checker::check_elements($ck, $name, $idx, &*__ptrcheck_base) {
             ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
             ::core::result::Result::Ok(()) => {
-                let __ptrcheck_arg = & $($m)? __ptrcheck_base[__ptrcheck_index];
+                let __ptrcheck_arg =
+                    $crate::__call!(@element ($($m)?) __ptrcheck_base, __ptrcheck_index);
                 $crate::__call!(@bind {$ck, $name, $f} ($idx + 1)
                     [$($vals,)* __ptrcheck_arg] $($rest)*)
             }
         }
     }};
 }
+
+/// How `call!` turns `&a[i]` into the argument: a `usize` index yields a raw
+/// pointer with the provenance of the rest of the slice; a range yields the
+/// sub-slice.
+#[doc(hidden)]
+pub trait __ElementIndex<T> {
+    /// What `&a[i]` passes.
+    type Ref<'a>
+    where
+        T: 'a;
+    /// What `&mut a[i]` passes.
+    type Mut<'a>
+    where
+        T: 'a;
+    /// `&a[i]`.
+    fn element_ref(self, items: &[T]) -> Self::Ref<'_>;
+    /// `&mut a[i]`.
+    fn element_mut(self, items: &mut [T]) -> Self::Mut<'_>;
+}
+
+impl<T> __ElementIndex<T> for usize {
+    type Ref<'a>
+        = *const T
+    where
+        T: 'a;
+    type Mut<'a>
+        = *mut T
+    where
+        T: 'a;
+    #[inline]
+    fn element_ref(self, items: &[T]) -> *const T {
+        // Index first: out of bounds panics exactly like `&a[i]`.
+        let _ = &items[self];
+        items[self..].as_ptr()
+    }
+    #[inline]
+    fn element_mut(self, items: &mut [T]) -> *mut T {
+        let _ = &items[self];
+        items[self..].as_mut_ptr()
+    }
+}
+
+macro_rules! range_element_index {
+    ($($r:ty),*) => {$(
+        impl<T> __ElementIndex<T> for $r {
+            type Ref<'a>
+                = &'a [T]
+            where
+                T: 'a;
+            type Mut<'a>
+                = &'a mut [T]
+            where
+                T: 'a;
+            #[inline]
+            fn element_ref(self, items: &[T]) -> &[T] {
+                &items[self]
+            }
+            #[inline]
+            fn element_mut(self, items: &mut [T]) -> &mut [T] {
+                &mut items[self]
+            }
+        }
+    )*};
+}
+
+range_element_index!(
+    core::ops::Range<usize>,
+    core::ops::RangeFrom<usize>,
+    core::ops::RangeTo<usize>,
+    core::ops::RangeFull,
+    core::ops::RangeInclusive<usize>,
+    core::ops::RangeToInclusive<usize>
+);

@@ -177,6 +177,8 @@
 //! None.
 
 mod call;
+#[doc(hidden)]
+pub use call::__ElementIndex;
 mod checker;
 mod error;
 mod level;

@@ -190,6 +190,12 @@ fn element_form_checks_the_whole_array_and_nothing_else() {
     // SAFETY: as above.
     let h = unsafe { &*hp };
     assert_fails(call!(&ck, take(&h.arr[0])), &["take: arg 1 [2]:"]);
+    // `&a[range]` passes the sub-slice, and checks the array (Go checks a
+    // sub-slice up to its capacity, which here includes element 2).
+    fn count(s: &[*const u8]) -> usize {
+        s.len()
+    }
+    assert_fails(call!(&ck, count(&h.arr[..2])), &["count: arg 1 [2]:"]);
     // The form is chosen by syntax, ranges too.
     call!(&ck, take(&h.arr[0..2][0])).unwrap();
     assert_fails(call!(&ck, take(&h.arr[1..][0])), &["arg 1 [1]"]);
