@@ -22,6 +22,11 @@ pub struct Checker {
 impl Checker {
     /// A checker with an empty registry of [`DEFAULT_REGION_CAPACITY`] regions,
     /// at the level of [`Level::from_env`].
+    ///
+    /// # Panics
+    ///
+    /// If `CGO_RS_PTRCHECK` holds anything but `0`, `1` or `2` (see
+    /// [`Level::from_env`]); [`with_level`](Self::with_level) does not read it.
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_REGION_CAPACITY)
     }
@@ -289,6 +294,10 @@ impl fmt::Debug for Checker {
 /// The process-wide checker (created on first use, level from
 /// [`Level::from_env`]), for runtimes and the facade that keep one managed
 /// heap per process.
+///
+/// # Panics
+///
+/// On first use, if `CGO_RS_PTRCHECK` is set to an invalid level.
 pub fn global() -> &'static Checker {
     static GLOBAL: OnceLock<Checker> = OnceLock::new();
     GLOBAL.get_or_init(Checker::new)
