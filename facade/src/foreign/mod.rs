@@ -138,72 +138,32 @@ impl<T: Pointers> Arg<T> for T {
     }
 }
 
-impl<T: Pointers> Arg<*const T> for &T {
-    #[inline(always)]
-    fn into_c(
-        self,
-        checker: Option<&Checker>,
-        function: &'static str,
-        index: usize,
-    ) -> Result<*const T, Violation> {
-        if T::HAS_POINTERS {
-            if let Some(c) = checker {
-                c.check_addr_of(function, index, self)?;
+/// The reference, slice and element forms: `T` is what the pointer points at;
+/// checks run only when `T` may hold pointers (a compile-time constant).
+macro_rules! pointer_forms {
+    ($($self_:ty => $c:ty, |$v:ident| $method:ident($checked:expr) => $out:expr;)*) => {$(
+        impl<T: Pointers> Arg<$c> for $self_ {
+            #[inline(always)]
+            fn into_c(self, checker: Option<&Checker>, function: &'static str, index: usize) -> Result<$c, Violation> {
+                let $v = self;
+                if T::HAS_POINTERS {
+                    if let Some(c) = checker {
+                        c.$method(function, index, $checked)?;
+                    }
+                }
+                Ok($out)
             }
         }
-        Ok(self)
-    }
+    )*};
 }
 
-impl<T: Pointers> Arg<*mut T> for &mut T {
-    #[inline(always)]
-    fn into_c(
-        self,
-        checker: Option<&Checker>,
-        function: &'static str,
-        index: usize,
-    ) -> Result<*mut T, Violation> {
-        if T::HAS_POINTERS {
-            if let Some(c) = checker {
-                c.check_addr_of(function, index, &*self)?;
-            }
-        }
-        Ok(self)
-    }
-}
-
-impl<T: Pointers> Arg<*const T> for &[T] {
-    #[inline(always)]
-    fn into_c(
-        self,
-        checker: Option<&Checker>,
-        function: &'static str,
-        index: usize,
-    ) -> Result<*const T, Violation> {
-        if T::HAS_POINTERS {
-            if let Some(c) = checker {
-                c.check_elements(function, index, self)?;
-            }
-        }
-        Ok(self.as_ptr())
-    }
-}
-
-impl<T: Pointers> Arg<*mut T> for &mut [T] {
-    #[inline(always)]
-    fn into_c(
-        self,
-        checker: Option<&Checker>,
-        function: &'static str,
-        index: usize,
-    ) -> Result<*mut T, Violation> {
-        if T::HAS_POINTERS {
-            if let Some(c) = checker {
-                c.check_elements(function, index, &*self)?;
-            }
-        }
-        Ok(self.as_mut_ptr())
-    }
+pointer_forms! {
+    &T => *const T, |r| check_addr_of(r) => r;
+    &mut T => *mut T, |r| check_addr_of(&*r) => r;
+    &[T] => *const T, |s| check_elements(s) => s.as_ptr();
+    &mut [T] => *mut T, |s| check_elements(&*s) => s.as_mut_ptr();
+    Elem<'_, T> => *const T, |e| check_elements(e.items) => &e.items[e.index];
+    ElemMut<'_, T> => *mut T, |e| check_elements(&*e.items) => &mut e.items[e.index];
 }
 
 /// Go's `&a[i]` argument form: a pointer to element `i` of `items`, checked as the
@@ -248,40 +208,6 @@ pub fn elem_mut<T>(items: &mut [T], index: usize) -> ElemMut<'_, T> {
         items.len()
     );
     ElemMut { items, index }
-}
-
-impl<T: Pointers> Arg<*const T> for Elem<'_, T> {
-    #[inline(always)]
-    fn into_c(
-        self,
-        checker: Option<&Checker>,
-        function: &'static str,
-        index: usize,
-    ) -> Result<*const T, Violation> {
-        if T::HAS_POINTERS {
-            if let Some(c) = checker {
-                c.check_elements(function, index, self.items)?;
-            }
-        }
-        Ok(&self.items[self.index])
-    }
-}
-
-impl<T: Pointers> Arg<*mut T> for ElemMut<'_, T> {
-    #[inline(always)]
-    fn into_c(
-        self,
-        checker: Option<&Checker>,
-        function: &'static str,
-        index: usize,
-    ) -> Result<*mut T, Violation> {
-        if T::HAS_POINTERS {
-            if let Some(c) = checker {
-                c.check_elements(function, index, &*self.items)?;
-            }
-        }
-        Ok(&mut self.items[self.index])
-    }
 }
 
 /// One call in progress, made by the generated wrapper. Not public API.
