@@ -37,9 +37,21 @@ const FOREIGN: &[&str] = &[
 const UNSUPPORTED: &[(&str, &str, &str)] = &[
     // Windows: no switching assembly for the Windows x64 ABI (TIB stack limits,
     // xmm6-15) yet; the crates above stackswitch inherit its compile_error.
-    ("x86_64-pc-windows-gnu", "stackswitch", "stackswitch does not support Windows yet"),
-    ("x86_64-pc-windows-gnu", "callback", "stackswitch does not support Windows yet"),
-    ("x86_64-pc-windows-gnu", "facade", "stackswitch does not support Windows yet"),
+    (
+        "x86_64-pc-windows-gnu",
+        "stackswitch",
+        "stackswitch does not support Windows yet",
+    ),
+    (
+        "x86_64-pc-windows-gnu",
+        "callback",
+        "stackswitch does not support Windows yet",
+    ),
+    (
+        "x86_64-pc-windows-gnu",
+        "facade",
+        "stackswitch does not support Windows yet",
+    ),
 ];
 
 /// Crates checked by Miri (no assembly, no foreign code in their tests).
