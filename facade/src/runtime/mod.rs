@@ -150,8 +150,12 @@ impl Builder {
     }
 }
 
-/// A green-thread runtime. Dropping it stops idle workers once their queue is
-/// empty; green threads still parked at that point are leaked, not resumed.
+/// A green-thread runtime.
+///
+/// Dropping it stops its workers once the run queue is empty. A green thread that
+/// is still waiting then (on a channel, a join, a timer) never runs again; when the
+/// thing it waits on is dropped, its stack is unwound on the dropping thread, so its
+/// destructors run.
 pub struct Runtime {
     shared: Arc<Shared>,
 }
