@@ -249,3 +249,38 @@ fn a_panic_on_the_system_stack_propagates_to_the_green_thread() {
     });
     assert_eq!(caught, Some("from the system stack"));
 }
+
+#[test]
+fn block_on_inside_a_green_thread_parks_instead_of_blocking_the_worker() {
+    let r = Arc::new(rt(1));
+    let r2 = r.clone();
+    // One processor: if the inner block_on blocked the worker, the inner green
+    // thread could never run.
+    let v = r.block_on(move || r2.block_on(|| 5) + 1);
+    assert_eq!(v, 6);
+}
+
+#[test]
+fn dropped_runtimes_stop_their_threads() {
+    fn threads() -> usize {
+        std::fs::read_dir("/proc/self/task").unwrap().count()
+    }
+    // Warm up process-wide helpers (signal stacks, overflow handler).
+    rt(2).block_on(|| ());
+    let before = threads();
+    for _ in 0..10 {
+        let r = rt(2);
+        assert_eq!(r.block_on(|| 1), 1);
+        drop(r);
+    }
+    // Workers, timers and monitors exit asynchronously after the drop.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while threads() > before + 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        threads() <= before + 4,
+        "{} threads after dropping 10 runtimes, {before} before",
+        threads()
+    );
+}
