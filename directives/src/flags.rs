@@ -13,7 +13,9 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
+
+use crate::pattern::Pattern;
 
 /// The URL the go command cites for refused flags.
 pub const INVALID_FLAG_URL: &str = "https://go.dev/s/invalidflag";
@@ -291,22 +293,16 @@ const PKG_CONFIG_ALLOW: &[&str] = &[
     r"--with-path=[^@\-].*",
 ];
 
-/// A compiled pattern list: the patterns, plus one anchored set used as a prefilter.
-///
-/// Go's rule is "the leftmost-first match is the whole flag". Whenever that holds, the anchored
-/// form `^(?:p)$` matches too, so the set can only over-approximate; candidates it reports are
-/// confirmed with Go's rule. Most flags then cost one automaton run instead of ~100.
+/// A parsed pattern list (see [`crate::pattern`]: a small matcher with Go's leftmost-first
+/// semantics; each pattern also carries its literal prefix, so most patterns are skipped with
+/// one `starts_with`).
 struct PatternList {
-    set: RegexSet,
-    each: Vec<Regex>,
+    each: Vec<Pattern>,
 }
 
 impl PatternList {
     fn any_whole(&self, s: &str) -> bool {
-        if self.each.is_empty() || !self.set.is_match(s) {
-            return false;
-        }
-        self.set.matches(s).iter().any(|i| whole(&self.each[i], s))
+        self.each.iter().any(|p| p.matches_whole(s))
     }
 }
 
@@ -320,11 +316,11 @@ fn compile_all(pats: &[&str]) -> PatternList {
     // The patterns are constants of this file, checked by the unit tests; a failure here is a
     // bug in this crate, never caused by input.
     PatternList {
-        set: RegexSet::new(pats.iter().map(|p| format!("^(?:{p})$")))
-            .expect("built-in flag patterns compile"),
         each: pats
             .iter()
-            .map(|p| Regex::new(p).expect("built-in flag pattern compiles"))
+            .map(|p| {
+                Pattern::new(p).unwrap_or_else(|e| panic!("built-in flag pattern {p:?}: {}", e.0))
+            })
             .collect(),
     }
 }
@@ -350,6 +346,22 @@ fn lists(class: FlagClass) -> &'static Lists {
             with_next: &[],
         }),
     }
+}
+
+/// The built-in allow-list patterns of `class` (Go RE2 syntax; a flag is allowed when a
+/// pattern's leftmost-first match is the whole flag). For tools that display or test the list.
+pub fn builtin_allow_patterns(class: FlagClass) -> &'static [&'static str] {
+    match class {
+        FlagClass::Compiler => COMPILER_ALLOW,
+        FlagClass::Linker => LINKER_ALLOW,
+        FlagClass::PkgConfig => PKG_CONFIG_ALLOW,
+    }
+}
+
+/// Whether one of the built-in allow patterns of `class` matches all of `arg` (Go's rule),
+/// ignoring deny lists, overrides and flags that take a next argument.
+pub fn builtin_allows(class: FlagClass, arg: &str) -> bool {
+    lists(class).allow.any_whole(arg)
 }
 
 /// Go's "must be complete match": the leftmost-first match is the whole string.
@@ -736,6 +748,62 @@ mod tests {
     fn all_builtin_patterns_compile() {
         for c in [FlagClass::Compiler, FlagClass::Linker, FlagClass::PkgConfig] {
             assert!(!lists(c).allow.each.is_empty());
+        }
+    }
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "compiles ~230 regexes with the regex crate (seconds each under Miri)"
+    )]
+    fn builtin_matcher_agrees_with_the_regex_crate() {
+        let mut samples: Vec<String> = Vec::new();
+        for class in [FlagClass::Compiler, FlagClass::Linker, FlagClass::PkgConfig] {
+            for p in builtin_allow_patterns(class) {
+                // Strings derived from the pattern text exercise its literal parts.
+                let lit: String = p.chars().filter(|c| !"()[]?*+|\\$^".contains(*c)).collect();
+                samples.push(lit.clone());
+                samples.push(format!("{lit}x"));
+                samples.push(format!("{lit}@"));
+                samples.push(format!("{lit},-z"));
+                samples.push(lit.chars().take(lit.len() / 2).collect());
+            }
+        }
+        for s in [
+            "-DFOO",
+            "-D@X",
+            "-Wl,-z,relro,-z,now",
+            "-Wl,-z,noexecstack",
+            "x.obj",
+            "x.o",
+            "a.dylib",
+            "./x.so",
+            "../x.o",
+            "-Wl,-R,/a,b",
+            "-Wl,-R/x",
+            "-std=c99",
+            "--std=-x",
+            "-fno-lto",
+            "-fdebug-prefix-map=a=b",
+            "-fdebug-prefix-map=a=@",
+            "-mfpmath=sse,387",
+            "-I世界",
+            "-lé",
+            "-Wl,-rpath,$ORIGIN/x",
+            "",
+            "-",
+        ] {
+            samples.push(s.to_owned());
+        }
+        for class in [FlagClass::Compiler, FlagClass::Linker, FlagClass::PkgConfig] {
+            let res: Vec<Regex> = builtin_allow_patterns(class)
+                .iter()
+                .map(|p| Regex::new(p).unwrap())
+                .collect();
+            for s in &samples {
+                let want = res.iter().any(|r| whole(r, s));
+                assert_eq!(builtin_allows(class, s), want, "{class:?} {s:?}");
+            }
         }
     }
 

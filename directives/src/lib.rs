@@ -80,6 +80,7 @@ mod diag;
 pub mod flags;
 pub mod gofile;
 mod parse;
+mod pattern;
 pub mod pkgconfig;
 
 pub use args::{SplitError, expand_src_dir, make_paths_absolute, safe_cgo_name, split_quoted};
