@@ -109,14 +109,17 @@ fn os_bounds() -> Option<(usize, usize, usize)> {
 }
 
 /// The system-stack bounds recorded for the calling thread (see
-/// [`update_for_callback`], [`register_current_thread`]).
+/// [`update_for_callback`], [`register_current_thread`]). One thread-local
+/// load; inlined so callers' hot paths pay no call.
+#[inline]
 pub fn system_stack() -> SystemStack {
     thread::with(|t| t.system.get())
 }
 
 /// Records `s` as the calling thread's system stack (for example a snapshot
 /// taken before a nested callback, or [`SystemStack::UNSET`] when a foreign
-/// thread leaves the runtime: Go's `dropm`).
+/// thread leaves the runtime: Go's `dropm`). One thread-local store.
+#[inline]
 pub fn set_system_stack(s: SystemStack) {
     thread::with(|t| t.system.set(s));
 }

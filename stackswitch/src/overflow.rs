@@ -354,48 +354,113 @@ pub(crate) fn format_report(kind: Kind, lo: usize, hi: usize, addr: usize) -> Li
 
 /// An alternate signal stack this crate mapped for the current thread.
 struct AltStack {
+    /// Start of the mapping (its first page is the guard).
     map: usize,
-    len: usize,
+    /// The usable range handed to `sigaltstack` starts here.
     sp: usize,
 }
 
 impl Drop for AltStack {
     fn drop(&mut self) {
-        // SAFETY: only disable the alternate stack if it is still ours, then
-        // unmap the mapping we created in `ensure_signal_stack`.
-        unsafe {
-            let mut cur: libc::stack_t = core::mem::zeroed();
-            libc::sigaltstack(core::ptr::null(), &mut cur);
-            if cur.ss_sp as usize == self.sp && cur.ss_flags & libc::SS_ONSTACK == 0 {
-                let off = libc::stack_t {
-                    ss_sp: core::ptr::null_mut(),
-                    ss_flags: libc::SS_DISABLE,
-                    ss_size: 0,
-                };
-                libc::sigaltstack(&off, core::ptr::null_mut());
-            }
-            libc::munmap(self.map as *mut libc::c_void, self.len);
+        let off = libc::stack_t {
+            ss_sp: core::ptr::null_mut(),
+            ss_flags: libc::SS_DISABLE,
+            ss_size: 0,
+        };
+        // SAFETY: `sigaltstack` with valid pointers only changes this thread's
+        // alternate stack. One call disables it and reports what was there.
+        let (ok, old) = unsafe {
+            let mut old: libc::stack_t = core::mem::zeroed();
+            let r = libc::sigaltstack(&off, &mut old);
+            (r == 0, old)
+        };
+        if !ok {
+            // EPERM: the thread is running on it (a signal handler is exiting
+            // the thread). The memory may still be in use: never reuse it.
+            return;
         }
+        if old.ss_sp as usize != self.sp || old.ss_flags & libc::SS_DISABLE != 0 {
+            // Someone replaced or disabled ours since: put theirs back. Ours is
+            // no longer registered anywhere, so it can be reused.
+            // SAFETY: `old` is the valid stack_t the kernel just reported.
+            unsafe { libc::sigaltstack(&old, core::ptr::null_mut()) };
+        }
+        ALT_POOL.put(self.map);
     }
 }
 
+/// Alternate-stack mappings of exited threads, reused by the next thread
+/// that needs one: a foreign thread attaching and exiting then costs one
+/// `sigaltstack` call each way instead of `mmap` + `mprotect` + `munmap`.
+struct AltPool(std::sync::Mutex<Vec<usize>>);
+
+/// Mappings kept for reuse at most (65 pages each); beyond, they are unmapped.
+const ALT_POOL_CAP: usize = 32;
+
+static ALT_POOL: AltPool = AltPool(std::sync::Mutex::new(Vec::new()));
+
+impl AltPool {
+    fn take(&self) -> Option<usize> {
+        // A poisoned lock only means a panic elsewhere while pushing or
+        // popping a plain address: the vector is still consistent.
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        v.pop()
+    }
+
+    fn put(&self, map: usize) {
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if v.len() < ALT_POOL_CAP {
+            v.push(map);
+            return;
+        }
+        drop(v);
+        // SAFETY: `map` is a mapping of `alt_map_len()` bytes made by
+        // `ensure_signal_stack`, registered nowhere any more.
+        unsafe { libc::munmap(map as *mut libc::c_void, alt_map_len()) };
+    }
+}
+
+/// Whether the calling thread is known to have an alternate signal stack
+/// (ours, in `ALT_STACK`, or one it had before: the standard library gives
+/// its threads one), so later calls need no system call.
+struct AltState {
+    known: core::cell::Cell<bool>,
+    ours: RefCell<Option<AltStack>>,
+}
+
 thread_local! {
-    static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
+    static ALT_STACK: AltState = const {
+        AltState { known: core::cell::Cell::new(false), ours: RefCell::new(None) }
+    };
 }
 
 /// Size of the alternate signal stacks this crate maps.
 const ALT_STACK_SIZE: usize = 64 * 1024;
 
+/// Length of one alternate-stack mapping: a guard page and the stack.
+fn alt_map_len() -> usize {
+    ALT_STACK_SIZE + Imp::page_size()
+}
+
 /// Makes sure the calling thread has an alternate signal stack, so the
 /// overflow handler can run when the thread's current stack is exhausted.
 ///
 /// Threads started by the Rust standard library already have one; threads
-/// created by C (or by other runtimes) usually do not. The stack is freed when
-/// the thread exits.
+/// created by C (or by other runtimes) usually do not. The stack is given
+/// back when the thread exits and reused by the next thread that needs one.
+/// After the first call on a thread, further calls make no system call (a
+/// thread that replaces or disables its alternate stack itself afterwards
+/// keeps its own choice).
 ///
 /// # Errors
 /// The stack could not be mapped.
 pub fn ensure_signal_stack() -> Result<(), StackError> {
+    // During thread teardown (TLS destroyed) there is nothing to remember the
+    // answer in: fall back to asking the kernel each time.
+    let known = ALT_STACK.try_with(|s| s.known.get()).unwrap_or(false);
+    if known {
+        return Ok(());
+    }
     // SAFETY: querying with a null new stack only writes `cur`.
     let has = unsafe {
         let mut cur: libc::stack_t = core::mem::zeroed();
@@ -403,10 +468,47 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
         cur.ss_flags & libc::SS_DISABLE == 0
     };
     if has {
+        let _ = ALT_STACK.try_with(|s| s.known.set(true));
         return Ok(());
     }
     let page = Imp::page_size();
-    let len = ALT_STACK_SIZE + page;
+    let len = alt_map_len();
+    let map = match ALT_POOL.take() {
+        Some(map) => map,
+        None => map_alt_stack(len, page)?,
+    };
+    let sp = map + page;
+    let st = libc::stack_t {
+        ss_sp: sp as *mut libc::c_void,
+        ss_flags: 0,
+        ss_size: ALT_STACK_SIZE,
+    };
+    // SAFETY: `st` describes the writable part of a mapping that nothing else
+    // uses (fresh, or pooled after its thread disabled it).
+    if unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) } != 0 {
+        let error = std::io::Error::last_os_error();
+        ALT_POOL.put(map);
+        return Err(StackError::Map { size: len, error });
+    }
+    let alt = AltStack { map, sp };
+    let stored = ALT_STACK.try_with(|s| {
+        *s.ours.borrow_mut() = Some(alt);
+        s.known.set(true);
+    });
+    // Teardown: the closure (and `alt`) was dropped without running, which
+    // disabled the stack again; report it rather than pretend.
+    if stored.is_err() {
+        return Err(StackError::Map {
+            size: len,
+            error: std::io::Error::other("thread-local storage already destroyed"),
+        });
+    }
+    Ok(())
+}
+
+/// Maps a fresh alternate stack: `len` bytes whose first page is a guard.
+#[cold]
+fn map_alt_stack(len: usize, page: usize) -> Result<usize, StackError> {
     // SAFETY: anonymous private mapping with no address hint; checked below.
     let map = unsafe {
         libc::mmap(
@@ -424,26 +526,18 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
             error: std::io::Error::last_os_error(),
         });
     }
-    // SAFETY: the first page of our fresh mapping becomes the guard; the
-    // sigaltstack call gets a valid stack_t describing the rest of it.
-    unsafe {
-        libc::mprotect(map, page, libc::PROT_NONE);
-        let st = libc::stack_t {
-            ss_sp: (map as usize + page) as *mut libc::c_void,
-            ss_flags: 0,
-            ss_size: ALT_STACK_SIZE,
-        };
-        if libc::sigaltstack(&st, core::ptr::null_mut()) != 0 {
-            let error = std::io::Error::last_os_error();
-            libc::munmap(map, len);
-            return Err(StackError::Map { size: len, error });
-        }
+    // SAFETY: the first page of our fresh mapping becomes the guard.
+    if unsafe { libc::mprotect(map, page, libc::PROT_NONE) } != 0 {
+        let error = std::io::Error::last_os_error();
+        // SAFETY: our own fresh mapping, used by nothing.
+        unsafe { libc::munmap(map, len) };
+        return Err(StackError::Map { size: len, error });
     }
-    let alt = AltStack {
-        map: map as usize,
-        len,
-        sp: map as usize + page,
-    };
-    ALT_STACK.with(|s| *s.borrow_mut() = Some(alt));
-    Ok(())
+    Ok(map as usize)
+}
+
+/// The mappings waiting in the alternate-stack pool (tests).
+#[cfg(test)]
+pub(crate) fn alt_pool_contents() -> Vec<usize> {
+    ALT_POOL.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }

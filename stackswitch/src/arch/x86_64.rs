@@ -217,10 +217,13 @@ pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, fp: boo
             [
                 // Reload ours only if they differ from the context's live
                 // words (ignoring the MXCSR exception flags, bits 0-5).
-                "mov rax, [rsp]",
-                "xor rax, [rsi + 8]",
-                "and rax, -64",
-                "shl rax, 16",
+                // Loads of exactly the stored sizes, so the stores forward.
+                "mov eax, dword ptr [rsp]",
+                "xor eax, dword ptr [rsi + 8]",
+                "and eax, -64",
+                "movzx ecx, word ptr [rsp + 4]",
+                "xor cx, word ptr [rsi + 12]",
+                "or eax, ecx",
                 "jz 3f",
                 "ldmxcsr dword ptr [rsp]",
                 "fldcw word ptr [rsp + 4]",
@@ -253,10 +256,12 @@ pub(crate) unsafe fn suspend(value: usize, link: *mut usize, save: *mut usize, f
                 ["stmxcsr dword ptr [rsp]", "fnstcw word ptr [rsp + 4]"];
                 [
                     // Our saved words against the resumer's live ones (its slot).
-                    "mov rax, [rsi + 8]",
-                    "xor rax, [rsp + 8]",
-                    "and rax, -64",
-                    "shl rax, 16"
+                    "mov eax, dword ptr [rsi + 8]",
+                    "xor eax, dword ptr [rsp + 8]",
+                    "and eax, -64",
+                    "movzx ecx, word ptr [rsi + 12]",
+                    "xor cx, word ptr [rsp + 12]",
+                    "or eax, ecx"
                 ];
                 ["jz 3f", "ldmxcsr dword ptr [rsp]", "fldcw word ptr [rsp + 4]", "3:"])
         };

@@ -59,3 +59,53 @@ fn report_names_the_stack_its_bounds_and_size() {
         "{text}"
     );
 }
+
+/// The calling thread's alternate signal stack: `(ss_sp, ss_size)`, or `None`
+/// when disabled.
+fn current_alt_stack() -> Option<(usize, usize)> {
+    // SAFETY: querying with a null new stack only writes `cur`.
+    let cur = unsafe {
+        let mut cur: libc::stack_t = core::mem::zeroed();
+        libc::sigaltstack(core::ptr::null(), &mut cur);
+        cur
+    };
+    (cur.ss_flags & libc::SS_DISABLE == 0).then_some((cur.ss_sp as usize, cur.ss_size))
+}
+
+/// A thread without an alternate stack (like a C thread) that gets one from
+/// `ensure_signal_stack`; returns where it was.
+fn thread_given_alt_stack() -> usize {
+    std::thread::spawn(|| {
+        let off = libc::stack_t {
+            ss_sp: core::ptr::null_mut(),
+            ss_flags: libc::SS_DISABLE,
+            ss_size: 0,
+        };
+        // SAFETY: disables this thread's alternate stack (the standard
+        // library's, if any: it only unmaps its memory at thread exit).
+        unsafe { libc::sigaltstack(&off, core::ptr::null_mut()) };
+        assert_eq!(current_alt_stack(), None);
+        crate::ensure_signal_stack().unwrap();
+        let (sp, size) = current_alt_stack().expect("an alternate stack after ensure_signal_stack");
+        assert_eq!(size, 64 * 1024);
+        crate::ensure_signal_stack().unwrap(); // known now: unchanged
+        assert_eq!(current_alt_stack(), Some((sp, size)));
+        sp
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn alt_stack_of_an_exited_thread_is_pooled_and_reused() {
+    use crate::os::OsImp;
+    let page = crate::os::Imp::page_size();
+    let first = thread_given_alt_stack();
+    // Given back at thread exit (disabled there), not unmapped.
+    assert!(crate::overflow::alt_pool_contents().contains(&(first - page)));
+    let second = thread_given_alt_stack();
+    // No other internal test takes alternate stacks, so the pooled one is
+    // the one handed out next.
+    assert_eq!(first, second);
+    assert!(crate::overflow::alt_pool_contents().contains(&(second - page)));
+}
