@@ -239,6 +239,15 @@ fn bench(c: &mut Criterion) {
             c_function(p)
         })
     });
+    // The registry lookup alone, for an address in the heap (the test heap's
+    // own object lookup is not part of it).
+    g.bench_function("registry_find", |b| {
+        b.iter(|| {
+            ck.registry()
+                .find(black_box(buffer.as_ptr().addr()))
+                .is_some()
+        })
+    });
     g.bench_function("buffer_1mib_elements", |b| {
         b.iter(|| {
             let s = black_box(buffer);
