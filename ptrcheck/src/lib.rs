@@ -67,6 +67,23 @@
 //! - Results are walked below top: any unpinned managed pointer fails.
 //! - Write checks (level 2) only look at the stored value's own pointer words.
 //!
+//! # Differences from Go
+//!
+//! - Violations are returned as typed errors naming the culprit; Go panics with
+//!   one fixed sentence (kept here as a substring of the message).
+//! - Kinds use Rust names: "trait object" where Go says "interface",
+//!   "closure" for Go's rejected func values; Go's map and channel are types a
+//!   runtime declares with `impl_pointers!(reject …)`.
+//! - A reference into a managed stack is checked through its type (Go has no
+//!   such case: it moves such variables to the heap).
+//! - Slices are checked over `len` elements (Rust has no capacity beyond the
+//!   initialised elements); `call!` checks the whole base array of `&a[r]`.
+//! - Level 2 does not imply level-1 checks when the level is set to 0: there is
+//!   one knob, not a build flag plus a run-time setting.
+//! - Pinning a pointer into a stack or static data, or into memory nobody
+//!   registered, is a no-op (as in Go for globals); pinning null is an error
+//!   value rather than a panic.
+//!
 //! # How the facade uses it
 //!
 //! A generated wrapper for a C function calls [`Checker::check_arg`] on the
