@@ -275,19 +275,27 @@ impl Shared {
         Ok(shared)
     }
 
-    /// Make `task` runnable, waking or starting a worker if one could run it now.
+    /// Make `task` runnable, and start a worker on a free processor if there is
+    /// one (Go's `wakep`). Workers are only woken when a processor is free for
+    /// them: waking a worker that then finds every processor busy costs a futex
+    /// wake and two context switches for nothing.
     pub(crate) fn push(self: &Arc<Self>, task: Arc<Task>) {
+        lock(&self.sched).queue.push_back(task);
+        // No lost wake-up when no processor is free now: a processor that becomes
+        // free later goes to a parked exit, or `syscall-accounting` asks `has_work`
+        // (true: the task is queued) and calls `wake_idle`.
+        let Some(p) = self.procs.try_acquire() else {
+            return;
+        };
         let mut s = lock(&self.sched);
-        s.queue.push_back(task);
-        if s.idle_workers > 0 {
+        if s.idle_workers > s.handed.len() {
+            s.handed.push(p);
             drop(s);
             self.work.notify_one();
-            return;
-        }
-        drop(s);
-        // No idle worker but maybe an idle processor (e.g. every worker is in foreign
-        // code): start a worker on it, like Go's wakep/startm.
-        if let Some(p) = self.procs.try_acquire() {
+        } else {
+            // Not under the lock: a processor must never be dropped (released)
+            // while the scheduler lock is held, and starting a thread is slow.
+            drop(s);
             self.start_worker(Some(p));
         }
     }
