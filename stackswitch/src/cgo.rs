@@ -37,6 +37,16 @@ use crate::thread;
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
 #[inline]
 pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
+    // Fast path, kept small enough to inline into every caller: on the system
+    // stack already (one thread-local load), `f` just runs.
+    if thread::with(|t| t.current.get().is_null()) {
+        return f();
+    }
+    switch_to_system_stack(f)
+}
+
+/// The switching part of [`on_system_stack`]: a green context runs here.
+fn switch_to_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
     thread::with(|t| {
         let g = t.current.get();
         if g.is_null() {
@@ -111,6 +121,17 @@ pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
 #[inline]
 pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
+    // Fast path, kept small enough to inline into every caller: no green
+    // thread waits in `on_system_stack` here (two thread-local loads).
+    if thread::with(|t| !t.current.get().is_null() || t.curg.get().is_null()) {
+        return f();
+    }
+    switch_to_green_stack(f)
+}
+
+/// The switching part of [`on_green_stack`]: a green thread waits in
+/// [`on_system_stack`] on this thread.
+fn switch_to_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
     thread::with(|t| {
         let g = t.curg.get();
         if !t.current.get().is_null() || g.is_null() {
