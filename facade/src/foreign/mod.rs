@@ -275,7 +275,12 @@ fn foreign_call<const FLAGS: u8, R>(
     f: impl FnOnce() -> R,
 ) -> R {
     let shared = &*local.shared;
-    let task = running_task(local).expect("checked by Call::begin");
+    // Only `#[nocallback]` calls need the task (to mark it); the branch folds away.
+    let task = if FLAGS & NOCALLBACK != 0 {
+        running_task(local)
+    } else {
+        None
+    };
     // SAFETY: only this worker thread touches its processor slot, and the worker's
     // loop is suspended while one of its green threads (us) runs.
     let proc = unsafe { &mut *local.proc.get() };
@@ -283,8 +288,8 @@ fn foreign_call<const FLAGS: u8, R>(
         .as_mut()
         .expect("facade: a green thread runs on a worker without a processor");
     shared.unclaim(proc.id(), local.id);
-    if FLAGS & NOCALLBACK != 0 {
-        task.nocallback.set(Some(name));
+    if let Some(t) = task {
+        t.nocallback.set(Some(name));
     }
     let kind = if FLAGS & BLOCKING != 0 {
         CallKind::Blocking
@@ -299,8 +304,8 @@ fn foreign_call<const FLAGS: u8, R>(
     let r = context::on_system_stack(f);
     // `Exit` says whether the processor is the same; the claim below covers both.
     let _: Exit = proc.exit();
-    if FLAGS & NOCALLBACK != 0 {
-        task.nocallback.set(None);
+    if let Some(t) = task {
+        t.nocallback.set(None);
     }
     shared.claim(proc.id(), local.id);
     r
