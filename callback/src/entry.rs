@@ -56,14 +56,22 @@ pub fn callback<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
 /// ([`ThreadContext::callback_contexts`]) for the duration of the call.
 #[inline]
 pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce() -> R) -> R {
-    let rt = runtime::wait_ready();
     let mut m = current_ptr();
     if (m as usize) <= EXITED {
-        m = attach(rt, m);
+        m = attach(runtime::wait_ready(), m);
     }
     // SAFETY: `m` is this thread's installed context (just attached or found in TLS); it
     // stays installed at least until `run` returns (detach happens after it, below).
     let mref = unsafe { &*m };
+    // An extra context is only ever attached after initialisation (attach waited for it),
+    // so a bound foreign thread skips the check; a runtime thread's context may come from
+    // a foreign call made before `init`, so its callbacks wait here. Only runtime threads
+    // need the runtime on this path (to lock their green thread).
+    let rt = if mref.is_extra {
+        None
+    } else {
+        Some(runtime::wait_ready())
+    };
     let out = run(rt, mref, name, ctxt, f);
     if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && mref.ncgo.get() == 0 {
         // SAFETY: the outermost callback of a foreign thread whose context is not bound:
@@ -76,7 +84,7 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
 /// The common sequence (Go's `cgocallbackg` + `cgocallbackg1`).
 #[inline]
 fn run<R>(
-    rt: &dyn Runtime,
+    rt: Option<&dyn Runtime>,
     m: &ThreadContext,
     name: &'static str,
     ctxt: usize,
@@ -93,11 +101,11 @@ fn run<R>(
     };
 
     // An extra context's green thread is wired to its thread for good (locked once at
-    // attach), so only runtime threads lock per callback.
+    // attach), so only runtime threads (`rt` is `Some`) lock per callback.
     let locked = m.locked_int.get();
     m.locked_int.set(locked + 1);
-    if locked == 0 && !m.is_extra {
-        if let Some(g) = m.curg.get() {
+    if locked == 0 {
+        if let (Some(rt), Some(g)) = (rt, m.curg.get()) {
             rt.lock_to_thread(g);
         }
     }
@@ -149,8 +157,8 @@ fn run<R>(
     m.frame.set(frame);
 
     m.locked_int.set(locked);
-    if locked == 0 && !m.is_extra {
-        if let Some(g) = m.curg.get() {
+    if locked == 0 {
+        if let (Some(rt), Some(g)) = (rt, m.curg.get()) {
             rt.unlock_from_thread(g);
         }
     }
@@ -293,6 +301,16 @@ fn attach(rt: &dyn Runtime, cur: *mut ThreadContext) -> *mut ThreadContext {
 /// `m` is this thread's installed extra context and nothing references it any more.
 pub(crate) unsafe fn detach(m: *mut ThreadContext) {
     let mask = adapter::sys::block_signals();
+    // SAFETY: forwarded from this function's contract; signals are blocked.
+    unsafe { detach_blocked(m) };
+    adapter::sys::restore_signals(mask);
+}
+
+/// [`detach`] for a caller that has blocked signals already.
+///
+/// # Safety
+/// As [`detach`]; every signal is blocked on this thread.
+unsafe fn detach_blocked(m: *mut ThreadContext) {
     // SAFETY: per the contract, `m` is live and ours.
     let mref = unsafe { &*m };
     adapter::acct::detach(mref);
@@ -310,7 +328,6 @@ pub(crate) unsafe fn detach(m: *mut ThreadContext) {
     }
     // SAFETY: uninstalled above; the caller guarantees nothing else references it.
     unsafe { extra::put(m) };
-    adapter::sys::restore_signals(mask);
 }
 
 /// The thread-exit hook: runs from the thread-key destructor with the context the thread
@@ -324,9 +341,11 @@ pub(crate) unsafe fn thread_exit(m: *mut ThreadContext) {
     if mref.is_extra {
         // Signals stay blocked for the rest of the thread's life: a handler that calls
         // in now would find its thread-local state half torn down.
+        // (That also covers the detach: no second mask change.)
         let _ = adapter::sys::block_signals();
-        // SAFETY: the thread is exiting: no callback or foreign call is in progress.
-        unsafe { detach(m) };
+        // SAFETY: the thread is exiting: no callback or foreign call is in progress;
+        // signals are blocked just above.
+        unsafe { detach_blocked(m) };
         set_current(EXITED as *mut ThreadContext);
     } else {
         set_current(EXITED as *mut ThreadContext);
