@@ -461,19 +461,24 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
     if known {
         return Ok(());
     }
-    // SAFETY: querying with a null new stack only writes `cur`.
-    let has = unsafe {
-        let mut cur: libc::stack_t = core::mem::zeroed();
-        libc::sigaltstack(core::ptr::null(), &mut cur);
-        cur.ss_flags & libc::SS_DISABLE == 0
-    };
-    if has {
-        let _ = ALT_STACK.try_with(|s| s.known.set(true));
-        return Ok(());
-    }
     let page = Imp::page_size();
     let len = alt_map_len();
-    let map = match ALT_POOL.take() {
+    let pooled = ALT_POOL.take();
+    if pooled.is_none() {
+        // Nothing to install cheaply: ask first, so a thread that has a stack
+        // (all threads of the standard library) does not make us map one.
+        // SAFETY: querying with a null new stack only writes `cur`.
+        let has = unsafe {
+            let mut cur: libc::stack_t = core::mem::zeroed();
+            libc::sigaltstack(core::ptr::null(), &mut cur);
+            cur.ss_flags & libc::SS_DISABLE == 0
+        };
+        if has {
+            let _ = ALT_STACK.try_with(|s| s.known.set(true));
+            return Ok(());
+        }
+    }
+    let map = match pooled {
         Some(map) => map,
         None => map_alt_stack(len, page)?,
     };
@@ -483,12 +488,34 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
         ss_flags: 0,
         ss_size: ALT_STACK_SIZE,
     };
+    // One call installs ours and reports what was there (a pooled stack is
+    // installed without asking first: threads that reach here are mostly
+    // foreign threads, which have none).
     // SAFETY: `st` describes the writable part of a mapping that nothing else
-    // uses (fresh, or pooled after its thread disabled it).
-    if unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) } != 0 {
+    // uses (fresh, or pooled after its thread disabled it); `old` is writable.
+    let (r, old) = unsafe {
+        let mut old: libc::stack_t = core::mem::zeroed();
+        let r = libc::sigaltstack(&st, &mut old);
+        (r, old)
+    };
+    if r != 0 {
+        // EPERM: running on the current alternate stack, so the thread has one.
         let error = std::io::Error::last_os_error();
         ALT_POOL.put(map);
+        if error.raw_os_error() == Some(libc::EPERM) {
+            let _ = ALT_STACK.try_with(|s| s.known.set(true));
+            return Ok(());
+        }
         return Err(StackError::Map { size: len, error });
+    }
+    if old.ss_flags & libc::SS_DISABLE == 0 {
+        // The thread had one already: put it back, keep ours for later.
+        // SAFETY: `old` is the valid stack_t the kernel just reported; ours
+        // is registered nowhere once it is replaced.
+        unsafe { libc::sigaltstack(&old, core::ptr::null_mut()) };
+        ALT_POOL.put(map);
+        let _ = ALT_STACK.try_with(|s| s.known.set(true));
+        return Ok(());
     }
     let alt = AltStack { map, sp };
     let stored = ALT_STACK.try_with(|s| {

@@ -96,16 +96,57 @@ fn thread_given_alt_stack() -> usize {
     .unwrap()
 }
 
+/// Serialises the tests that take and give back pooled alternate stacks, so
+/// each sees the pool as it left it.
+static ALT_POOL_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn alt_stack_of_an_exited_thread_is_pooled_and_reused() {
+    let _serial = ALT_POOL_TESTS.lock().unwrap_or_else(|p| p.into_inner());
     use crate::os::OsImp;
     let page = crate::os::Imp::page_size();
     let first = thread_given_alt_stack();
     // Given back at thread exit (disabled there), not unmapped.
     assert!(crate::overflow::alt_pool_contents().contains(&(first - page)));
     let second = thread_given_alt_stack();
-    // No other internal test takes alternate stacks, so the pooled one is
+    // The other pool test is held off (ALT_POOL_TESTS), so the pooled one is
     // the one handed out next.
     assert_eq!(first, second);
     assert!(crate::overflow::alt_pool_contents().contains(&(second - page)));
+}
+
+#[test]
+fn thread_with_its_own_alt_stack_keeps_it_when_the_pool_has_one() {
+    let _serial = ALT_POOL_TESTS.lock().unwrap_or_else(|p| p.into_inner());
+    use crate::os::OsImp;
+    let page = crate::os::Imp::page_size();
+    // Make sure the pool holds a stack, then meet a thread that has its own.
+    let pooled = thread_given_alt_stack();
+    std::thread::spawn(move || {
+        let mut own = vec![0u8; 64 * 1024];
+        let st = libc::stack_t {
+            ss_sp: own.as_mut_ptr().cast(),
+            ss_flags: 0,
+            ss_size: own.len(),
+        };
+        // SAFETY: `own` outlives every use: it is disabled again below, before
+        // the buffer is dropped.
+        unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) };
+        crate::ensure_signal_stack().unwrap();
+        assert_eq!(
+            current_alt_stack(),
+            Some((own.as_ptr() as usize, own.len())),
+            "the thread's own alternate stack was replaced"
+        );
+        assert!(crate::overflow::alt_pool_contents().contains(&(pooled - page)));
+        let off = libc::stack_t {
+            ss_sp: core::ptr::null_mut(),
+            ss_flags: libc::SS_DISABLE,
+            ss_size: 0,
+        };
+        // SAFETY: disables the alternate stack set above.
+        unsafe { libc::sigaltstack(&off, core::ptr::null_mut()) };
+    })
+    .join()
+    .unwrap();
 }
