@@ -15,6 +15,15 @@ fn main() {
         .opt_level(2)
         .cargo_metadata(false)
         .compile("facade_tests");
+    // Unwind tables: a Rust panic in a callback may propagate through these frames
+    // (`PanicPolicy::Propagate`).
+    cc::Build::new()
+        .file("tests/c/facade_callbacks.c")
+        .flag("-funwind-tables")
+        .flag("-fexceptions")
+        .opt_level(2)
+        .cargo_metadata(false)
+        .compile("facade_callbacks");
     cc::Build::new()
         .file("examples/c/tour.c")
         .opt_level(2)

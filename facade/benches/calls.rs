@@ -3,7 +3,9 @@
 //! call, the `nocallback`+`noescape` call with a pointer, a checked `&b[0]`
 //! argument, spawn+join of an empty green thread, and a `yield_now` round trip.
 //!
-//! Every loop runs inside a green thread (`iter_custom` times it there).
+//! Every loop runs inside a green thread (`iter_custom` times it there). Group
+//! `calls`, snake_case ids: `cargo xtask bench-go` reads `calls/facade_call`,
+//! `calls/facade_call_nocallback_noescape_ptr` and `calls/facade_call_checked_slice_elem`.
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -15,7 +17,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use facade::{Runtime, elem, spawn, yield_now};
 
 #[link(name = "facade_tests", kind = "static")]
-unsafe extern "C" {
+unsafe extern "C-unwind" {
     #[link_name = "facade_empty"]
     fn direct_empty();
 }
@@ -53,16 +55,16 @@ fn on_green(rt: &Runtime, iters: u64, f: fn()) -> Duration {
 
 fn calls(c: &mut Criterion) {
     let rt = Runtime::builder().processors(1).build().expect("runtime");
-    let mut g = c.benchmark_group("facade");
-    g.bench_function("direct C call (empty)", |b| {
+    let mut g = c.benchmark_group("calls");
+    g.bench_function("direct_call", |b| {
         // SAFETY: an empty C function.
         b.iter_custom(|n| on_green(&rt, n, || unsafe { direct_empty() }))
     });
-    g.bench_function("facade call (empty)", |b| {
+    g.bench_function("facade_call", |b| {
         // SAFETY: as above.
         b.iter_custom(|n| on_green(&rt, n, || unsafe { facade_empty() }))
     });
-    g.bench_function("facade call nocallback+noescape, pointer arg", |b| {
+    g.bench_function("facade_call_nocallback_noescape_ptr", |b| {
         b.iter_custom(|n| {
             on_green(&rt, n, || {
                 let mut x = 0u64;
@@ -72,7 +74,7 @@ fn calls(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function("facade call, raw pointer arg", |b| {
+    g.bench_function("facade_call_raw_ptr", |b| {
         b.iter_custom(|n| {
             on_green(&rt, n, || {
                 let buf = std::hint::black_box([0u8; 64]);
@@ -81,7 +83,7 @@ fn calls(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function("facade call, checked &b[0] arg ([u8; 64])", |b| {
+    g.bench_function("facade_call_checked_slice_elem", |b| {
         b.iter_custom(|n| {
             on_green(&rt, n, || {
                 let buf = std::hint::black_box([0u8; 64]);
@@ -90,21 +92,18 @@ fn calls(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function(
-        "facade call, checked &p[0] arg ([*const u8; 16], walked)",
-        |b| {
-            b.iter_custom(|n| {
-                on_green(&rt, n, || {
-                    let ptrs = std::hint::black_box([std::ptr::null::<u8>(); 16]);
-                    // SAFETY: as above.
-                    unsafe { checked_ptrs::facade_empty_ptr(elem(&ptrs, 0)) }
-                })
+    g.bench_function("facade_call_checked_ptr_slice_elem_walked", |b| {
+        b.iter_custom(|n| {
+            on_green(&rt, n, || {
+                let ptrs = std::hint::black_box([std::ptr::null::<u8>(); 16]);
+                // SAFETY: as above.
+                unsafe { checked_ptrs::facade_empty_ptr(elem(&ptrs, 0)) }
             })
-        },
-    );
+        })
+    });
     // The two parts of the call path, for the breakdown: the switch to the system
     // stack (stackswitch) and the enter/exit pair (syscall-accounting).
-    g.bench_function("part: on_system_stack from a green thread (empty)", |b| {
+    g.bench_function("part_on_system_stack", |b| {
         b.iter_custom(|n| {
             on_green(&rt, n, || {
                 facade::on_system_stack(|| {
@@ -114,7 +113,7 @@ fn calls(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function("part: enter+exit of a processor (empty)", |b| {
+    g.bench_function("part_enter_exit", |b| {
         b.iter_custom(|n| {
             rt.block_on(move || {
                 use facade::syscall_accounting::{CallKind, NoScheduler, Procs};
@@ -131,10 +130,10 @@ fn calls(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function("spawn+join empty green thread", |b| {
+    g.bench_function("spawn_join", |b| {
         b.iter_custom(|n| on_green(&rt, n, || spawn(|| ()).join().expect("empty green thread")))
     });
-    g.bench_function("yield_now round trip", |b| {
+    g.bench_function("yield_now", |b| {
         b.iter_custom(|n| on_green(&rt, n, yield_now))
     });
     g.finish();

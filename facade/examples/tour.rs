@@ -34,7 +34,7 @@ facade::c_functions! {
 }
 
 #[link(name = "facade_tour", kind = "static")]
-unsafe extern "C" {
+unsafe extern "C-unwind" {
     #[link_name = "tour_empty"]
     fn direct_empty();
 }

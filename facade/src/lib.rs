@@ -70,6 +70,7 @@ pub use stackswitch;
 pub use syscall_accounting;
 
 mod adapt;
+pub mod export;
 pub mod foreign;
 pub mod runtime;
 mod stats;

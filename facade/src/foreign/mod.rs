@@ -214,6 +214,7 @@ pub fn elem_mut<T>(items: &mut [T], index: usize) -> ElemMut<'_, T> {
 #[doc(hidden)]
 pub struct Call<const FLAGS: u8> {
     name: &'static str,
+    func: &'static callback::ForeignFn,
     /// The worker, when the caller is a green thread; `None` for a direct call.
     local: Option<&'static WorkerLocal>,
     _not_send: PhantomData<*const ()>,
@@ -222,10 +223,11 @@ pub struct Call<const FLAGS: u8> {
 impl<const FLAGS: u8> Call<FLAGS> {
     /// Start a call of C function `name` from the current context.
     #[inline(always)]
-    pub fn begin(name: &'static str) -> Self {
+    pub fn begin(func: &'static callback::ForeignFn) -> Self {
         let local = current_local().filter(|l| running_task(l).is_some());
         Call {
-            name,
+            name: func.name,
+            func,
             local,
             _not_send: PhantomData,
         }
@@ -256,7 +258,7 @@ impl<const FLAGS: u8> Call<FLAGS> {
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
         match self.local {
             None => f(),
-            Some(local) => foreign_call::<FLAGS, R>(local, self.name, f),
+            Some(local) => foreign_call::<FLAGS, R>(local, self.func, f),
         }
     }
 }
@@ -271,26 +273,21 @@ fn violation(v: Violation) -> ! {
 #[inline(always)]
 fn foreign_call<const FLAGS: u8, R>(
     local: &'static WorkerLocal,
-    name: &'static str,
+    func: &'static callback::ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
     let shared = &*local.shared;
-    // Only `#[nocallback]` calls need the task (to mark it); the branch folds away.
-    let task = if FLAGS & NOCALLBACK != 0 {
-        running_task(local)
-    } else {
-        None
-    };
     // SAFETY: only this worker thread touches its processor slot, and the worker's
-    // loop is suspended while one of its green threads (us) runs.
-    let proc = unsafe { &mut *local.proc.get() };
-    let proc = proc
+    // loop is suspended while one of its green threads (us) runs. A callback during
+    // the call reaches the same processor through the raw pointer `callback` records
+    // (it exits and re-enters its accounting around the Rust code), and a nested
+    // foreign call from that callback re-borrows the slot the same way; each borrow
+    // is used only while the calls nested inside it are not running.
+    let slot = unsafe { &mut *local.proc.get() };
+    let proc = slot
         .as_mut()
         .expect("facade: a green thread runs on a worker without a processor");
     shared.unclaim(proc.id(), local.id);
-    if let Some(t) = task {
-        t.nocallback.set(Some(name));
-    }
     let kind = if FLAGS & BLOCKING != 0 {
         CallKind::Blocking
     } else if FLAGS & SHORT != 0 {
@@ -298,17 +295,87 @@ fn foreign_call<const FLAGS: u8, R>(
     } else {
         CallKind::Lazy
     };
-    proc.enter_raw(kind);
-    // `f` is the call of an `extern "C"` function, which cannot unwind: there is no
-    // panic path to clean up after.
-    let r = context::on_system_stack(f);
-    // `Exit` says whether the processor is the same; the claim below covers both.
-    let _: Exit = proc.exit();
-    if let Some(t) = task {
-        t.nocallback.set(None);
-    }
-    shared.claim(proc.id(), local.id);
+    let r = if FLAGS & NOCALLBACK != 0 {
+        // No callback can legally happen: no record for `callback` is needed, only
+        // the task's mark, which `export!` wrappers check (and refuse) first.
+        let task = running_task(local);
+        if let Some(t) = task {
+            t.nocallback.set(Some(func.name));
+        }
+        proc.enter_raw(kind);
+        // `f` is the call of a C function; a panic cannot come out of it (no
+        // callback may run), so there is no unwinding path to clean up after.
+        let r = context::on_system_stack(f);
+        // `Exit` says whether the processor is the same; the claim below covers both.
+        let _: Exit = proc.exit();
+        if let Some(t) = task {
+            t.nocallback.set(None);
+        }
+        r
+    } else {
+        // Recorded with `callback`, so a callback from C finds this green thread,
+        // this processor and the frames above it (Go's `cgocall`); a panic propagated
+        // out of a callback (`PanicPolicy::Propagate`) resumes here.
+        // The claim is retaken by a guard, so it also happens when a panic propagates.
+        let _reclaim = Reclaim(local);
+        return callback::call_foreign_on(proc, kind, func, f);
+    };
+    Reclaim(local);
     r
+}
+
+/// Retakes the worker's claim on its processor when dropped (debug ownership table).
+struct Reclaim(&'static WorkerLocal);
+
+impl Drop for Reclaim {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if cfg!(debug_assertions) {
+            // SAFETY: as in `foreign_call`; the borrows made by nested calls have ended.
+            let proc = unsafe { &*self.0.proc.get() }
+                .as_ref()
+                .expect("facade: a foreign call returned without a processor");
+            self.0.shared.claim(proc.id(), self.0.id);
+        }
+    }
+}
+
+/// Runs a callback's body `f` with the worker's claim on its processor taken (the
+/// callback took the processor back from the foreign call), dropped again afterwards
+/// (also when `f` panics). Debug builds only: the ownership table is a debug check.
+#[inline(always)]
+pub(crate) fn claimed<R>(f: impl FnOnce() -> R) -> R {
+    if !cfg!(debug_assertions) {
+        return f();
+    }
+    // Only when the callback came from C during a foreign call (the claim was dropped
+    // for it); a green thread calling an exported function directly holds it already.
+    let local = current_local().filter(|l| {
+        running_task(l).is_some()
+            // SAFETY: as in `foreign_call`: this worker's slot, no borrow alive.
+            && unsafe { &*l.proc.get() }
+                .as_ref()
+                .is_some_and(|p| !l.shared.claimed_by(p.id(), l.id))
+    });
+    struct Unclaim(Option<&'static WorkerLocal>);
+    impl Drop for Unclaim {
+        fn drop(&mut self) {
+            if let Some(l) = self.0 {
+                // SAFETY: as in `foreign_call`: this worker's slot, no borrow alive.
+                if let Some(p) = unsafe { &*l.proc.get() }.as_ref() {
+                    l.shared.unclaim(p.id(), l.id);
+                }
+            }
+        }
+    }
+    if let Some(l) = local {
+        // SAFETY: as above.
+        if let Some(p) = unsafe { &*l.proc.get() }.as_ref() {
+            l.shared.claim(p.id(), l.id);
+        }
+    }
+    let _unclaim = Unclaim(local);
+    f()
 }
 
 /// The `#[nocallback]` C function the calling thread's green thread is inside, if
@@ -424,11 +491,15 @@ macro_rules! __c_functions {
         #[allow(clippy::too_many_arguments)]
         $vis unsafe fn $name($($arg: impl $crate::foreign::Arg<$ty>),*) $(-> $ret)? {
             $($battr)*
-            unsafe extern "C" {
+            unsafe extern "C-unwind" {
                 fn $name($($arg: $ty),*) $(-> $ret)?;
             }
             const __FLAGS: u8 = $fl;
-            let __call = $crate::foreign::Call::<__FLAGS>::begin(::core::stringify!($name));
+            static __FUNC: $crate::callback::ForeignFn = $crate::callback::ForeignFn {
+                name: ::core::stringify!($name),
+                nocallback: __FLAGS & $crate::foreign::NOCALLBACK != 0,
+            };
+            let __call = $crate::foreign::Call::<__FLAGS>::begin(&__FUNC);
             let mut __index = 0usize;
             $(
                 __index += 1;

@@ -143,6 +143,7 @@ impl Builder {
         let shared = Shared::new(self.cfg)
             .map_err(|e| std::io::Error::other(format!("facade: cannot build the runtime: {e}")))?;
         crate::stats::register(&shared);
+        crate::export::ensure_init();
         for _ in 0..shared.config.procs {
             shared.start_worker(None);
         }

@@ -42,6 +42,10 @@ pub(crate) struct Task {
     suspender: Cell<Option<Suspender>>,
     /// `#[nocallback]` mark: set while the task is inside such a foreign call.
     pub(crate) nocallback: Cell<Option<&'static str>>,
+    /// Lock count to the current worker thread (a callback's C frames sit on that
+    /// thread's stack): while non-zero the task never switches out; its switch points
+    /// wait on the OS thread instead (see `export`).
+    pub(crate) locked: Cell<u32>,
     shared: Arc<Shared>,
 }
 
@@ -62,8 +66,8 @@ impl Waker {
     /// The waker for the calling context.
     pub(crate) fn current() -> Waker {
         match current_task() {
-            Some(t) => Waker::Green(t),
-            None => Waker::Os(std::thread::current()),
+            Some(t) if t.locked.get() == 0 => Waker::Green(t),
+            _ => Waker::Os(std::thread::current()),
         }
     }
 
@@ -83,6 +87,11 @@ pub(crate) fn park() {
             // SAFETY: `current` is the task this worker is running (us); the worker
             // keeps its Arc alive while it runs.
             let task = unsafe { &*local.current.get() };
+            if task.locked.get() != 0 {
+                // Locked under a callback: its waker is the OS thread (`Waker::current`).
+                std::thread::park();
+                return;
+            }
             if task
                 .state
                 .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
@@ -124,6 +133,10 @@ pub(crate) fn yield_green() -> bool {
         Some(local) if !local.current.get().is_null() => {
             // SAFETY: see `park`.
             let task = unsafe { &*local.current.get() };
+            if task.locked.get() != 0 {
+                // Locked under a callback: the C frames below must stay on this thread.
+                return false;
+            }
             local.reason.set(Reason::Yield);
             switch_out(task);
             true
@@ -332,6 +345,14 @@ impl Shared {
         }
     }
 
+    /// Whether worker `me` is recorded as running Rust code on `p` (always true in
+    /// release builds, which keep no table).
+    #[inline]
+    pub(crate) fn claimed_by(&self, p: usize, me: usize) -> bool {
+        // Acquire: pairs with the AcqRel swaps of `claim`/`unclaim`.
+        !cfg!(debug_assertions) || self.owners[p].load(Ordering::Acquire) == me
+    }
+
     /// Record that worker `me` stops running Rust code on `p` (before a foreign
     /// call, or before giving `p` up); debug builds assert it was the user.
     #[inline]
@@ -358,6 +379,7 @@ impl Shared {
             fiber: UnsafeCell::new(Some(fiber)),
             suspender: Cell::new(None),
             nocallback: Cell::new(None),
+            locked: Cell::new(0),
             shared: self.clone(),
         });
         self.spawned.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,107 @@
+//! Cost of C calling back into Rust through `export!`, in one group (`callbacks`) so
+//! ratios come from one run, with the ids `cargo xtask bench-go` reads:
+//!
+//! - `runtime_thread`: a green thread calls C, which calls an exported function once
+//!   (Go's `BenchmarkCallbackFromGoThread`: one cgo call plus one callback);
+//! - `bound_foreign_thread`: a thread created by C calls an exported function in a
+//!   loop; the time per callback, measured in C around the loop (Go's
+//!   `BenchmarkCallbackFromCThreadCached`);
+//! - `new_thread_with_callback` / `new_thread_plain`: create and join a C thread that
+//!   makes one callback / none; the difference is what attaching and releasing an
+//!   extra context costs (Go's `BenchmarkNewCThreadPaired`);
+//! - `direct_call`: an empty C call, for scale.
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::ffi::{c_int, c_void};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use facade::Runtime;
+
+facade::c_functions! {
+    #![link(name = "facade_callbacks", kind = "static")]
+    fn facade_cb_call(cb: *const c_void, x: i64) -> i64;
+    fn facade_cb_thread_loop(cb: *const c_void, n: i64, ns: *mut i64) -> i64;
+    fn facade_thread_plain() -> c_int;
+}
+
+#[link(name = "facade_tests", kind = "static")]
+unsafe extern "C-unwind" {
+    fn facade_empty();
+}
+
+facade::export! {
+    /// The callback: returns its argument.
+    fn bench_cb(x: i64) -> i64 {
+        x
+    }
+}
+
+fn cb() -> *const c_void {
+    bench_cb as *const c_void
+}
+
+fn callbacks(c: &mut Criterion) {
+    let rt = Runtime::builder().processors(1).build().expect("runtime");
+    let mut g = c.benchmark_group("callbacks");
+    g.bench_function("direct_call", |b| {
+        b.iter_custom(|n| {
+            rt.block_on(move || {
+                let t = Instant::now();
+                for _ in 0..n {
+                    // SAFETY: an empty C function.
+                    unsafe { facade_empty() }
+                }
+                t.elapsed()
+            })
+        })
+    });
+    g.bench_function("runtime_thread", |b| {
+        b.iter_custom(|n| {
+            rt.block_on(move || {
+                let t = Instant::now();
+                for i in 0..n {
+                    // SAFETY: `bench_cb` has the signature C calls.
+                    std::hint::black_box(unsafe { facade_cb_call(cb(), i as i64) });
+                }
+                t.elapsed()
+            })
+        })
+    });
+    g.bench_function("bound_foreign_thread", |b| {
+        b.iter_custom(|n| {
+            let mut ns = 0i64;
+            // SAFETY: as above; `ns` is a valid i64.
+            let r = unsafe { facade_cb_thread_loop(cb(), n as i64, &mut ns) };
+            assert_ne!(r, i64::MIN, "pthread_create failed");
+            Duration::from_nanos(ns as u64)
+        })
+    });
+    g.bench_function("new_thread_with_callback", |b| {
+        b.iter_custom(|n| {
+            let t = Instant::now();
+            for _ in 0..n {
+                // SAFETY: as above; a null `ns` is allowed.
+                let r = unsafe { facade_cb_thread_loop(cb(), 1, std::ptr::null_mut()) };
+                assert_ne!(r, i64::MIN, "pthread_create failed");
+            }
+            t.elapsed()
+        })
+    });
+    g.bench_function("new_thread_plain", |b| {
+        b.iter_custom(|n| {
+            let t = Instant::now();
+            for _ in 0..n {
+                // SAFETY: creates and joins a thread that does nothing.
+                assert_eq!(unsafe { facade_thread_plain() }, 0);
+            }
+            t.elapsed()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, callbacks);
+criterion_main!(benches);
