@@ -65,6 +65,11 @@
 
 pub use callback;
 pub use directives;
+
+/// The cgo-like build-script helper (feature `build`): `directives::build`, re-exported.
+/// See [`c_functions!`]'s `#![preamble(...)]` for how the generated functions file is used.
+#[cfg(feature = "build")]
+pub use directives::build;
 pub use ptrcheck;
 pub use stackswitch;
 pub use syscall_accounting;

@@ -440,46 +440,80 @@ pub fn on_system_stack<R>(f: impl FnOnce() -> R) -> R {
 /// pointer it reached through one); `#[nocallback]` means C never calls back into
 /// this runtime during the call; `#[short]` means the call returns promptly.
 /// A broken `noescape` or `short` promise is not detected; a broken `nocallback`
-/// is (part 2).
+/// is: the exported function it calls back into aborts with a message naming both
+/// (see [`export!`](macro@crate::export)).
+///
+/// # A cgo preamble's annotations
+/// With `#![preamble(path::to::module)]`, where the module `include!`s the functions
+/// file written by the build flow (`facade::build`, feature `build`:
+/// `directives::build::Plan::write_functions_file`), each declaration takes the
+/// preamble's `#cgo noescape` / `#cgo nocallback` marks for its C name, and a
+/// `#[noescape]` or `#[nocallback]` written here that the preamble does not have
+/// fails the build with a message naming the function (the preamble is the one
+/// place the C side's promises are recorded, as with cgo). A mark naming a function
+/// the preamble lacks already failed the build script. See `examples/cgo.rs`.
+///
+/// ```compile_fail
+/// // What the build flow writes for a preamble with `#cgo noescape sum` only
+/// // (format 1 of `directives::build`, reduced to what `c_functions!` reads).
+/// mod cgo {
+///     pub const fn attributes(name: &str) -> (bool, bool) {
+///         let (a, b) = (name.as_bytes(), b"sum");
+///         if a.len() != b.len() { return (false, false); }
+///         let mut i = 0;
+///         while i < a.len() { if a[i] != b[i] { return (false, false); } i += 1; }
+///         (true, false)
+///     }
+/// }
+/// facade::c_functions! {
+///     #![preamble(cgo)]
+///     // error: `sum` is declared #[nocallback] but the C preamble has no
+///     // `#cgo nocallback sum`; add the directive to the preamble or remove the attribute
+///     #[nocallback] fn sum(p: *const u8, n: usize) -> u64;
+/// }
+/// ```
 #[macro_export]
 macro_rules! c_functions {
     ($($rest:tt)*) => {
-        $crate::__c_functions!(@block [] $($rest)*);
+        $crate::__c_functions!(@block [] [] $($rest)*);
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __c_functions {
-    (@block [$($b:tt)*] #![$a:meta] $($rest:tt)*) => {
-        $crate::__c_functions!(@block [$($b)* #[$a]] $($rest)*);
+    (@block $b:tt [] #![preamble($pre:path)] $($rest:tt)*) => {
+        $crate::__c_functions!(@block $b [$pre] $($rest)*);
     };
-    (@block $b:tt $($rest:tt)*) => {
-        $crate::__c_functions!(@next $b [] [0u8] $($rest)*);
+    (@block [$($b:tt)*] $pre:tt #![$a:meta] $($rest:tt)*) => {
+        $crate::__c_functions!(@block [$($b)* #[$a]] $pre $($rest)*);
     };
-    (@next $b:tt [$($doc:tt)*] [$fl:expr]) => {};
-    (@next $b:tt [$($doc:tt)*] [$fl:expr] #[doc = $d:expr] $($rest:tt)*) => {
-        $crate::__c_functions!(@next $b [$($doc)* #[doc = $d]] [$fl] $($rest)*);
+    (@block $b:tt $pre:tt $($rest:tt)*) => {
+        $crate::__c_functions!(@next $b $pre [] [0u8] $($rest)*);
     };
-    (@next $b:tt $doc:tt [$fl:expr] #[nocallback] $($rest:tt)*) => {
-        $crate::__c_functions!(@next $b $doc [$fl | $crate::foreign::NOCALLBACK] $($rest)*);
+    (@next $b:tt $pre:tt [$($doc:tt)*] [$fl:expr]) => {};
+    (@next $b:tt $pre:tt [$($doc:tt)*] [$fl:expr] #[doc = $d:expr] $($rest:tt)*) => {
+        $crate::__c_functions!(@next $b $pre [$($doc)* #[doc = $d]] [$fl] $($rest)*);
     };
-    (@next $b:tt $doc:tt [$fl:expr] #[noescape] $($rest:tt)*) => {
-        $crate::__c_functions!(@next $b $doc [$fl | $crate::foreign::NOESCAPE] $($rest)*);
+    (@next $b:tt $pre:tt $doc:tt [$fl:expr] #[nocallback] $($rest:tt)*) => {
+        $crate::__c_functions!(@next $b $pre $doc [$fl | $crate::foreign::NOCALLBACK] $($rest)*);
     };
-    (@next $b:tt $doc:tt [$fl:expr] #[blocking] $($rest:tt)*) => {
-        $crate::__c_functions!(@next $b $doc [$fl | $crate::foreign::BLOCKING] $($rest)*);
+    (@next $b:tt $pre:tt $doc:tt [$fl:expr] #[noescape] $($rest:tt)*) => {
+        $crate::__c_functions!(@next $b $pre $doc [$fl | $crate::foreign::NOESCAPE] $($rest)*);
     };
-    (@next $b:tt $doc:tt [$fl:expr] #[short] $($rest:tt)*) => {
-        $crate::__c_functions!(@next $b $doc [$fl | $crate::foreign::SHORT] $($rest)*);
+    (@next $b:tt $pre:tt $doc:tt [$fl:expr] #[blocking] $($rest:tt)*) => {
+        $crate::__c_functions!(@next $b $pre $doc [$fl | $crate::foreign::BLOCKING] $($rest)*);
     };
-    (@next $b:tt $doc:tt [$fl:expr] #[$other:meta] $($rest:tt)*) => {
+    (@next $b:tt $pre:tt $doc:tt [$fl:expr] #[short] $($rest:tt)*) => {
+        $crate::__c_functions!(@next $b $pre $doc [$fl | $crate::foreign::SHORT] $($rest)*);
+    };
+    (@next $b:tt $pre:tt $doc:tt [$fl:expr] #[$other:meta] $($rest:tt)*) => {
         ::core::compile_error!(::core::concat!(
             "c_functions!: unknown attribute #[", ::core::stringify!($other),
             "]; use #[nocallback], #[noescape], #[blocking], #[short] or doc comments"
         ));
     };
-    (@next [$($battr:tt)*] [$($doc:tt)*] [$fl:expr]
+    (@next [$($battr:tt)*] $pre:tt [$($doc:tt)*] [$fl:expr]
         $vis:vis fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? ;
         $($rest:tt)*) => {
         $($doc)*
@@ -494,7 +528,7 @@ macro_rules! __c_functions {
             unsafe extern "C-unwind" {
                 fn $name($($arg: $ty),*) $(-> $ret)?;
             }
-            const __FLAGS: u8 = $fl;
+            const __FLAGS: u8 = $crate::__c_functions!(@flags $pre $name $fl);
             static __FUNC: $crate::callback::ForeignFn = $crate::callback::ForeignFn {
                 name: ::core::stringify!($name),
                 nocallback: __FLAGS & $crate::foreign::NOCALLBACK != 0,
@@ -509,6 +543,33 @@ macro_rules! __c_functions {
             // SAFETY: forwarded to the wrapper's caller (see `# Safety`).
             __call.run(move || unsafe { $name($($arg),*) })
         }
-        $crate::__c_functions!(@next [$($battr)*] [] [0u8] $($rest)*);
+        $crate::__c_functions!(@next [$($battr)*] $pre [] [0u8] $($rest)*);
     };
+    // The flags of one function: as written, or merged with the preamble's marks
+    // after checking that every mark written here is in the preamble.
+    (@flags [] $name:ident $fl:expr) => { $fl };
+    (@flags [$pre:path] $name:ident $fl:expr) => {{
+        use $pre as __preamble;
+        const __WRITTEN: u8 = $fl;
+        const __MARKS: (bool, bool) = __preamble::attributes(::core::stringify!($name));
+        ::core::assert!(
+            __WRITTEN & $crate::foreign::NOESCAPE == 0 || __MARKS.0,
+            ::core::concat!(
+                "c_functions!: `", ::core::stringify!($name), "` is declared #[noescape] ",
+                "but the C preamble has no `#cgo noescape ", ::core::stringify!($name),
+                "`; add the directive to the preamble or remove the attribute"
+            )
+        );
+        ::core::assert!(
+            __WRITTEN & $crate::foreign::NOCALLBACK == 0 || __MARKS.1,
+            ::core::concat!(
+                "c_functions!: `", ::core::stringify!($name), "` is declared #[nocallback] ",
+                "but the C preamble has no `#cgo nocallback ", ::core::stringify!($name),
+                "`; add the directive to the preamble or remove the attribute"
+            )
+        );
+        __WRITTEN
+            | if __MARKS.0 { $crate::foreign::NOESCAPE } else { 0 }
+            | if __MARKS.1 { $crate::foreign::NOCALLBACK } else { 0 }
+    }};
 }
