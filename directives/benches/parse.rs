@@ -12,6 +12,7 @@ use directives::{Context, Env, Preamble, ResolveOptions};
 
 /// About 1 MiB of realistic preamble: C declarations, definitions with bodies, comments,
 /// and a `#cgo` line every few lines.
+/// (Directive-dense: three `#cgo` lines every nine lines, far more than real preambles.)
 fn preamble_1mib() -> String {
     let mut s = String::with_capacity(1 << 20);
     let mut i = 0u32;
@@ -31,7 +32,41 @@ fn preamble_1mib() -> String {
     s
 }
 
+/// About 1 MiB of C as a large real preamble looks: declarations and inline definitions with a
+/// handful of `#cgo` lines at the top.
+fn typical_1mib() -> String {
+    let mut s = String::from(
+        "#cgo CFLAGS: -DNDEBUG -I${SRCDIR}/include\n#cgo linux LDFLAGS: -lm -ldl\n#cgo darwin LDFLAGS: -framework Security\n\
+         #cgo pkg-config: zlib\n#cgo noescape fn_1\n#cgo nocallback fn_1\n",
+    );
+    let mut i = 0u32;
+    while s.len() < (1 << 20) {
+        s.push_str(&format!(
+            "/* Returns the {i}th thing. */\nstatic inline int fn_{i}(const struct ctx *c, size_t n) {{ return c->v[n % {i}u + 1]; }}\n\
+             typedef struct s{i} {{ int a; char *b; }} s{i}_t;\nextern void cb_{i}(void (*f)(int), void *arg);\n"
+        ));
+        i += 1;
+    }
+    s
+}
+
 fn bench_parse(c: &mut Criterion) {
+    let typical = typical_1mib();
+    let mut g = c.benchmark_group("preamble_1mib_typical");
+    g.throughput(Throughput::Bytes(typical.len() as u64));
+    g.bench_function("split_lines_baseline", |b| {
+        b.iter(|| {
+            black_box(&typical)
+                .split('\n')
+                .filter(|l| l.contains("#cgo"))
+                .count()
+        })
+    });
+    g.bench_function("parse", |b| {
+        b.iter(|| Preamble::parse("typical.h", black_box(&typical)))
+    });
+    g.finish();
+
     let text = preamble_1mib();
     let mut g = c.benchmark_group("preamble_1mib");
     g.throughput(Throughput::Bytes(text.len() as u64));
