@@ -27,6 +27,7 @@ fn main() {
         .compile("facade_callbacks");
     cc::Build::new()
         .file("examples/c/tour.c")
+        .flag("-funwind-tables")
         .opt_level(2)
         .cargo_metadata(false)
         .compile("facade_tour");
