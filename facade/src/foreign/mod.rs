@@ -28,7 +28,7 @@
 //!
 //! | attribute | effect |
 //! |---|---|
-//! | `#[nocallback]` | the green thread is marked for the duration of the call; a callback into the runtime during it is refused with a message naming the function (wired by facade part 2's `export!`). Go: `#cgo nocallback`. |
+//! | `#[nocallback]` | the green thread is marked for the duration of the call; a callback into the runtime during it is refused by [`export!`](macro@crate::export) with a message naming both functions, then abort. Go: `#cgo nocallback`. |
 //! | `#[noescape]` | the caller promises C keeps no pointer it was given (nor any pointer reachable from one) after it returns. Go: `#cgo noescape`. With `#[nocallback]` it lets level-1 checks be skipped (below). |
 //! | `#[blocking]` | the call is known to block: the processor is handed on before the call (Go's `entersyscallblock`). |
 //! | `#[short]` | the call is declared short: the monitor never retakes the processor during it (a long call then holds its processor). |
@@ -67,10 +67,23 @@
 //!
 //! # Panics
 //!
-//! A C function cannot panic: the wrappers declare `extern "C"` functions, and Rust
-//! aborts if a foreign exception unwinds into it, so a panic "inside C" is
-//! impossible by construction. A Rust panic in a closure run with
+//! C code itself cannot panic. The only unwinding that can come out of a C call is
+//! a Rust panic from a callback the C function made (an [`export!`](macro@crate::export)
+//! function) under `callback::PanicPolicy::Propagate`: the wrappers declare their C
+//! functions `extern "C-unwind"` so that panic crosses the C frames (compiled with
+//! unwind tables) and resumes at the wrapper's caller, after the foreign call's
+//! bookkeeping is undone. Under the default policy such a panic aborts with a line
+//! naming the function instead. A Rust panic in a closure run with
 //! [`on_system_stack`] propagates to the green thread that called it.
+//!
+//! # Callbacks during a call
+//!
+//! A call without `#[nocallback]` is recorded with `callback::call_foreign_on`
+//! (Go's `cgocall` bookkeeping: the green thread, the processor, the C function),
+//! so C may call an exported function: the body runs on the calling green thread.
+//! A `#[nocallback]` call skips that record (it is cheaper) and only marks the green
+//! thread ([`nocallback_function`]); an exported function called during it aborts
+//! with a message naming both functions.
 
 use std::marker::PhantomData;
 
