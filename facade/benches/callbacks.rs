@@ -1,8 +1,11 @@
 //! Cost of C calling back into Rust through `export!`, in one group (`callbacks`) so
 //! ratios come from one run, with the ids `cargo xtask bench-go` reads:
 //!
-//! - `runtime_thread`: a green thread calls C, which calls an exported function once
-//!   (Go's `BenchmarkCallbackFromGoThread`: one cgo call plus one callback);
+//! - `runtime_thread`: a green thread calls C (no arguments to check), which calls an
+//!   exported function once (Go's `BenchmarkCallbackFromGoThread`: one cgo call plus
+//!   one callback);
+//! - `runtime_thread_ptr_arg`: the same with the callback passed as a pointer
+//!   argument (checked at level 1, like any raw pointer argument);
 //! - `bound_foreign_thread`: a thread created by C calls an exported function in a
 //!   loop; the time per callback, measured in C around the loop (Go's
 //!   `BenchmarkCallbackFromCThreadCached`);
@@ -25,6 +28,8 @@ facade::c_functions! {
     fn facade_cb_call(cb: *const c_void, x: i64) -> i64;
     fn facade_cb_thread_loop(cb: *const c_void, n: i64, ns: *mut i64) -> i64;
     fn facade_thread_plain() -> c_int;
+    fn facade_cb_store(cb: *const c_void);
+    fn facade_cb_stored(x: i64) -> i64;
 }
 
 #[link(name = "facade_tests", kind = "static")]
@@ -58,7 +63,21 @@ fn callbacks(c: &mut Criterion) {
             })
         })
     });
+    // SAFETY: `bench_cb` has the signature C calls.
+    unsafe { facade_cb_store(cb()) };
     g.bench_function("runtime_thread", |b| {
+        b.iter_custom(|n| {
+            rt.block_on(move || {
+                let t = Instant::now();
+                for i in 0..n {
+                    // SAFETY: calls the stored `bench_cb`.
+                    std::hint::black_box(unsafe { facade_cb_stored(i as i64) });
+                }
+                t.elapsed()
+            })
+        })
+    });
+    g.bench_function("runtime_thread_ptr_arg", |b| {
         b.iter_custom(|n| {
             rt.block_on(move || {
                 let t = Instant::now();

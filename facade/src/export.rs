@@ -87,16 +87,21 @@ impl callback::Runtime for FacadeRuntime {
     fn free_extra_green(&self, _: Green) {}
 }
 
-/// The running task of this thread if it is `g` (callbacks lock the green thread
-/// of the foreign call in progress on this very thread, which is the running one).
+/// The task behind `g`, if `g` names a task (extra contexts' placeholders are odd).
+///
+/// `callback` locks and unlocks only the green thread recorded by the foreign call in
+/// progress on the calling thread (`current_green` at the time of the call): that
+/// task is alive and suspended inside the call on this very thread, so no lookup is
+/// needed to reach it.
+#[inline]
 fn task_of(g: Green) -> Option<&'static Task> {
-    let local = current_local()?;
-    let t = running_task(local)?;
-    (core::ptr::from_ref::<Task>(t) as usize == g.0.get()).then(|| {
-        // SAFETY: `t` is the task this worker runs; the worker holds its `Arc` until
-        // the task switches out, which it cannot do while a callback runs on it (the
-        // lock being taken or released here is what prevents that).
-        unsafe { &*core::ptr::from_ref::<Task>(t) }
+    let addr = g.0.get();
+    (addr & 1 == 0).then(|| {
+        // SAFETY: an even `Green` was made by `current_green` from a live task's
+        // address; per the contract above, that task is blocked in a foreign call on
+        // this thread for the whole callback, and the worker holds its `Arc` until the
+        // task switches out, which it cannot do while locked.
+        unsafe { &*(addr as *const Task) }
     })
 }
 

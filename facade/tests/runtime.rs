@@ -210,10 +210,16 @@ fn stats_count_green_threads_and_pool_stacks() {
         let hs: Vec<_> = (0..200).map(|_| spawn(yield_now)).collect();
         hs.into_iter().for_each(|h| h.join().unwrap());
     });
-    let s = r.stats();
+    // A joined green thread has delivered its result but its worker may not have
+    // counted it finished yet (slow under qemu): wait for the count to settle.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut s = r.stats();
+    while s.green_threads_live > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        s = r.stats();
+    }
     assert_eq!(s.green_threads_spawned, 201);
-    // The block_on thread itself may still be finishing.
-    assert!(s.green_threads_live <= 1, "{s:?}");
+    assert_eq!(s.green_threads_live, 0, "{s:?}");
     assert!(s.stacks_pooled >= 1 && s.stacks_pooled <= 64, "{s:?}");
     assert_eq!(s.processors, 2);
     let g = facade::stats();
