@@ -68,6 +68,12 @@
 //! | macOS x86_64/aarch64, Windows x86_64 (gnu) | compile-checked |
 //! | any other | pure Rust text processing: expected to work; conditions know every Go GOOS/GOARCH |
 //!
+//! # Performance
+//! Parsing a 1 MiB preamble takes about 7.5 ms (C-heavy) to 8.3 ms (a `#cgo` line every three
+//! lines) on the 2-core reference machine; checking 11 typical compiler flags about 3 µs. The
+//! built-in allow lists use a small leftmost-first matcher (`pattern`, private) instead of
+//! compiling ~230 regular expressions; the `regex` crate is used for `CGO_*_ALLOW`/`_DISALLOW`.
+//!
 //! # Cargo features
 //! - `build` (off by default): build-script integration, pulls in `cc`.
 
