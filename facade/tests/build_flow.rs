@@ -5,7 +5,8 @@
 //! `compile_fail` example in `c_functions!`'s docs.
 
 use std::ffi::c_void;
-use std::process::Command;
+
+mod child;
 
 #[allow(dead_code)]
 mod cgo {
@@ -58,7 +59,7 @@ fn cflags_and_ldflags_of_the_preamble_take_effect() {
 #[test]
 fn a_nocallback_mark_from_the_preamble_is_enforced() {
     const NAME: &str = "a_nocallback_mark_from_the_preamble_is_enforced";
-    if std::env::var("FACADE_CHILD").is_ok_and(|c| c == NAME) {
+    if child::is_child(NAME) {
         let rt = facade::Runtime::builder().processors(1).build().unwrap();
         rt.block_on(|| {
             // SAFETY: breaks the preamble's nocallback promise on purpose.
@@ -66,24 +67,8 @@ fn a_nocallback_mark_from_the_preamble_is_enforced() {
         });
         return;
     }
-    let exe = std::env::current_exe().unwrap();
-    let runner = std::env::var("CGO_RS_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut cmd = match words.next() {
-        Some(r) => {
-            let mut c = Command::new(r);
-            c.args(words).arg(&exe);
-            c
-        }
-        None => Command::new(&exe),
-    };
-    let out = cmd
-        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
-        .env("FACADE_CHILD", NAME)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{err}");
+    let (err, ok) = child::child(NAME);
+    assert!(!ok, "{err}");
     let line = err
         .lines()
         .find(|l| l.contains("function marked with #cgo nocallback called back into Go"))

@@ -4,10 +4,12 @@
 //! inside a callback, the `nocallback` refusal, the abort panic policy, the result
 //! check). The propagate panic policy is process-wide: see `callback_propagate.rs`.
 
+mod child;
 mod common;
 
+use child::{child, is_child};
+
 use std::ffi::c_void;
-use std::process::Command;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -207,35 +209,6 @@ fn a_channel_wait_inside_a_callback_is_woken_by_another_green_thread() {
         h.join().unwrap()
     });
     assert_eq!(r, 42);
-}
-
-/// Runs this test binary's test `name` in a child process with `FACADE_CHILD=name`,
-/// through `CGO_RS_RUNNER` when set; returns (stderr, exited successfully).
-fn child(name: &str) -> (String, bool) {
-    let exe = std::env::current_exe().unwrap();
-    let runner = std::env::var("CGO_RS_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut cmd = match words.next() {
-        Some(r) => {
-            let mut c = Command::new(r);
-            c.args(words).arg(&exe);
-            c
-        }
-        None => Command::new(&exe),
-    };
-    let out = cmd
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env("FACADE_CHILD", name)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
-}
-
-fn is_child(name: &str) -> bool {
-    std::env::var("FACADE_CHILD").is_ok_and(|c| c == name)
 }
 
 #[test]

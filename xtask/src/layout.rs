@@ -9,6 +9,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
+/// The facade composes every library crate: these edges are allowed and required.
+const FACADE_DEPS: &[&str] = &[
+    "stackswitch",
+    "syscall-accounting",
+    "callback",
+    "ptrcheck",
+    "directives",
+];
+
 /// Sibling dependencies each workspace package may have (any kind: normal, build, dev).
 pub const ALLOWED: &[(&str, &[&str])] = &[
     ("stackswitch", &[]),
@@ -16,30 +25,12 @@ pub const ALLOWED: &[(&str, &[&str])] = &[
     ("ptrcheck", &[]),
     ("directives", &[]),
     ("callback", &["stackswitch", "syscall-accounting"]),
-    (
-        "facade",
-        &[
-            "stackswitch",
-            "syscall-accounting",
-            "callback",
-            "ptrcheck",
-            "directives",
-        ],
-    ),
+    ("facade", FACADE_DEPS),
     ("xtask", &[]),
 ];
 
-/// Edges that must exist: the facade composes every library crate.
-pub const REQUIRED: &[(&str, &[&str])] = &[(
-    "facade",
-    &[
-        "stackswitch",
-        "syscall-accounting",
-        "callback",
-        "ptrcheck",
-        "directives",
-    ],
-)];
+/// Edges that must exist.
+pub const REQUIRED: &[(&str, &[&str])] = &[("facade", FACADE_DEPS)];
 
 /// Entries allowed at the top level besides the package folders.
 const TOP_LEVEL_EXTRA: &[&str] = &[
