@@ -69,6 +69,17 @@ impl Owners {
     }
 }
 
+/// One processor under a fake scheduler that reports `work` (or not), with monitor
+/// passes driven by the model itself, and an owner table to catch double ownership.
+fn one_processor(work: bool, asym: bool) -> (std::sync::Arc<Fake>, Procs, std::sync::Arc<Owners>) {
+    let fake = std::sync::Arc::new(Fake {
+        work,
+        handed: Mutex::new(Vec::new()),
+    });
+    let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
+    (fake, procs, Owners::new(1))
+}
+
 fn assert_all_idle(procs: &Procs, n: usize) {
     let s = procs.stats();
     assert_eq!(s.idle, n, "a processor was lost: {s:?}");
@@ -81,12 +92,7 @@ fn assert_all_idle(procs: &Procs, n: usize) {
 #[test]
 fn loom_exit_races_retake() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake {
-            work: true,
-            handed: Mutex::new(Vec::new()),
-        });
-        let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
-        let owners = Owners::new(1);
+        let (fake, procs, owners) = one_processor(true, asym);
         let mut p = procs.acquire();
         owners.hold(&p);
         let mut st = MonitorState::default();
@@ -124,12 +130,7 @@ fn loom_exit_races_retake() {
 #[test]
 fn loom_exit_races_retake_and_acquire() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake {
-            work: false,
-            handed: Mutex::new(Vec::new()),
-        });
-        let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
-        let owners = Owners::new(1);
+        let (fake, procs, owners) = one_processor(false, asym);
         let mut p = procs.acquire();
         p.enter_raw(CallKind::Lazy);
         let mut st = MonitorState::default();
@@ -164,12 +165,7 @@ fn loom_exit_races_retake_and_acquire() {
 #[test]
 fn loom_blocking_handoff_and_parked_exit() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake {
-            work: false,
-            handed: Mutex::new(Vec::new()),
-        });
-        let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
-        let owners = Owners::new(1);
+        let (_fake, procs, owners) = one_processor(false, asym);
         let mut p = procs.acquire();
         let o = owners.clone();
         let t1 = thread::spawn(move || {
@@ -232,12 +228,7 @@ fn loom_monitor_sleep_races_enter() {
 #[test]
 fn loom_callback_reenter_races_retake() {
     model(|asym| {
-        let fake = std::sync::Arc::new(Fake {
-            work: true,
-            handed: Mutex::new(Vec::new()),
-        });
-        let procs = Procs::build(1, Box::new(fake.clone()), config(), asym);
-        let owners = Owners::new(1);
+        let (fake, procs, owners) = one_processor(true, asym);
         let mut p = procs.acquire();
         p.enter_raw(CallKind::Lazy);
         let mut st = MonitorState::default();
