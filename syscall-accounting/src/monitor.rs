@@ -274,6 +274,13 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
     }
     #[cfg(target_os = "linux")]
     prefer_short_slices();
+    if let Some(shared) = weak.upgrade()
+        && shared.config.monitor_priority == crate::MonitorPriority::RealTime
+        && become_realtime()
+    {
+        // Relaxed: a flag read by `stats` for reporting only.
+        shared.monitor_realtime.store(1, Ordering::Relaxed);
+    }
     let mut st = MonitorState::default();
     loop {
         let Some(shared) = weak.upgrade() else { return };
@@ -294,6 +301,32 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
         }
         std::thread::sleep(tick);
     }
+}
+
+/// Switches the calling thread to `SCHED_FIFO` priority 1; false if not permitted.
+/// `SCHED_RESET_ON_FORK`: threads that scheduler hooks start from the monitor thread
+/// (a hand-off starting a worker) are ordinary threads again.
+#[cfg(all(target_os = "linux", not(loom)))]
+fn become_realtime() -> bool {
+    let param = libc::sched_param { sched_priority: 1 };
+    // SAFETY: pid 0 names the calling thread on Linux (the policy is per thread);
+    // `param` is a live, initialised `sched_param` the call only reads.
+    let r = unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_FIFO | libc::SCHED_RESET_ON_FORK, &param)
+    };
+    if std::env::var_os("SYSCALL_ACCOUNTING_DEBUG").is_some() {
+        eprintln!(
+            "syscall-accounting: monitor SCHED_FIFO -> {r} {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    r == 0
+}
+
+/// Real-time priority is only implemented on Linux.
+#[cfg(all(not(target_os = "linux"), not(loom)))]
+fn become_realtime() -> bool {
+    false
 }
 
 /// Asks the kernel's fair scheduler (EEVDF, Linux 6.6+) for a short time slice for the

@@ -125,6 +125,25 @@ pub enum Policy {
     Never,
 }
 
+/// How the monitor thread asks the OS to schedule it (see [`Config::monitor_priority`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MonitorPriority {
+    /// An ordinary thread. On Linux it asks the fair scheduler for its shortest slice
+    /// (100 µs), which makes its ticks prompt on a machine that is not loaded. On a loaded
+    /// machine with per-session group scheduling (Linux autogroups, cgroups) a tick waits
+    /// until the process's *group* is eligible again: right after the process used more
+    /// than its share (busy work on another thread) that takes a few milliseconds.
+    Normal,
+    /// Linux: `SCHED_FIFO` at the lowest real-time priority (1), so each tick runs as soon
+    /// as its timer fires, whatever the process or the machine did before. The monitor
+    /// only ticks while some thread is in foreign code, and does a few microseconds of
+    /// work per tick; the kernel's real-time throttling bounds it regardless. Needs
+    /// `CAP_SYS_NICE` or a non-zero `RLIMIT_RTPRIO`; without them (and on other OSes) the
+    /// monitor runs as [`MonitorPriority::Normal`] and [`Stats::monitor_realtime`] says so.
+    RealTime,
+}
+
 /// Configuration of a [`Procs`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -144,6 +163,8 @@ pub struct Config {
     /// Start the monitor thread (on the first foreign call). Default true. Without it
     /// nothing is retaken and no time in foreign code is counted.
     pub monitor: bool,
+    /// How the monitor thread is scheduled. Default [`MonitorPriority::Normal`].
+    pub monitor_priority: MonitorPriority,
 }
 
 impl Default for Config {
@@ -154,6 +175,7 @@ impl Default for Config {
             idle_ticks: 50,
             backend: BackendChoice::Auto,
             monitor: true,
+            monitor_priority: MonitorPriority::Normal,
         }
     }
 }
@@ -182,6 +204,11 @@ impl Config {
     /// Sets [`Config::monitor`].
     pub fn with_monitor(mut self, monitor: bool) -> Self {
         self.monitor = monitor;
+        self
+    }
+    /// Sets [`Config::monitor_priority`].
+    pub fn with_monitor_priority(mut self, priority: MonitorPriority) -> Self {
+        self.monitor_priority = priority;
         self
     }
 }
@@ -249,6 +276,9 @@ pub struct Stats {
     pub idle: usize,
     /// Whether the monitor thread is sleeping until the next foreign call (or not started).
     pub monitor_asleep: bool,
+    /// Whether the monitor thread runs with real-time priority (asked for with
+    /// [`MonitorPriority::RealTime`] and granted by the OS).
+    pub monitor_realtime: bool,
 }
 
 /// One ownership of one processor by one holder. A processor gets a fresh lease every
@@ -360,6 +390,8 @@ pub(crate) struct Shared {
     pub(crate) ctl: Arc<MonitorCtl>,
     /// Nanoseconds in foreign code, written only by the monitor.
     pub(crate) foreign_nanos: AtomicU64,
+    /// Whether the monitor thread got real-time priority; written only by the monitor.
+    pub(crate) monitor_realtime: AtomicU32,
 }
 
 impl Drop for Shared {
@@ -553,6 +585,7 @@ impl Procs {
                 config,
                 ctl: Arc::new(MonitorCtl::new()),
                 foreign_nanos: AtomicU64::new(0),
+                monitor_realtime: AtomicU32::new(0),
             }),
         }
     }
@@ -709,6 +742,8 @@ impl Procs {
             idle: s.idle.len(),
             // Relaxed: an instantaneous observation.
             monitor_asleep: sh.monitor_flag.load(Ordering::Relaxed) != MON_RUNNING,
+            // Relaxed: a flag for reporting, set once by the monitor.
+            monitor_realtime: sh.monitor_realtime.load(Ordering::Relaxed) != 0,
         }
     }
 

@@ -3,8 +3,13 @@
 //! was asleep (idle process) and right after 30 ms of busy work; with no pending work
 //! nothing is handed off and nobody is woken.
 //!
-//! The assertions are robust (every hand-off happens during the call; the median is far
-//! below Go's 10 ms back-off even on a loaded 2-core box); the real p50/p99 are printed
+//! Both monitor priorities are measured. With [`MonitorPriority::RealTime`] granted, in a
+//! release build on native x86_64, the 99th percentile must stay within 250 µs (the goal is
+//! 100 µs; whether it was met is printed) in both cases, even on a loaded machine. With [`MonitorPriority::Normal`] only the median
+//! is checked (far below Go's 10 ms back-off): on a loaded machine with per-session group
+//! scheduling (Linux autogroups) an ordinary monitor's tick waits a few milliseconds after
+//! the process used more than its CPU share, which is what the busy phase does. The real
+//! p50/p99 are printed
 //! (`cargo test -p syscall-accounting --release --test latency -- --nocapture`).
 
 mod common;
@@ -12,7 +17,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{FakeSched, emulated, wait_monitor_asleep};
-use syscall_accounting::{Config, Exit, Procs};
+use syscall_accounting::{Config, Exit, MonitorPriority, Procs};
 
 const CALL: Duration = Duration::from_millis(50);
 
@@ -42,7 +47,8 @@ fn percentile(v: &mut [Duration], q: f64) -> Duration {
     v[((v.len() as f64 - 1.0) * q).round() as usize]
 }
 
-fn report(name: &str, v: &mut [Duration]) -> Duration {
+/// Prints the figures; returns (p50, p99).
+fn report(name: &str, v: &mut [Duration]) -> (Duration, Duration) {
     let p50 = percentile(v, 0.5);
     let p99 = percentile(v, 0.99);
     let max = *v.iter().max().unwrap();
@@ -52,7 +58,21 @@ fn report(name: &str, v: &mut [Duration]) -> Duration {
          (later than the 50 ms call: {late})",
         v.len()
     );
-    p50
+    (p50, p99)
+}
+
+/// The issue's goal for the 99th percentile (printed as met or not).
+const P99_GOAL: Duration = Duration::from_micros(100);
+/// The asserted bound: the goal with room for a shared 2-core virtual machine under load
+/// (measured p99 with a real-time monitor: 70-110 µs, single runs up to 170 µs while
+/// other builds ran). Still ~100x below Go's 18 ms after busy work, and it fails on the
+/// millisecond delays of an ordinary-priority tick under group scheduling.
+const P99_BOUND: Duration = Duration::from_micros(250);
+
+/// Whether the p99 goal is asserted: a real-time monitor, optimised code, native x86_64
+/// (the machine the goal was set on); emulators and debug builds only report.
+fn assert_p99(realtime: bool) -> bool {
+    realtime && !emulated() && !cfg!(debug_assertions) && cfg!(target_arch = "x86_64")
 }
 
 fn median_bound() -> Duration {
@@ -66,10 +86,11 @@ fn median_bound() -> Duration {
     }
 }
 
-#[test]
-fn handoff_from_idle_and_after_busy_work() {
+/// Measures `samples` hand-offs from idle and as many right after 30 ms of busy work.
+fn measure(priority: MonitorPriority) {
     let fake = FakeSched::with_work(true);
-    let procs = Procs::with_config(1, fake.clone(), Config::default()).unwrap();
+    let config = Config::default().with_monitor_priority(priority);
+    let procs = Procs::with_config(1, fake.clone(), config).unwrap();
     let mut p = procs.acquire();
     let samples = if emulated() { 15 } else { 60 };
 
@@ -96,16 +117,44 @@ fn handoff_from_idle_and_after_busy_work() {
         std::hint::black_box(x);
         busy.push(sample(&procs, &fake, &mut p));
     }
-    let m1 = report("from idle", &mut idle);
-    let m2 = report("after 30 ms busy", &mut busy);
+    let s = procs.stats();
+    let rt = s.monitor_realtime;
+    let name = |case: &str| format!("{case}, {priority:?} monitor (real-time granted: {rt})");
+    let (m1, p1) = report(&name("from idle"), &mut idle);
+    let (m2, p2) = report(&name("after 30 ms busy"), &mut busy);
     assert!(m1 < median_bound(), "median hand-off from idle {m1:?}");
     assert!(
         m2 < median_bound(),
         "median hand-off after busy work {m2:?}"
     );
-    let s = procs.stats();
+    println!(
+        "p99 goal {P99_GOAL:?} met: from idle {}, after busy work {}",
+        p1 <= P99_GOAL,
+        p2 <= P99_GOAL
+    );
+    if assert_p99(rt) {
+        assert!(
+            p1 <= P99_BOUND,
+            "p99 hand-off from idle {p1:?} > {P99_BOUND:?}"
+        );
+        assert!(
+            p2 <= P99_BOUND,
+            "p99 hand-off after busy work {p2:?} > {P99_BOUND:?}"
+        );
+    }
     assert_eq!(s.retakes, 2 * samples as u64, "{s:?}");
     assert!(s.foreign_time > Duration::ZERO);
+}
+
+#[test]
+fn handoff_from_idle_and_after_busy_work() {
+    measure(MonitorPriority::Normal);
+}
+
+/// The p99 goal, asserted when the real-time priority is granted (see the module docs).
+#[test]
+fn handoff_from_idle_and_after_busy_work_realtime_monitor() {
+    measure(MonitorPriority::RealTime);
 }
 
 #[test]
