@@ -204,6 +204,22 @@ void cbt_quiet_thread(cb_t cb, long n) {
     pthread_join(t, NULL);
 }
 
+// Attach + exit budget: a C thread writes a marker, calls `cb` once (none when `cb` is
+// NULL) and returns; its system calls from the marker to its end are the cost of the
+// first callback's attach, the context's return at thread exit, and the thread's own end
+// (the NULL run measures that last part alone).
+static void *marked_thread(void *p) {
+    cb_t cb = (cb_t)p;
+    if (write(-1, "CBT_BEGIN", 9) != -1) return NULL;
+    if (cb) cb(0);
+    return NULL;
+}
+void cbt_marked_thread(cb_t cb) {
+    pthread_t t;
+    if (start(&t, 0, marked_thread, (void *)cb)) return;
+    pthread_join(t, NULL);
+}
+
 // NeedmDeadlock shape: one C thread calls back `n` times while `senders` threads send it
 // SIGCHLD `per` times each; the thread's SIGCHLD handler calls back too.
 static cb_t nd_cb;

@@ -26,6 +26,7 @@ unsafe extern "C" {
     pub fn cbt_overflow_thread(cb: Cb);
     pub fn cbt_overflow_stack_size() -> usize;
     pub fn cbt_quiet_thread(cb: Cb, n: c_long);
+    pub fn cbt_marked_thread(cb: Option<Cb>);
     pub fn cbt_needm_deadlock(cb: Cb, n: c_long, senders: c_int, per: c_int) -> c_int;
 }
 
