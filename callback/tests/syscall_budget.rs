@@ -142,6 +142,17 @@ fn after_marker(calls: &[Sys], k: usize) -> Result<Vec<Sys>, String> {
     Ok(out)
 }
 
+/// Asserts the first marker thread made no system call between its markers; `what`
+/// names the steady state for the message.
+fn assert_none_between(calls: &[Sys], what: &str) {
+    let between = after_marker(calls, 0).unwrap();
+    assert!(
+        between.is_empty(),
+        "{N} {what} made system calls: {}",
+        names(&between)
+    );
+}
+
 fn names(calls: &[Sys]) -> String {
     calls
         .iter()
@@ -244,6 +255,15 @@ fn child(scenario: &str) -> bool {
     true
 }
 
+/// In the child: runs `name` and returns `None`. In the parent: the trace of a child
+/// running it (`None` when tracing was opted out of).
+fn scenario(test: &str, name: &str) -> Option<Vec<Sys>> {
+    if child(name) {
+        return None;
+    }
+    traced(test, name)
+}
+
 /// A runtime thread holding a processor makes foreign calls whose C code calls back.
 fn runtime_thread_scenario() {
     const F: ForeignFn = ForeignFn::new("cbt_call");
@@ -275,44 +295,25 @@ fn runtime_thread_scenario() {
 #[test]
 fn steady_state_bound_foreign_callbacks_make_no_syscalls() {
     let me = "steady_state_bound_foreign_callbacks_make_no_syscalls";
-    if child("quiet") {
-        return;
-    }
-    let Some(calls) = traced(me, "quiet") else {
+    let Some(calls) = scenario(me, "quiet") else {
         return;
     };
-    let between = after_marker(&calls, 0).unwrap();
-    assert!(
-        between.is_empty(),
-        "{N} bound foreign-thread callbacks made system calls: {}",
-        names(&between)
-    );
+    assert_none_between(&calls, "bound foreign-thread callbacks");
 }
 
 #[test]
 fn steady_state_runtime_thread_callbacks_make_no_syscalls() {
     let me = "steady_state_runtime_thread_callbacks_make_no_syscalls";
-    if child("runtime") {
-        return;
-    }
-    let Some(calls) = traced(me, "runtime") else {
+    let Some(calls) = scenario(me, "runtime") else {
         return;
     };
-    let between = after_marker(&calls, 0).unwrap();
-    assert!(
-        between.is_empty(),
-        "{N} foreign calls with a callback on a runtime thread made system calls: {}",
-        names(&between)
-    );
+    assert_none_between(&calls, "foreign calls with a callback on a runtime thread");
 }
 
 #[test]
 fn syscall_counter_sees_a_syscall_per_callback() {
     let me = "syscall_counter_sees_a_syscall_per_callback";
-    if child("noisy") {
-        return;
-    }
-    let Some(calls) = traced(me, "noisy") else {
+    let Some(calls) = scenario(me, "noisy") else {
         return;
     };
     let between = after_marker(&calls, 0).unwrap();
@@ -323,10 +324,7 @@ fn syscall_counter_sees_a_syscall_per_callback() {
 #[test]
 fn new_thread_attach_and_exit_stay_within_budget() {
     let me = "new_thread_attach_and_exit_stay_within_budget";
-    if child("attach") {
-        return;
-    }
-    let Some(calls) = traced(me, "attach") else {
+    let Some(calls) = scenario(me, "attach") else {
         return;
     };
     let first = after_marker(&calls, 0).unwrap();
