@@ -237,7 +237,8 @@ pub fn current_sp() -> usize {
 /// `None` when the bounds of the system stack are unknown.
 pub fn remaining_stack() -> Option<usize> {
     let sp = arch::current_sp();
-    let (limit, system) = thread::with(|t| (t.limit.get(), t.system.get()));
+    let limit = thread::limit();
+    let system = thread::with(|t| t.system.get());
     if limit != 0 {
         return Some(sp.saturating_sub(limit));
     }

@@ -69,26 +69,24 @@ fn switch_to_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
                 *(*outer).link
             }
         };
-        let saved = (t.limit.get(), t.curg.get(), t.curg_sp.get(), g0_sp);
-        // SAFETY: `g` is the header of the context running on this thread,
-        // alive while it runs; recorded so on_green_stack can restore the limit.
-        unsafe { (*g).limit.set(saved.0) };
+        // The green thread's limit stays in its header (`Header::limit`);
+        // with no context current, `t.limit` is again the limit of the stack
+        // under the resumers, where `sys_sp` points.
+        let saved = (t.curg.get(), t.curg_sp.get(), g0_sp);
         t.current.set(core::ptr::null());
-        t.limit.set(0);
         // On the system stack there is no override (see ThreadState::g0_sp).
         t.g0_sp.set(0);
         struct Restore<'a>(
             &'a thread::ThreadState,
             *const crate::context::Header,
-            (usize, *const crate::context::Header, usize, usize),
+            (*const crate::context::Header, usize, usize),
         );
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
                 self.0.current.set(self.1);
-                self.0.limit.set(self.2.0);
-                self.0.curg.set(self.2.1);
-                self.0.curg_sp.set(self.2.2);
-                self.0.g0_sp.set(self.2.3);
+                self.0.curg.set(self.2.0);
+                self.0.curg_sp.set(self.2.1);
+                self.0.g0_sp.set(self.2.2);
             }
         }
         let _restore = Restore(t, g, saved);
@@ -138,11 +136,11 @@ fn switch_to_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
             return f();
         }
         let green_sp = t.curg_sp.get();
-        let saved = (t.limit.get(), t.g0_sp.get(), t.curg_sp.get());
+        let saved = (t.g0_sp.get(), t.curg_sp.get());
         struct Restore<'a>(
             &'a thread::ThreadState,
             *const crate::context::Header,
-            (usize, usize, usize),
+            (usize, usize),
         );
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
@@ -150,19 +148,15 @@ fn switch_to_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
                 // blocked in on_system_stack; only its Cell is touched.
                 unsafe { (*self.1).callbacks.set((*self.1).callbacks.get() - 1) };
                 self.0.current.set(core::ptr::null());
-                self.0.limit.set(self.2.0);
-                self.0.g0_sp.set(self.2.1);
+                self.0.g0_sp.set(self.2.0);
                 self.0.curg.set(self.1);
-                self.0.curg_sp.set(self.2.2);
+                self.0.curg_sp.set(self.2.1);
             }
         }
         // SAFETY: `g` is the live header of the green thread blocked in
         // on_system_stack; Restore undoes this.
         unsafe { (*g).callbacks.set((*g).callbacks.get() + 1) };
         let _restore = Restore(t, g, saved);
-        // SAFETY: `g` is the header of a live context, blocked in
-        // on_system_stack on this thread; only read.
-        let green_limit = unsafe { (*g).limit.get() };
         // SAFETY: the green thread `g` is blocked in on_system_stack, which
         // left its stack at `green_sp`; everything below is dead until that
         // call returns, which cannot happen before we return (we run inside
@@ -170,8 +164,8 @@ fn switch_to_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
         unsafe {
             switch_call(green_sp, move |system_sp| {
                 t.g0_sp.set(system_sp);
+                // The green thread's limit is live again through its header.
                 t.current.set(g);
-                t.limit.set(green_limit);
                 t.curg.set(core::ptr::null());
                 t.curg_sp.set(0);
                 f()

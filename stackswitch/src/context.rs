@@ -26,8 +26,10 @@ pub(crate) struct Header {
     /// The context that was running on this thread when this one was
     /// resumed (null: resumed from the system stack). Set by every resume.
     pub(crate) parent: Cell<*const Header>,
-    /// Lowest address the context's code may use when resumed (the stack's
-    /// bottom, or an `on_stack` stack's if it suspended inside one).
+    /// Lowest address the context's code may use: the stack's bottom, or an
+    /// `on_stack` stack's while it runs inside one. Kept here, always up to
+    /// date (`thread::replace_limit` writes it while the context is current),
+    /// so that switches neither save nor restore a thread-local limit.
     pub(crate) limit: Cell<usize>,
     /// Number of `on_green_stack` calls running on this context's stack: C
     /// frames sit on the system stack below its resumer, so it must not
@@ -277,14 +279,12 @@ impl<R> Context<R> {
         let h: *const Header = header;
         let ret = thread::with(|t| {
             let prev_current = t.current.replace(h);
-            let prev_limit = t.limit.replace(header.limit.get());
             header.parent.set(prev_current);
             // SAFETY: the context is NOT_STARTED or SUSPENDED, so `sp` is its
             // initial frame or the frame its last switch saved, not resumed
             // since; the link slot at its stack top is valid for a write.
             let ret = unsafe { arch::resume(arg, header.sp.get(), header.link, header.fp_control) };
             t.current.set(prev_current);
-            t.limit.set(prev_limit);
             ret
         });
         if header.state.get() != FINISHED {
@@ -432,19 +432,14 @@ impl Yielder {
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
         let sp = arch::current_sp();
-        if header.stack_lo < sp && sp <= header.stack_hi {
-            // Fast path: on our own stack, so this context is the one running
-            // (no thread-local access needed), at its own limit.
-            header.limit.set(header.stack_lo);
-        } else {
-            // Elsewhere: legitimate only inside an `on_stack` of this very
-            // context, whose limit must come back with it.
-            let (ok, limit) =
-                thread::with(|t| (core::ptr::eq(t.current.get(), header), t.limit.get()));
-            if !ok {
-                suspend_misuse(header.stack_id, 0);
-            }
-            header.limit.set(limit);
+        // On our own stack this context is the one running (no thread-local
+        // access needed). Elsewhere it is legitimate only inside an
+        // `on_stack` of this very context (whose limit stays in the header
+        // until that returns).
+        if !(header.stack_lo < sp && sp <= header.stack_hi)
+            && !thread::with(|t| core::ptr::eq(t.current.get(), header))
+        {
+            suspend_misuse(header.stack_id, 0);
         }
         if header.callbacks.get() != 0 {
             suspend_misuse(header.stack_id, header.callbacks.get());

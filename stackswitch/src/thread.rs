@@ -11,8 +11,11 @@ pub(crate) struct ThreadState {
     /// The green context whose stack this thread runs on, or null on the
     /// system stack.
     pub(crate) current: Cell<*const Header>,
-    /// Lowest usable address of the non-system stack we run on (a context's
-    /// or an `on_stack` stack); 0 on the system stack.
+    /// While no context is current: the lowest usable address of the
+    /// `on_stack` stack we run on, or 0 on the system stack. While a context
+    /// is current its header's `limit` is the live one, and this keeps the
+    /// value of the code that resumed the outermost context (switches do not
+    /// touch it; see `Header::limit`).
     pub(crate) limit: Cell<usize>,
     /// The system stack pointer to use for `on_system_stack` instead of the
     /// outermost context's link (set by `on_green_stack`: below the C frames
@@ -49,4 +52,38 @@ thread_local! {
 #[inline(always)]
 pub(crate) fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> R {
     STATE.with(f)
+}
+
+/// The stack limit of the code running now: the current context's (its
+/// stack's bottom, or the bottom of an `on_stack` it runs in), or, with no
+/// context current, that of the `on_stack` stack we run on (0: the system
+/// stack).
+#[inline]
+pub(crate) fn limit() -> usize {
+    with(|t| {
+        let g = t.current.get();
+        if g.is_null() {
+            t.limit.get()
+        } else {
+            // SAFETY: a non-null `current` is the header of the context
+            // running on this thread, alive while it runs; only its Cell is read.
+            unsafe { (*g).limit.get() }
+        }
+    })
+}
+
+/// Sets the stack limit of the code running now (where [`limit`] reads it)
+/// and returns the previous one.
+#[inline]
+pub(crate) fn replace_limit(new: usize) -> usize {
+    with(|t| {
+        let g = t.current.get();
+        if g.is_null() {
+            t.limit.replace(new)
+        } else {
+            // SAFETY: as in `limit`; the header is only touched by the thread
+            // it runs on, through its Cell.
+            unsafe { (*g).limit.replace(new) }
+        }
+    })
 }
