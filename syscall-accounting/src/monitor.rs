@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use crate::primitive::{Arc, Condvar, Mutex, Ordering, lock};
 use crate::procs::{
-    FOREIGN, LOST, Lease, MON_RUNNING, MON_SLEEPING, NO_HANDOFF, OWNED, Policy, STEALING, Shared,
-    Slot,
+    FOREIGN, LOST, Lease, MON_RUNNING, MON_SLEEPING, NO_HANDOFF, OWNED, Policy, RETURNED, STEALING,
+    Shared, Slot,
 };
 
 /// Sleep/wake/stop handshake with the monitor thread; kept apart from `Shared` so the
@@ -104,6 +104,8 @@ impl Shared {
         st.last = Some(now);
         let lazy = this.config.policy == Policy::Lazy;
         let mut in_foreign = 0u64;
+        // Holders in foreign calls of managed code (not threads returned to their own).
+        let mut timed = 0u64;
         let waiting;
         {
             let s = lock(&this.sched);
@@ -121,6 +123,9 @@ impl Shared {
                     continue;
                 }
                 in_foreign += 1;
+                if sys & RETURNED == 0 {
+                    timed += 1;
+                }
                 let seen = (lease.generation, sys);
                 if lazy && sys & NO_HANDOFF == 0 && st.obs[i] == seen {
                     st.cands.push((i, lease.clone(), sys));
@@ -129,10 +134,9 @@ impl Shared {
             }
             waiting = !s.waiters.is_empty();
         }
-        if in_foreign > 0 && dt > 0 {
+        if timed > 0 && dt > 0 {
             // Relaxed: only the monitor writes it; readers want a number.
-            this.foreign_nanos
-                .fetch_add(dt * in_foreign, Ordering::Relaxed);
+            this.foreign_nanos.fetch_add(dt * timed, Ordering::Relaxed);
         }
         if !st.cands.is_empty() {
             // Go's rule: retake when there is other work (run queue) or someone waits for a

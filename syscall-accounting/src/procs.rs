@@ -14,7 +14,7 @@ use crate::primitive::{
     Arc, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering, fence, light_fence, lock, thread_local,
 };
 
-// ---- the owner-written `sys` word of a lease: (seq << 3) | BLOCKING | NO_HANDOFF | FOREIGN ----
+// ---- the owner-written `sys` word of a lease: (seq << 4) | RETURNED | BLOCKING | NO_HANDOFF | FOREIGN ----
 
 /// The owner is in foreign code.
 pub(crate) const FOREIGN: u64 = 1;
@@ -22,10 +22,17 @@ pub(crate) const FOREIGN: u64 = 1;
 pub(crate) const NO_HANDOFF: u64 = 2;
 /// The current foreign call was declared blocking (its processor was given up at entry).
 const BLOCKING: u64 = 4;
+/// The thread went back to foreign code that it owns, with no managed code on its stack
+/// ([`Processor::return_to_foreign`]): a lazy call for the monitor, but neither a foreign
+/// call nor "in foreign code" for the counters (Go's `m.isExtraInC`).
+pub(crate) const RETURNED: u64 = 8;
 /// The call-kind bits, kept after exit so that `reenter` restores the kind.
-const KIND_BITS: u64 = NO_HANDOFF | BLOCKING;
-/// One step of the sequence number (bits 3 and up).
-const SEQ_ONE: u64 = 8;
+const KIND_BITS: u64 = NO_HANDOFF | BLOCKING | RETURNED;
+/// One step of the sequence number (bits 4 and up).
+const SEQ_ONE: u64 = 16;
+/// `Processor::word` once [`Processor::release_in_foreign`] gave everything up: the
+/// drop then does nothing.
+const RELEASED: u64 = u64::MAX;
 
 // ---- the shared `state` word of a lease ----
 
@@ -261,13 +268,21 @@ pub struct Stats {
     pub acquire_parks: u64,
     /// Time spent in foreign code by processor-holding threads, summed over threads,
     /// measured coarsely by the monitor's tick (calls shorter than a tick mostly escape it).
+    /// Threads that [returned to foreign code](Processor::return_to_foreign) are not timed.
     pub foreign_time: Duration,
     /// Threads in foreign code whose processor was taken or given up (Go's
-    /// `sched.nGsyscallNoP`).
+    /// `sched.nGsyscallNoP`). Threads that [returned to foreign
+    /// code](Processor::return_to_foreign) are not counted.
     pub foreign_without_processor: u64,
     /// Threads in foreign code right now, with or without a processor (Go's
     /// `/sched/goroutines/not-in-go:goroutines`: syscalling `P`s plus `nGsyscallNoP`).
+    /// Threads that [returned to foreign code](Processor::return_to_foreign) after a
+    /// callback are not counted: no managed code waits for them (Go skips them too).
     pub in_foreign: u64,
+    /// Threads that [returned to foreign code](Processor::return_to_foreign) (foreign
+    /// threads between callbacks, no managed code on their stack), with or without a
+    /// processor. Not part of [`Stats::in_foreign`].
+    pub returned_to_foreign: u64,
     /// Threads parked waiting for a processor right now.
     pub waiting: u64,
     /// Processor count (the target after [`Procs::resize`]).
@@ -285,7 +300,8 @@ pub struct Stats {
 /// time it changes hands, so a thread that lost its processor still writes only its own
 /// (dead) lease and can never disturb the next owner.
 pub(crate) struct Lease {
-    /// Written only by the owner, with plain stores: `(seq << 3) | BLOCKING | NO_HANDOFF | FOREIGN`.
+    /// Written only by the owner, with plain stores:
+    /// `(seq << 4) | RETURNED | BLOCKING | NO_HANDOFF | FOREIGN`.
     /// `seq` counts enters and reenters, so two observations of the same odd value mean
     /// "still the same foreign call" (Go's `p.syscalltick` comparison).
     pub(crate) sys: AtomicU64,
@@ -707,12 +723,15 @@ impl Procs {
         let s = lock(&sh.sched);
         let mut calls = s.retired_calls;
         let mut holders_in_foreign = 0;
+        let mut returned = 0;
         for slot in &s.slots {
             if let Slot::Owned(l) = slot {
                 calls += l.calls();
                 // Relaxed: a statistics read.
-                if l.sys.load(Ordering::Relaxed) & FOREIGN != 0 {
-                    holders_in_foreign += 1;
+                match l.sys.load(Ordering::Relaxed) & (FOREIGN | RETURNED) {
+                    FOREIGN => holders_in_foreign += 1,
+                    x if x == FOREIGN | RETURNED => returned += 1,
+                    _ => {}
                 }
             }
         }
@@ -720,8 +739,10 @@ impl Procs {
         for o in &s.orphans {
             calls += o.calls();
             // Relaxed: a statistics read.
-            if o.sys.load(Ordering::Relaxed) & FOREIGN != 0 {
-                without += 1;
+            match o.sys.load(Ordering::Relaxed) & (FOREIGN | RETURNED) {
+                FOREIGN => without += 1,
+                x if x == FOREIGN | RETURNED => returned += 1,
+                _ => {}
             }
         }
         Stats {
@@ -737,6 +758,7 @@ impl Procs {
             foreign_time: Duration::from_nanos(sh.foreign_nanos.load(Ordering::Relaxed)),
             foreign_without_processor: without,
             in_foreign: holders_in_foreign + without,
+            returned_to_foreign: returned,
             waiting: s.waiters.len() as u64,
             processors: s.target,
             idle: s.idle.len(),
@@ -926,6 +948,89 @@ impl Processor {
         self.enter_window(self.word & KIND_BITS);
     }
 
+    /// Goes (back) to foreign code that the thread itself runs, with no managed code on
+    /// its stack: a thread that foreign code created, returning from a callback while it
+    /// keeps its processor for the next one. For the monitor this is a lazy call (the
+    /// processor is handed on if the thread stays away and other work waits; the next
+    /// callback's [`exit`](Processor::exit) then takes one back, parking if needed), but
+    /// it is not a foreign call: not counted in [`Stats::calls`] or [`thread_calls`], and
+    /// the thread counts in [`Stats::returned_to_foreign`], not in [`Stats::in_foreign`].
+    /// Per later callback: [`exit`](Processor::exit) … managed code …
+    /// [`reenter`](Processor::reenter) (which keeps this kind) or this method again. When
+    /// the thread is done with managed code for good,
+    /// [`release_in_foreign`](Processor::release_in_foreign) gives the processor up
+    /// without taking one back.
+    ///
+    /// # Panics
+    /// If already in foreign code.
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `dropm` and `cgocallbackg` on an extra M (`m.isExtraInC`);
+    /// `runtime/testdata/testprogcgo/notingo.go`, `NotInGoMetricCgoCallback`.
+    #[inline]
+    pub fn return_to_foreign(&mut self) {
+        if self.in_foreign() {
+            already_in_foreign(self.id());
+        }
+        self.enter_window(RETURNED);
+    }
+
+    /// Ends the current foreign call (if any) *without* taking a processor back, and
+    /// releases this processor if the thread still holds it (to a parked thread first,
+    /// else to the idle list, waking an idle thread if the scheduler has work). Returns
+    /// whether the thread still held it; false when the monitor, an
+    /// [`enter_blocking`](Processor::enter_blocking) or a [`Procs::resize`] had already
+    /// taken it (then nothing more is released).
+    ///
+    /// This is what a thread needs when it leaves managed code for good while in foreign
+    /// code: a foreign thread whose last callback returned (after
+    /// [`return_to_foreign`](Processor::return_to_foreign) or `exit` + `reenter`), or a
+    /// foreign call known to outlive its caller. Dropping a [`Processor`] in foreign code
+    /// instead exits first, which may wait for a processor only to release it. Not in
+    /// foreign code, it is the same as dropping the processor.
+    ///
+    /// The call, if any, stays counted in [`Stats::calls`]; the thread no longer counts in
+    /// [`Stats::in_foreign`] or [`Stats::returned_to_foreign`].
+    ///
+    /// # References
+    /// Go: `runtime/proc.go`, `dropm` (an extra M giving its P back when C no longer needs Go).
+    pub fn release_in_foreign(mut self) -> bool {
+        if !self.in_foreign() {
+            self.release_inner();
+            self.word = RELEASED;
+            return true;
+        }
+        let sh = self.shared.clone();
+        let mut s = lock(&sh.sched);
+        // Leave the call in the lease's own word (the stats and the monitor read it under
+        // the scheduler lock). Relaxed: the lock orders it with those readers; a thief
+        // cannot be between its `OWNED → STEALING` and its decision here, because the
+        // monitor resolves `STEALING` before it unlocks.
+        self.word &= !FOREIGN;
+        self.lease.sys.store(self.word, Ordering::Relaxed);
+        // Relaxed: under the scheduler lock, which every change of a held lease's state
+        // except the holder's own cancel (impossible: we are not in `exit`) is made under.
+        let st = self.lease.state.load(Ordering::Relaxed);
+        let (held, after) = match st {
+            OWNED | RETIRE => {
+                self.lease.state.store(CLOSED, Ordering::Relaxed);
+                s.fold(&self.lease);
+                let id = self.lease.proc;
+                (true, sh.place(&mut s, id, false))
+            }
+            LOST => {
+                s.remove_orphan(&self.lease);
+                s.fold(&self.lease);
+                (false, After::Nothing)
+            }
+            _ => lease_misuse(self.id(), st),
+        };
+        drop(s);
+        Shared::finish(&sh, after);
+        self.word = RELEASED;
+        held
+    }
+
     #[inline(always)]
     fn enter_window(&mut self, kind_bits: u64) {
         // Next sequence number, this call's kind, in foreign code.
@@ -1093,7 +1198,9 @@ impl Processor {
 
 impl Drop for Processor {
     fn drop(&mut self) {
-        self.release_inner();
+        if self.word != RELEASED {
+            self.release_inner();
+        }
     }
 }
 
