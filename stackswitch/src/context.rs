@@ -436,9 +436,8 @@ impl Yielder {
         // access needed). Elsewhere it is legitimate only inside an
         // `on_stack` of this very context (whose limit stays in the header
         // until that returns).
-        if !(header.stack_lo < sp && sp <= header.stack_hi)
-            && !thread::with(|t| core::ptr::eq(t.current.get(), header))
-        {
+        let on_own_stack = header.stack_lo < sp && sp <= header.stack_hi;
+        if !on_own_stack && !thread::with(|t| core::ptr::eq(t.current.get(), header)) {
             suspend_misuse(header.stack_id, 0);
         }
         if header.callbacks.get() != 0 {
