@@ -436,9 +436,8 @@ impl Yielder {
         // access needed). Elsewhere it is legitimate only inside an
         // `on_stack` of this very context (whose limit stays in the header
         // until that returns).
-        let on_own_stack = header.stack_lo < sp && sp <= header.stack_hi;
-        if !on_own_stack && !thread::with(|t| core::ptr::eq(t.current.get(), header)) {
-            suspend_misuse(header.stack_id, 0);
+        if !(header.stack_lo < sp && sp <= header.stack_hi) {
+            check_suspend_elsewhere(header);
         }
         if header.callbacks.get() != 0 {
             suspend_misuse(header.stack_id, header.callbacks.get());
@@ -457,6 +456,16 @@ impl Yielder {
     pub fn stack_id(&self) -> u64 {
         // SAFETY: as in `suspend`.
         unsafe { (*self.header).stack_id }
+    }
+}
+
+/// `suspend` off the context's own stack: legitimate only inside an
+/// `on_stack` of this very context (it is then still the current one).
+#[cold]
+#[inline(never)]
+fn check_suspend_elsewhere(header: &Header) {
+    if !thread::with(|t| core::ptr::eq(t.current.get(), header)) {
+        suspend_misuse(header.stack_id, 0);
     }
 }
 

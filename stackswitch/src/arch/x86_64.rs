@@ -37,6 +37,39 @@
 //! (`stmxcsr`) is slow, and the exception-flag bits (0–5, caller-saved status)
 //! are ignored.
 //!
+//! # Why both directions read MXCSR, and what it costs
+//!
+//! The ABI makes the MXCSR control bits and the x87 control word callee-saved,
+//! so each side of a switch must get back, when its switch returns, the
+//! words it had when it called it, even if the other side changed them while
+//! it ran. Any code may change them at any time (`ldmxcsr` in `fesetround`,
+//! `_mm_setcsr`, a signal handler's `sigreturn`), and nothing records that it
+//! did, so at the moment a side switches away its words are known only by
+//! reading them. Each of the two switches of a round trip leaves a side that
+//! may have changed its words since it last ran, so a round trip that keeps
+//! the guarantee needs two reads at least; this one has exactly two
+//! (`stmxcsr` + `fnstcw` on the way out of each side) and loads (`ldmxcsr`,
+//! `fldcw`) only when the stored words of the two sides differ. Skipping a
+//! reload is correct because the words live in the register when the
+//! comparison is made are the other side's freshly read ones: equal control
+//! bits mean the register already holds the words the arriving side saved.
+//! The exception flags (MXCSR bits 0–5) are caller-saved status and are
+//! neither compared nor restored.
+//!
+//! Other ways of reading MXCSR are slower (`xsave`/`xsaveopt` of the SSE
+//! component, `fxsave`); `vstmxcsr` costs the same. No cheaper *correct*
+//! scheme exists: arithmetic probes can tell the rounding mode, FTZ and DAZ,
+//! but not the exception masks. Measured on the AMD EPYC (Zen 4) VM the
+//! benches run on (a loop of each instruction, ns per execution): `stmxcsr`
+//! 6.3, `vstmxcsr` 5.7, `fnstcw` 0.8, `ldmxcsr` (after `stmxcsr`) 11.3,
+//! `fldcw` 1.6, `xsaveopt` of SSE state 52, `fxsave` 34; `stmxcsr` does not
+//! overlap with surrounding work (24 independent ALU/memory operations cost
+//! 1.4–1.9 ns alone, 7.0–7.2 ns with one `stmxcsr`, 14.4–15.5 ns with two).
+//! Two reads (≈ 12.6 ns) thus cost more than corosensei's whole round trip
+//! there (4–8 ns; it preserves neither word), which bounds the default
+//! configuration at ≈ 2.5–3.5× corosensei on that processor. Contexts created
+//! with `preserve_fp_control: false` skip both reads.
+//!
 //! # Context stack top
 //!
 //! ```text
