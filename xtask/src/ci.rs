@@ -174,7 +174,7 @@ impl Ci {
                 tests,
             ),
             "test" => {
-                tools::ensure_apt(&["zlib1g-dev", "pkg-config", "strace"])?;
+                tools::ensure_apt(&["zlib1g-dev", "pkg-config", "strace", "gdb"])?;
                 self.exec(
                     self.cargo().args(["test", "--workspace", "--all-features"]),
                     tests,
