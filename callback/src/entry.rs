@@ -56,17 +56,51 @@ pub fn callback<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
 /// ([`ThreadContext::callback_contexts`]) for the duration of the call.
 #[inline]
 pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce() -> R) -> R {
-    let mut m = current_ptr();
+    let m = current_ptr();
+    if (m as usize) > EXITED {
+        // SAFETY: a context pointer above `EXITED` is this thread's installed context,
+        // which stays installed for the whole callback: only the thread itself uninstalls
+        // it, after its outermost callback (detach) or at thread exit.
+        let mref = unsafe { &*m };
+        if !mref.is_extra {
+            // A runtime thread's context may come from a foreign call made before `init`,
+            // so its callbacks wait for initialisation here; it needs the runtime to lock
+            // its green thread.
+            return run(Some(runtime::wait_ready()), mref, name, ctxt, f);
+        }
+        // The steady state of a bound foreign thread: no callback or foreign call in
+        // progress on it (so no foreign-call record and no green stack to switch to) and
+        // the stack pointer inside the bounds recorded at attach. An extra context is only
+        // ever attached after initialisation (attach waited for it), so no check.
+        if ctxt == 0
+            && mref.depth.get() == 0
+            && mref.ncgo.get() == 0
+            && mref.bound.get()
+            && bounds_hold(mref)
+        {
+            return run_bound(mref, name, f);
+        }
+    }
+    foreign_slow(m, name, ctxt, f)
+}
+
+/// A foreign thread's callback off the steady state: the first one (attach), a nested
+/// one, one on a moved stack, or one on an unbound context (detached afterwards).
+#[inline(never)]
+fn foreign_slow<R>(
+    mut m: *mut ThreadContext,
+    name: &'static str,
+    ctxt: usize,
+    f: impl FnOnce() -> R,
+) -> R {
     if (m as usize) <= EXITED {
         m = attach(runtime::wait_ready(), m);
     }
-    // SAFETY: `m` is this thread's installed context (just attached or found in TLS); it
-    // stays installed at least until `run` returns (detach happens after it, below).
+    // SAFETY: `m` is this thread's installed extra context (just attached or found in
+    // TLS); it stays installed at least until `run` returns (detach happens after it).
     let mref = unsafe { &*m };
-    // An extra context is only ever attached after initialisation (attach waited for it),
-    // so a bound foreign thread skips the check; a runtime thread's context may come from
-    // a foreign call made before `init`, so its callbacks wait here. Only runtime threads
-    // need the runtime on this path (to lock their green thread).
+    // A signal handler that interrupted the TLS check may have installed a runtime
+    // context meanwhile (a foreign call of its own): treat it as one.
     let rt = if mref.is_extra {
         None
     } else {
@@ -79,6 +113,54 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
         unsafe { detach(m) };
     }
     out
+}
+
+/// Whether the context's recorded bounds are accurate and contain the stack pointer, so a
+/// callback need not consult `stackswitch`.
+#[inline(always)]
+fn bounds_hold(m: &ThreadContext) -> bool {
+    let b = m.bounds.get();
+    b.accurate && b.contains(adapter::stack::current_sp())
+}
+
+/// [`run`] for the steady state of a bound foreign thread (checked by the caller: extra,
+/// bound, no callback or foreign call in progress, no context word, bounds hold). With
+/// nothing in progress there is no foreign-call record (so no `nocallback` mark to
+/// check), no green thread to lock or to switch to (an extra context's green thread was
+/// wired at attach), and the context stays bound afterwards, so only the accounting and
+/// the flags other threads read remain.
+#[inline(always)]
+fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) -> R {
+    m.depth.set(1);
+    let locked = m.locked_int.get();
+    m.locked_int.set(locked + 1);
+    // As in `run`: clear the flag before the exit, restore it (not recompute it) after.
+    // No foreign call is in progress, so only the context's own processor is accounted.
+    let prev_incgo = m.incgo.replace(false);
+    if prev_incgo {
+        adapter::acct::exit_extra(m);
+    }
+    // Relaxed read: only this thread writes the flag.
+    let prev_in_c = m.is_extra_in_c.load(Ordering::Relaxed);
+    if prev_in_c {
+        // Release: a monitor that sees "not in C" also sees our accounting exit.
+        m.is_extra_in_c.store(false, Ordering::Release);
+    }
+    let result = catch_unwind(AssertUnwindSafe(f));
+    if prev_in_c {
+        // Release: the monitor may hand the parked processor on once it sees this.
+        m.is_extra_in_c.store(true, Ordering::Release);
+    }
+    if prev_incgo {
+        adapter::acct::reenter_extra(m);
+    }
+    m.incgo.set(prev_incgo);
+    m.locked_int.set(locked);
+    m.depth.set(0);
+    match result {
+        Ok(r) => r,
+        Err(payload) => panicked(m, name, payload),
+    }
 }
 
 /// The common sequence (Go's `cgocallbackg` + `cgocallbackg1`).

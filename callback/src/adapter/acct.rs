@@ -82,8 +82,9 @@ pub(crate) fn exit(m: &ThreadContext) {
     }
 }
 
-#[inline]
-fn exit_extra(m: &ThreadContext) {
+/// [`exit`] for an extra context with no foreign call in progress (no active processor).
+#[inline(always)]
+pub(crate) fn exit_extra(m: &ThreadContext) {
     // SAFETY: only this thread uses its context's slot; nothing else borrows it now.
     let own = unsafe { m.acct.own() };
     match own {
@@ -118,11 +119,17 @@ pub(crate) fn reenter(m: &ThreadContext) {
         return;
     }
     if m.is_extra {
-        // SAFETY: as in `exit_extra`.
-        if let Some(p) = unsafe { m.acct.own() } {
-            // Parked in the foreign-code state until the next callback.
-            p.enter_raw(CallKind::Lazy);
-        }
+        reenter_extra(m);
+    }
+}
+
+/// [`reenter`] for an extra context with no foreign call in progress.
+#[inline(always)]
+pub(crate) fn reenter_extra(m: &ThreadContext) {
+    // SAFETY: as in `exit_extra`.
+    if let Some(p) = unsafe { m.acct.own() } {
+        // Parked in the foreign-code state until the next callback.
+        p.enter_raw(CallKind::Lazy);
     }
 }
 
