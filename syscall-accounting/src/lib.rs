@@ -14,7 +14,9 @@
 //!   [`Processor::enter`] (lazy hand-off), [`Processor::enter_short`] (never handed off),
 //!   [`Processor::enter_blocking`] (handed off at once), each returning a [`ForeignCall`]
 //!   guard that exits on drop; the raw forms [`Processor::enter_raw`],
-//!   [`Processor::exit`] and [`Processor::reenter`] serve callers that cannot hold a guard.
+//!   [`Processor::exit`] and [`Processor::reenter`] serve callers that cannot hold a guard;
+//!   [`Processor::return_to_foreign`] and [`Processor::release_in_foreign`] serve threads
+//!   that foreign code owns.
 //! * [`Scheduler`]: the three questions the protocol asks the runtime (is there other
 //!   work; take this processor; wake an idle thread). [`NoScheduler`] answers "nothing".
 //! * The monitor: a thread per [`Procs`], started by the first foreign call, that retakes
@@ -60,13 +62,19 @@
 //!   callbacks, parked in the foreign-code state with the raw API: `enter_raw(Lazy)` once,
 //!   then per callback `exit()` … `reenter()`. While it sits in C, the monitor can hand its
 //!   processor to other work (then its next callback's `exit` waits for one); it is not
-//!   counted as a new foreign call by `reenter`.
+//!   counted as a new foreign call by `reenter`. Such a thread, sitting in C with no
+//!   managed code on its stack, should use [`Processor::return_to_foreign`] instead of
+//!   `enter_raw(Lazy)`: the monitor treats it alike, but it is neither a foreign call nor
+//!   [`Stats::in_foreign`] (Go's not-in-go metric skips it too;
+//!   [`Stats::returned_to_foreign`] counts it). When it is done with managed code for
+//!   good, [`Processor::release_in_foreign`] gives the processor up without taking one
+//!   back (also for a foreign call known to outlive its caller).
 //!
 //! # The protocol
 //!
 //! Every hand-over of a processor creates a fresh *lease*: a small shared record with two
 //! words. `sys` is written only by the holding thread, with plain stores:
-//! `(seq << 3) | BLOCKING | NO_HANDOFF | FOREIGN`, where `seq` counts enters and reenters (Go's
+//! `(seq << 4) | RETURNED | BLOCKING | NO_HANDOFF | FOREIGN`, where `seq` counts enters and reenters (Go's
 //! `p.syscalltick` role: two sightings of the same odd value mean "still the same call").
 //! `state` is `OWNED`, `STEALING`, `LOST`, `RETIRE` or `CLOSED`; the holder's fast path only
 //! reads it. A thread that lost its processor writes only its own dead lease, so it can

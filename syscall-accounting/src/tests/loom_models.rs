@@ -286,3 +286,42 @@ fn loom_resize_races_exit() {
         assert_eq!((s.processors, s.idle, s.waiting), (1, 1, 0), "{s:?}");
     });
 }
+
+/// A foreign thread back in its own code (`return_to_foreign`) leaves for good with
+/// `release_in_foreign` while the monitor retakes its processor for a thread parked in
+/// `acquire`: the processor is released exactly once (by the leaver if it still held it,
+/// else by the retake), the waiter gets it and nothing is lost.
+#[test]
+fn loom_release_in_foreign_races_retake_and_acquire() {
+    model(|asym| {
+        let (fake, procs, owners) = one_processor(false, asym);
+        let mut p = procs.acquire();
+        p.return_to_foreign();
+        let mut st = MonitorState::default();
+        procs.monitor_pass(&mut st); // first sighting
+
+        let t1 = thread::spawn(move || p.release_in_foreign());
+        let o = owners.clone();
+        let pr = procs.clone();
+        let t2 = thread::spawn(move || {
+            let q = pr.acquire();
+            o.hold(&q);
+            o.unhold(&q);
+        });
+        procs.monitor_pass(&mut st);
+        let held = t1.join().unwrap();
+        t2.join().unwrap();
+        let s = procs.stats();
+        assert_eq!(held, s.retakes == 0, "released by exactly one side: {s:?}");
+        assert!(
+            lock(&fake.handed).is_empty(),
+            "no work: nothing to the scheduler"
+        );
+        assert_eq!(
+            (s.returned_to_foreign, s.in_foreign, s.calls),
+            (0, 0, 0),
+            "{s:?}"
+        );
+        assert_all_idle(&procs, 1);
+    });
+}
