@@ -27,7 +27,10 @@
 //!   `cargo:rustc-link-search=framework=DIR`; `DIR/libx.a` → search `DIR` plus
 //!   `cargo:rustc-link-lib=static:+verbatim=libx.a`; anything else → `cargo:rustc-link-arg=FLAG`
 //!   (cargo applies link-args only to this package's own binaries, tests and examples, while
-//!   libraries and search paths propagate to dependents).
+//!   libraries and search paths propagate to dependents). [`Plan::compile_for`] /
+//!   [`Plan::cargo_lines_for`] link into chosen targets only ([`LinkTarget`]: examples,
+//!   tests, benches, binaries), as `cargo:rustc-link-arg-<targets>` lines, for a preamble
+//!   the package's library does not use.
 //! - Reruns: `cargo:rerun-if-changed` for every preamble file, `cargo:rerun-if-env-changed`
 //!   for `CGO_<VAR>`, `CGO_<VAR>_ALLOW`, `CGO_<VAR>_DISALLOW` and the pkg-config variables.
 //!
@@ -318,7 +321,19 @@ impl Plan {
 
     /// The cargo lines for linking and rerunning (without the `cargo:` prefix handling of
     /// printing; each string is a complete line such as `cargo:rustc-link-lib=m`).
+    /// The libraries link into the whole package and propagate to its dependents: see
+    /// [`cargo_lines_for`](Self::cargo_lines_for) to link them into some targets only.
     pub fn cargo_lines(&self) -> Vec<String> {
+        self.cargo_lines_for(&[LinkTarget::Package])
+    }
+
+    /// [`cargo_lines`](Self::cargo_lines), with the linker flags applied to `targets` only.
+    /// With anything but `[LinkTarget::Package]`, every flag becomes a
+    /// `cargo:rustc-link-arg-<targets>=` line (`-l NAME` joined as `-lNAME`, `-L DIR` as
+    /// `-LDIR`, `-framework NAME` as two arguments), so nothing reaches the package's
+    /// library or its dependents: for a preamble that only the package's examples or tests
+    /// use. An empty `targets` links nothing.
+    pub fn cargo_lines_for(&self, targets: &[LinkTarget]) -> Vec<String> {
         let mut out = Vec::new();
         for f in &self.files {
             out.push(format!("cargo:rerun-if-changed={}", f.display()));
@@ -357,13 +372,22 @@ impl Plan {
                 }
             }
         }
-        out.extend(link_lines(&self.ld_flags()));
+        if targets == [LinkTarget::Package] {
+            out.extend(link_lines(&self.ld_flags()));
+        } else {
+            out.extend(scoped_link_lines(&linker_args(&self.ld_flags()), targets));
+        }
         out
     }
 
     /// Prints [`cargo_lines`](Self::cargo_lines) to standard output (for cargo).
     pub fn emit(&self) {
-        for l in self.cargo_lines() {
+        self.emit_for(&[LinkTarget::Package]);
+    }
+
+    /// Prints [`cargo_lines_for`](Self::cargo_lines_for) to standard output (for cargo).
+    pub fn emit_for(&self, targets: &[LinkTarget]) {
+        for l in self.cargo_lines_for(targets) {
             println!("{l}");
         }
     }
@@ -392,7 +416,30 @@ impl Plan {
     /// # Errors
     /// I/O errors writing the copies; `cc` compile errors.
     pub fn compile(&self, name: &str) -> Result<(), Box<dyn std::error::Error>> {
-        let out = self.out_dir()?.join("cgo-preamble");
+        self.compile_for(name, &[LinkTarget::Package])
+    }
+
+    /// [`compile`](Self::compile), linking the library and the preamble's linker flags into
+    /// `targets` only (see [`cargo_lines_for`](Self::cargo_lines_for)): a package whose
+    /// examples or tests use a preamble its library does not need keeps the library free
+    /// of it, and so do the package's dependents.
+    ///
+    /// ```no_run
+    /// use directives::build::{CgoBuild, LinkTarget};
+    /// let plan = CgoBuild::new().file("examples/preamble.c").resolve().unwrap();
+    /// plan.compile_for("example_preamble", &[LinkTarget::Examples, LinkTarget::Tests]).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// As [`compile`](Self::compile).
+    pub fn compile_for(
+        &self,
+        name: &str,
+        targets: &[LinkTarget],
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let scoped = targets != [LinkTarget::Package];
+        let out_dir = self.out_dir()?;
+        let out = out_dir.join("cgo-preamble");
         std::fs::create_dir_all(&out)?;
         let mut c = cc::Build::new();
         let mut cxx = cc::Build::new();
@@ -428,13 +475,28 @@ impl Plan {
         }
         self.apply(&mut c);
         self.apply_cxx(&mut cxx);
+        // Scoped: `cc` must not print its package-wide link lines; the library goes first
+        // in the link-arg lines instead, before the flags that resolve its symbols.
+        c.cargo_metadata(!scoped);
+        cxx.cargo_metadata(!scoped);
+        let mut libs = Vec::new();
         if n_c > 0 {
             c.try_compile(name)?;
+            libs.push(format!("-l{name}"));
         }
         if n_cxx > 0 {
             cxx.try_compile(&format!("{name}_cxx"))?;
+            libs.push(format!("-l{name}_cxx"));
+            let apple = std::env::var("CARGO_CFG_TARGET_VENDOR").as_deref() == Ok("apple");
+            libs.push(if apple { "-lc++" } else { "-lstdc++" }.to_owned());
         }
-        self.emit();
+        if scoped && !libs.is_empty() {
+            libs.insert(0, format!("-L{}", out_dir.display()));
+            for l in scoped_link_lines(&libs, targets) {
+                println!("{l}");
+            }
+        }
+        self.emit_for(targets);
         Ok(())
     }
 
@@ -455,6 +517,64 @@ impl Plan {
         }
         std::fs::write(path, src)
     }
+}
+
+/// Which of a package's targets a preamble is linked into (cargo's
+/// `rustc-link-arg-<targets>` lines); see [`Plan::compile_for`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkTarget {
+    /// The whole package, library included; libraries and search paths propagate to
+    /// dependents (`rustc-link-lib`, `rustc-link-search`). The default.
+    Package,
+    /// The package's binaries (`rustc-link-arg-bins`).
+    Bins,
+    /// Its integration tests and unit-test binaries (`rustc-link-arg-tests`).
+    Tests,
+    /// Its examples (`rustc-link-arg-examples`).
+    Examples,
+    /// Its benches (`rustc-link-arg-benches`).
+    Benches,
+}
+
+impl LinkTarget {
+    /// The cargo line prefix for one linker argument.
+    fn prefix(self) -> &'static str {
+        match self {
+            LinkTarget::Package => "cargo:rustc-link-arg=",
+            LinkTarget::Bins => "cargo:rustc-link-arg-bins=",
+            LinkTarget::Tests => "cargo:rustc-link-arg-tests=",
+            LinkTarget::Examples => "cargo:rustc-link-arg-examples=",
+            LinkTarget::Benches => "cargo:rustc-link-arg-benches=",
+        }
+    }
+}
+
+/// Linker flags as single linker arguments: `-l NAME` → `-lNAME`, `-L DIR` → `-LDIR`,
+/// `-F DIR` → `-FDIR`; everything else (`-framework NAME` stays two) unchanged.
+fn linker_args(flags: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = flags.iter().peekable();
+    while let Some(f) = it.next() {
+        match (f.as_str(), it.peek()) {
+            (short @ ("-l" | "-L" | "-F"), Some(next)) => {
+                out.push(format!("{short}{next}"));
+                it.next();
+            }
+            _ => out.push(f.clone()),
+        }
+    }
+    out
+}
+
+/// One `cargo:rustc-link-arg-<target>=ARG` line per argument and target.
+fn scoped_link_lines(args: &[String], targets: &[LinkTarget]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in targets {
+        for a in args {
+            out.push(format!("{}{a}", t.prefix()));
+        }
+    }
+    out
 }
 
 /// Translates linker flags into cargo lines (see the module docs).
@@ -670,6 +790,71 @@ mod tests {
                 "cargo:rustc-link-arg=-pthread",
                 "cargo:rustc-link-arg=-l:libbar.a",
             ]
+        );
+    }
+
+    #[test]
+    fn scoped_link_lines_keep_flags_out_of_the_library() {
+        let args = linker_args(&v(&[
+            "-l",
+            "z",
+            "-lm",
+            "-L",
+            "/x",
+            "-framework",
+            "CoreFoundation",
+            "/p/libfoo.a",
+            "-pthread",
+        ]));
+        assert_eq!(
+            args,
+            v(&[
+                "-lz",
+                "-lm",
+                "-L/x",
+                "-framework",
+                "CoreFoundation",
+                "/p/libfoo.a",
+                "-pthread"
+            ])
+        );
+        let lines = scoped_link_lines(&args[..2], &[LinkTarget::Examples, LinkTarget::Tests]);
+        assert_eq!(
+            lines,
+            [
+                "cargo:rustc-link-arg-examples=-lz",
+                "cargo:rustc-link-arg-examples=-lm",
+                "cargo:rustc-link-arg-tests=-lz",
+                "cargo:rustc-link-arg-tests=-lm",
+            ]
+        );
+        // A plan: no rustc-link-lib / rustc-link-search line when scoped (they would
+        // reach the library and its dependents); the rerun lines stay.
+        let plan = Plan {
+            resolved: Resolved::default(),
+            pkg_config: PkgConfigFlags::default(),
+            env: EnvFlags {
+                ldflags: v(&["-lm", "-L", "/opt"]),
+                ..EnvFlags::default()
+            },
+            files: vec![PathBuf::from("p.c")],
+        };
+        let scoped = plan.cargo_lines_for(&[LinkTarget::Benches]);
+        assert!(scoped.contains(&"cargo:rerun-if-changed=p.c".to_owned()));
+        assert!(scoped.contains(&"cargo:rustc-link-arg-benches=-lm".to_owned()));
+        assert!(scoped.contains(&"cargo:rustc-link-arg-benches=-L/opt".to_owned()));
+        assert!(
+            !scoped.iter().any(|l| l.starts_with("cargo:rustc-link-lib")
+                || l.starts_with("cargo:rustc-link-search")),
+            "{scoped:?}"
+        );
+        let whole = plan.cargo_lines();
+        assert!(whole.contains(&"cargo:rustc-link-lib=m".to_owned()));
+        assert!(whole.contains(&"cargo:rustc-link-search=native=/opt".to_owned()));
+        assert!(
+            plan.cargo_lines_for(&[])
+                .iter()
+                .all(|l| l.starts_with("cargo:rerun"))
         );
     }
 
