@@ -162,7 +162,8 @@
 //!   process used more than its share, a tick waits until the group is eligible again,
 //!   2-6 ms measured on a loaded 2-core VM. [`MonitorPriority::RealTime`] (opt-in,
 //!   [`Config::monitor_priority`]) runs the monitor as a `SCHED_FIFO` thread instead:
-//!   p99 hand-off 70-170 µs there, both from idle and after busy work.
+//!   p99 hand-off 55-120 µs there (from idle / after busy work; rare outliers to
+//!   300 µs on a saturated host), against 2-6 ms for an ordinary monitor after busy work.
 //! * Per-call policies: [`CallKind::Blocking`] hands off at once (Go's
 //!   `entersyscallblock`), [`CallKind::Short`] is never handed off; [`Policy::Never`]
 //!   disables retakes entirely.
