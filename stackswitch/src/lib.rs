@@ -84,15 +84,17 @@
 //! `psm::on_stack` and a direct call, and a context resume+suspend round trip
 //! against `corosensei` and a direct call. On the development machine (a
 //! shared, heavily loaded 2-core AMD EPYC (Zen 4) VM; medians of one run,
-//! noisy by ±30 %) `on_stack` runs at 0.8–1.0× psm's time (6.3–7.1 ns against
-//! 8.0 ns). A context round trip without floating-point control preservation
-//! runs at about 1.5× corosensei's (which preserves neither MXCSR nor the x87
-//! control word); with it (the default, as the ABI requires) at 3.3× (30.7 ns
-//! against 9.2 ns). Each direction has to read MXCSR once (`stmxcsr`, about
-//! 9 ns on that processor; the reloads, `ldmxcsr`/`fldcw`, only run when the
-//! two sides' words differ), so the ≤ 1.0× goal is out of reach there with
-//! the guarantee kept. [`ContextOptions::preserve_fp_control`] trades that
-//! guarantee for speed.
+//! noisy by ±30 % and more) `on_stack` runs at 0.8–1.0× psm's time (6.3–7.1 ns
+//! against 8.0 ns). A context round trip without floating-point control
+//! preservation runs at 0.95–1.6× corosensei's (which preserves neither MXCSR
+//! nor the x87 control word; 6–11 ns against 5–8 ns over five runs); with it
+//! (the default, as the ABI requires) at 2.8–4.7×. Each direction has to read
+//! MXCSR once (`stmxcsr`, 6.3 ns on that processor and serialising, so two
+//! reads cost more than corosensei's whole round trip; the reloads,
+//! `ldmxcsr`/`fldcw`, only run when the two sides' words differ), so the
+//! ≤ 1.0× goal is out of reach there with the guarantee kept: the x86_64 back
+//! end's source docs give the argument and the measured instruction costs.
+//! [`ContextOptions::preserve_fp_control`] trades that guarantee for speed.
 //!
 //! # Cargo features
 //!
