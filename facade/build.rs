@@ -48,8 +48,11 @@ fn preamble_example() {
     plan.write_functions_file(&out.join("cgo_functions.rs"))
         .expect("writing cgo_functions.rs");
     // Linux only, like the other C code here; elsewhere the example only type-checks.
+    // Linked into the example and the tests that use it, not into facade's library
+    // (a user's build script would usually link into its whole package instead).
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        plan.compile("facade_preamble")
+        use directives::build::LinkTarget;
+        plan.compile_for("facade_preamble", &[LinkTarget::Examples, LinkTarget::Tests])
             .unwrap_or_else(|e| panic!("compiling examples/cgo/preamble.c: {e}"));
     }
 }
