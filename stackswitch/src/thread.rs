@@ -48,10 +48,24 @@ thread_local! {
     };
 }
 
+// Without a destructor, the state's storage lives as long as its thread and
+// `with` may hand out a plain reference (below).
+const _: () = assert!(!core::mem::needs_drop::<ThreadState>());
+
 /// Runs `f` with this thread's state.
+///
+/// Only the address is taken inside `LocalKey::with` (a closure that small
+/// lets the compiler inline the whole access into one thread-pointer-relative
+/// address), and `f` runs outside it: with `f` inside, `LocalKey::with` was
+/// often left out of line and reached the variable through an indirect call.
 #[inline(always)]
 pub(crate) fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> R {
-    STATE.with(f)
+    let t: *const ThreadState = STATE.with(|t| t as *const ThreadState);
+    // SAFETY: `t` is this thread's STATE, which is constant-initialised and
+    // needs no drop (asserted above), so its storage is valid, and never
+    // deallocated, for as long as this thread runs code; the reference is
+    // only used by `f`, during this call, on this thread (as with `STATE.with`).
+    f(unsafe { &*t })
 }
 
 /// The stack limit of the code running now: the current context's (its
