@@ -105,7 +105,7 @@ fn blocking_call_hands_to_the_scheduler_when_it_has_work() {
     let mut p = procs.acquire();
     let call = p.enter_blocking();
     let (_, q) = fake
-        .wait_handoff(Duration::from_secs(1))
+        .wait_handoff(Duration::from_secs(10))
         .expect("hand-off at once");
     drop(q);
     assert_eq!(call.exit(), Exit::Idle);
@@ -232,7 +232,10 @@ fn monitor_sleeps_when_idle_and_wakes_on_entry() {
         procs.stats().monitor_asleep,
         "not started before the first call"
     );
-    p.enter().exit();
+    // A short call starts the monitor: a lazy one could be retaken (the monitor thread is
+    // spawned inside it, slowly under an emulator) and handed to the fake scheduler,
+    // which keeps it, so that its exit would wait forever.
+    p.enter_short().exit();
     assert!(common::wait_monitor_asleep(&procs, Duration::from_secs(5)));
     let t0 = Instant::now();
     let call = p.enter();

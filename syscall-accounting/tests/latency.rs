@@ -95,8 +95,10 @@ fn measure(priority: MonitorPriority) {
     let mut p = procs.acquire();
     let samples = if emulated() { 15 } else { 60 };
 
-    // Start the monitor (first foreign call) so "idle" below means "monitor asleep".
-    p.enter().exit();
+    // Start the monitor (first foreign call) so "idle" below means "monitor asleep". A
+    // short call: a lazy one could be retaken while the monitor thread is being spawned
+    // inside it, and the fake scheduler would keep the processor.
+    p.enter_short().exit();
     let mut idle = Vec::new();
     for _ in 0..samples {
         assert!(
