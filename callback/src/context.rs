@@ -16,7 +16,7 @@ use core::ptr;
 
 use crate::adapter;
 use crate::foreign::ForeignFn;
-use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
+use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, independent};
 use crate::runtime::Green;
 
 /// Stack bounds of the system stack a context's C code runs on: `lo < sp <= hi`.
@@ -75,7 +75,10 @@ pub struct ThreadContext {
     /// Length of `cgo_ctxt` as published to asynchronous readers.
     pub(crate) cgo_ctxt_len: AtomicUsize,
     /// Link in the spare list (Go's `m.schedlink`).
-    pub(crate) next: Cell<*mut ThreadContext>,
+    /// Written and read only by the list's lock holder, so its accesses are `Relaxed`:
+    /// the lock word's Acquire/Release orders them (an atomic only so that loom checks
+    /// exactly that).
+    pub(crate) next: AtomicPtr<ThreadContext>,
     /// The thread is bound (pthread key set): the context is returned at thread exit.
     pub(crate) bound: Cell<bool>,
     /// Processor accounting state of this thread (see [`adapter::acct`]).
@@ -94,7 +97,8 @@ unsafe impl Send for ThreadContext {}
 // `cgo_ctxt_len`); every `Cell` field is only touched by the owning thread (see `Send`).
 unsafe impl Sync for ThreadContext {}
 
-static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+/// Source of context ids (an independent counter: see `primitive`).
+static NEXT_ID: independent::AtomicUsize = independent::AtomicUsize::new(1);
 
 impl ThreadContext {
     /// A fresh context. `green` is the parked green context of an extra context.
@@ -113,7 +117,7 @@ impl ThreadContext {
             frame: Cell::new(None),
             cgo_ctxt: UnsafeCell::new(Vec::new()),
             cgo_ctxt_len: AtomicUsize::new(0),
-            next: Cell::new(ptr::null_mut()),
+            next: AtomicPtr::new(ptr::null_mut()),
             bound: Cell::new(false),
             acct: adapter::acct::ThreadAcct::new(),
             registration: Cell::new(None),

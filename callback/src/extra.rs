@@ -25,28 +25,56 @@
 use core::ptr;
 
 use crate::context::ThreadContext;
-use crate::primitive::{AtomicU32, AtomicUsize, Ordering};
+use crate::primitive::{AtomicU32, AtomicUsize, Ordering, global, spin_loop};
 
 /// Head value of an empty list.
 const EMPTY: usize = 0;
 /// Head value while the list is locked.
 const LOCKED: usize = 1;
 
-/// The list head (see the module docs).
-static HEAD: AtomicUsize = AtomicUsize::new(EMPTY);
-/// Contexts on the list (Go's `extraMLength`).
-static LENGTH: AtomicU32 = AtomicU32::new(0);
-/// Takers that found the list empty or held since the last replenish (Go's
-/// `extraMWaiters`).
-static WAITERS: AtomicU32 = AtomicU32::new(0);
-/// Extra contexts held by threads (Go's `extraMInUse`).
-static IN_USE: AtomicU32 = AtomicU32::new(0);
-/// Extra contexts alive (on the list or in use).
-static LIVE: AtomicU32 = AtomicU32::new(0);
-/// Extra contexts created since start.
-static CREATED: AtomicU32 = AtomicU32::new(0);
-/// Times a taker found the list held by another thread and created a context instead.
-static CONTENDED: AtomicU32 = AtomicU32::new(0);
+/// The spare list: its head word and counters.
+pub(crate) struct SpareList {
+    /// The list head (see the module docs).
+    head: AtomicUsize,
+    /// Contexts on the list (Go's `extraMLength`).
+    length: AtomicU32,
+    /// Takers that found the list empty or held since the last replenish (Go's
+    /// `extraMWaiters`).
+    waiters: AtomicU32,
+    /// Extra contexts held by threads (Go's `extraMInUse`).
+    in_use: AtomicU32,
+    /// Extra contexts alive (on the list or in use).
+    live: AtomicU32,
+    /// Extra contexts created since start.
+    created: AtomicU32,
+    /// Times a taker found the list held by another thread and created a context instead.
+    contended: AtomicU32,
+}
+
+/// An empty [`SpareList`] (a macro so that the `static` gets a `const` initialiser and
+/// loom models, whose atomics have no `const` constructors, the same value).
+macro_rules! empty_list {
+    () => {
+        SpareList {
+            head: AtomicUsize::new(EMPTY),
+            length: AtomicU32::new(0),
+            waiters: AtomicU32::new(0),
+            in_use: AtomicU32::new(0),
+            live: AtomicU32::new(0),
+            created: AtomicU32::new(0),
+            contended: AtomicU32::new(0),
+        }
+    };
+}
+
+global! {
+    /// The program's spare list.
+    LIST: SpareList = empty_list!();
+}
+
+/// Attempts [`SpareList::push`] makes before giving up on a held list (a few under loom,
+/// where every attempt is a branch of the model).
+const PUSH_SPINS: u32 = if cfg!(loom) { 2 } else { 256 };
 
 /// At most this many spares stay on the list; a context returned beyond it is freed, so
 /// bursts of short-lived foreign threads do not leave memory behind.
@@ -78,178 +106,241 @@ pub struct SpareStats {
 /// println!("{} spare, {} in use, {} created", s.spare, s.in_use, s.created);
 /// ```
 pub fn spare_stats() -> SpareStats {
-    // Relaxed loads: a snapshot of independent counters, each individually exact.
-    SpareStats {
-        spare: LENGTH.load(Ordering::Relaxed),
-        in_use: IN_USE.load(Ordering::Relaxed),
-        live: LIVE.load(Ordering::Relaxed),
-        created: CREATED.load(Ordering::Relaxed),
-        waiters: WAITERS.load(Ordering::Relaxed),
-        contended: CONTENDED.load(Ordering::Relaxed),
+    LIST.stats()
+}
+
+impl SpareList {
+    /// An empty list (for loom models; the program's list is [`LIST`]).
+    #[cfg(all(loom, test))]
+    pub(crate) fn new() -> Self {
+        empty_list!()
+    }
+
+    /// Takes and frees every spare, returning how many there were (loom models end with
+    /// it, so a lost or duplicated context shows as a count mismatch or a double free).
+    #[cfg(all(loom, test))]
+    pub(crate) fn drain(&self) -> u32 {
+        let mut n = 0;
+        while let Some((m, _)) = self.take() {
+            // Relaxed: statistics (the context is no longer in use once freed).
+            self.in_use.fetch_sub(1, Ordering::Relaxed);
+            // SAFETY: just taken from the list: owned by us, installed nowhere.
+            unsafe { self.free(m) };
+            n += 1;
+        }
+        n
+    }
+
+    /// Reads the counters.
+    pub(crate) fn stats(&self) -> SpareStats {
+        // Relaxed loads: a snapshot of independent counters, each individually exact.
+        SpareStats {
+            spare: self.length.load(Ordering::Relaxed),
+            in_use: self.in_use.load(Ordering::Relaxed),
+            live: self.live.load(Ordering::Relaxed),
+            created: self.created.load(Ordering::Relaxed),
+            waiters: self.waiters.load(Ordering::Relaxed),
+            contended: self.contended.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Tries to lock the list once. `Ok(old head)` when locked by us; `Err(head)` when it was
+    /// empty (`EMPTY`) or held (`LOCKED`) and `nil_ok` does not allow taking it empty.
+    #[inline]
+    pub(crate) fn try_lock(&self, nil_ok: bool) -> Result<usize, usize> {
+        // Relaxed: only a hint for the CAS below, which carries the ordering.
+        let head = self.head.load(Ordering::Relaxed);
+        if head == LOCKED || (head == EMPTY && !nil_ok) {
+            return Err(head);
+        }
+        // Acquire on success: we read the contexts (and their `next` links) the previous
+        // holder published with its Release unlock.
+        self.head
+            .compare_exchange(head, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+    }
+
+    /// Unlocks the list, making `head` the new head.
+    #[inline]
+    pub(crate) fn unlock(&self, head: usize) {
+        // Release: publishes our writes to the contexts and links before the next holder's
+        // Acquire.
+        self.head.store(head, Ordering::Release);
+    }
+
+    /// Takes a spare context without ever waiting. `None` when the list is empty or held by
+    /// another thread: the caller creates a context ([`create`]); a waiter is counted so the
+    /// next [`replenish`] makes up for it. On success also returns whether the list is now
+    /// empty (the caller should replenish).
+    pub(crate) fn take(&self) -> Option<(*mut ThreadContext, bool)> {
+        loop {
+            match self.try_lock(false) {
+                Ok(head) => {
+                    let m = head as *mut ThreadContext;
+                    // SAFETY: we hold the lock, so `m` (a context pushed by `put`/`replenish`
+                    // and owned by the list) cannot be popped or freed by anyone else; the
+                    // Acquire in `try_lock` made its `next` link visible (Relaxed: ordered
+                    // by the lock word).
+                    let next = unsafe { (*m).next.load(Ordering::Relaxed) };
+                    // SAFETY: as above, we own the list, and now `m`.
+                    unsafe { (*m).next.store(ptr::null_mut(), Ordering::Relaxed) };
+                    // Relaxed: counters read only as statistics.
+                    self.length.fetch_sub(1, Ordering::Relaxed);
+                    self.in_use.fetch_add(1, Ordering::Relaxed);
+                    self.unlock(next as usize);
+                    return Some((m, next.is_null()));
+                }
+                Err(EMPTY) => {
+                    // Relaxed: a hint counter for `replenish`.
+                    self.waiters.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+                Err(LOCKED) => {
+                    // Relaxed: statistics and the replenish hint.
+                    self.contended.fetch_add(1, Ordering::Relaxed);
+                    self.waiters.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+                // The head changed between the load and the CAS: try again.
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Creates a fresh extra context that is immediately in use (the list was empty or held).
+    pub(crate) fn create_in_use(&self) -> *mut ThreadContext {
+        let m = self.new_extra();
+        // Relaxed: statistics.
+        self.in_use.fetch_add(1, Ordering::Relaxed);
+        m
+    }
+
+    fn new_extra(&self) -> *mut ThreadContext {
+        let green = crate::runtime::get().map(|rt| rt.new_extra_green());
+        // Relaxed: statistics.
+        self.live.fetch_add(1, Ordering::Relaxed);
+        self.created.fetch_add(1, Ordering::Relaxed);
+        Box::into_raw(ThreadContext::new(true, green))
+    }
+
+    /// Pushes a context onto the list (Go's `addExtraM`). Gives up, returning `false`, when
+    /// the list stays held for a few hundred spins: a holder is normally done within a
+    /// handful of instructions, and a thread must never wait on a holder that cannot run
+    /// (one it interrupted in a signal handler, or a held-list test).
+    fn push(&self, m: *mut ThreadContext) -> bool {
+        let mut spins = 0u32;
+        let head = loop {
+            match self.try_lock(true) {
+                Ok(h) => break h,
+                Err(_) if spins < PUSH_SPINS => {
+                    spins += 1;
+                    spin_loop();
+                }
+                Err(_) => return false,
+            }
+        };
+        // SAFETY: `m` is owned by the caller and not on the list; we hold the lock.
+        // (Relaxed: the unlock's Release publishes it.)
+        unsafe {
+            (*m).next
+                .store(head as *mut ThreadContext, Ordering::Relaxed)
+        };
+        // Relaxed: statistics.
+        self.length.fetch_add(1, Ordering::Relaxed);
+        self.unlock(m as usize);
+        true
+    }
+
+    /// Returns a context to the list at thread exit or detach (Go's `putExtraM`), freeing it
+    /// instead when the list already holds [`SPARE_CAP`] spares or stays held.
+    ///
+    /// # Safety
+    /// `m` is an extra context owned by the caller, uninstalled from every thread.
+    pub(crate) unsafe fn put(&self, m: *mut ThreadContext) {
+        // Relaxed: statistics.
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
+        // Relaxed: a capacity heuristic; a race only makes the list one longer or shorter.
+        if self.length.load(Ordering::Relaxed) >= SPARE_CAP || !self.push(m) {
+            // SAFETY: the caller owns `m` and nobody else references it (a failed push
+            // leaves it untouched).
+            unsafe { self.free(m) };
+        }
+    }
+
+    /// Frees an extra context and its parked green context.
+    ///
+    /// # Safety
+    /// `m` came from `new_extra`, is owned by the caller and referenced by nobody.
+    unsafe fn free(&self, m: *mut ThreadContext) {
+        // SAFETY: per the contract `m` is a uniquely owned `Box` pointer.
+        let b = unsafe { Box::from_raw(m) };
+        if let (Some(g), Some(rt)) = (b.curg.get(), crate::runtime::get()) {
+            rt.free_extra_green(g);
+        }
+        drop(b);
+        // Relaxed: statistics.
+        self.live.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Creates spares for every waiter counted since the last call, or one when the list is
+    /// empty (Go's `newextram`). Runs off the hot path, after an attach.
+    pub(crate) fn replenish(&self) {
+        // Relaxed: the swap only needs atomicity; the contexts are published by `push`.
+        let waiters = self.waiters.swap(0, Ordering::Relaxed);
+        let n = if waiters > 0 {
+            waiters.min(SPARE_CAP)
+        } else if self.head.load(Ordering::Relaxed) == EMPTY {
+            1
+        } else {
+            0
+        };
+        for i in 0..n {
+            let m = self.new_extra();
+            if !self.push(m) {
+                // The list stays held: keep the debt for the next replenish.
+                // SAFETY: `m` was just created and is referenced by nobody.
+                unsafe { self.free(m) };
+                // Relaxed: a hint counter.
+                self.waiters.fetch_add(n - i, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+
+    /// Seeds the list with one spare (Go's `mstartm0` → `newextram`).
+    pub(crate) fn seed(&self) {
+        if self.head.load(Ordering::Relaxed) == EMPTY {
+            self.replenish();
+        }
     }
 }
 
-/// Tries to lock the list once. `Ok(old head)` when locked by us; `Err(head)` when it was
-/// empty (`EMPTY`) or held (`LOCKED`) and `nil_ok` does not allow taking it empty.
-#[inline]
-fn try_lock(nil_ok: bool) -> Result<usize, usize> {
-    // Relaxed: only a hint for the CAS below, which carries the ordering.
-    let head = HEAD.load(Ordering::Relaxed);
-    if head == LOCKED || (head == EMPTY && !nil_ok) {
-        return Err(head);
-    }
-    // Acquire on success: we read the contexts (and their `next` links) the previous
-    // holder published with its Release unlock.
-    HEAD.compare_exchange(head, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-}
-
-/// Unlocks the list, making `head` the new head.
-#[inline]
-fn unlock(head: usize) {
-    // Release: publishes our writes to the contexts and links before the next holder's
-    // Acquire.
-    HEAD.store(head, Ordering::Release);
-}
-
-/// Takes a spare context without ever waiting. `None` when the list is empty or held by
-/// another thread: the caller creates a context ([`create`]); a waiter is counted so the
-/// next [`replenish`] makes up for it. On success also returns whether the list is now
-/// empty (the caller should replenish).
+/// [`SpareList::take`] on the program's list.
 pub(crate) fn take() -> Option<(*mut ThreadContext, bool)> {
-    loop {
-        match try_lock(false) {
-            Ok(head) => {
-                let m = head as *mut ThreadContext;
-                // SAFETY: we hold the lock, so `m` (a context pushed by `put`/`replenish`
-                // and owned by the list) cannot be popped or freed by anyone else; the
-                // Acquire in `try_lock` made its `next` link visible.
-                let next = unsafe { (*m).next.get() };
-                // SAFETY: as above, we own the list, and now `m`.
-                unsafe { (*m).next.set(ptr::null_mut()) };
-                // Relaxed: counters read only as statistics.
-                LENGTH.fetch_sub(1, Ordering::Relaxed);
-                IN_USE.fetch_add(1, Ordering::Relaxed);
-                unlock(next as usize);
-                return Some((m, next.is_null()));
-            }
-            Err(EMPTY) => {
-                // Relaxed: a hint counter for `replenish`.
-                WAITERS.fetch_add(1, Ordering::Relaxed);
-                return None;
-            }
-            Err(LOCKED) => {
-                // Relaxed: statistics and the replenish hint.
-                CONTENDED.fetch_add(1, Ordering::Relaxed);
-                WAITERS.fetch_add(1, Ordering::Relaxed);
-                return None;
-            }
-            // The head changed between the load and the CAS: try again.
-            Err(_) => continue,
-        }
-    }
+    LIST.take()
 }
 
-/// Creates a fresh extra context that is immediately in use (the list was empty or held).
+/// [`SpareList::create_in_use`] on the program's list.
 pub(crate) fn create_in_use() -> *mut ThreadContext {
-    let m = new_extra();
-    // Relaxed: statistics.
-    IN_USE.fetch_add(1, Ordering::Relaxed);
-    m
+    LIST.create_in_use()
 }
 
-fn new_extra() -> *mut ThreadContext {
-    let green = crate::runtime::get().map(|rt| rt.new_extra_green());
-    // Relaxed: statistics.
-    LIVE.fetch_add(1, Ordering::Relaxed);
-    CREATED.fetch_add(1, Ordering::Relaxed);
-    Box::into_raw(ThreadContext::new(true, green))
-}
-
-/// Pushes a context onto the list (Go's `addExtraM`). Gives up, returning `false`, when
-/// the list stays held for a few hundred spins: a holder is normally done within a
-/// handful of instructions, and a thread must never wait on a holder that cannot run
-/// (one it interrupted in a signal handler, or a held-list test).
-fn push(m: *mut ThreadContext) -> bool {
-    let mut spins = 0u32;
-    let head = loop {
-        match try_lock(true) {
-            Ok(h) => break h,
-            Err(_) if spins < 256 => {
-                spins += 1;
-                core::hint::spin_loop();
-            }
-            Err(_) => return false,
-        }
-    };
-    // SAFETY: `m` is owned by the caller and not on the list; we hold the lock.
-    unsafe { (*m).next.set(head as *mut ThreadContext) };
-    // Relaxed: statistics.
-    LENGTH.fetch_add(1, Ordering::Relaxed);
-    unlock(m as usize);
-    true
-}
-
-/// Returns a context to the list at thread exit or detach (Go's `putExtraM`), freeing it
-/// instead when the list already holds [`SPARE_CAP`] spares or stays held.
+/// [`SpareList::put`] on the program's list.
 ///
 /// # Safety
-/// `m` is an extra context owned by the caller, uninstalled from every thread.
+/// As [`SpareList::put`].
 pub(crate) unsafe fn put(m: *mut ThreadContext) {
-    // Relaxed: statistics.
-    IN_USE.fetch_sub(1, Ordering::Relaxed);
-    // Relaxed: a capacity heuristic; a race only makes the list one longer or shorter.
-    if LENGTH.load(Ordering::Relaxed) >= SPARE_CAP || !push(m) {
-        // SAFETY: the caller owns `m` and nobody else references it (a failed push
-        // leaves it untouched).
-        unsafe { free(m) };
-    }
+    // SAFETY: forwarded contract.
+    unsafe { LIST.put(m) }
 }
 
-/// Frees an extra context and its parked green context.
-///
-/// # Safety
-/// `m` came from `new_extra`, is owned by the caller and referenced by nobody.
-unsafe fn free(m: *mut ThreadContext) {
-    // SAFETY: per the contract `m` is a uniquely owned `Box` pointer.
-    let b = unsafe { Box::from_raw(m) };
-    if let (Some(g), Some(rt)) = (b.curg.get(), crate::runtime::get()) {
-        rt.free_extra_green(g);
-    }
-    drop(b);
-    // Relaxed: statistics.
-    LIVE.fetch_sub(1, Ordering::Relaxed);
-}
-
-/// Creates spares for every waiter counted since the last call, or one when the list is
-/// empty (Go's `newextram`). Runs off the hot path, after an attach.
+/// [`SpareList::replenish`] on the program's list.
 pub(crate) fn replenish() {
-    // Relaxed: the swap only needs atomicity; the contexts are published by `push`.
-    let waiters = WAITERS.swap(0, Ordering::Relaxed);
-    let n = if waiters > 0 {
-        waiters.min(SPARE_CAP)
-    } else if HEAD.load(Ordering::Relaxed) == EMPTY {
-        1
-    } else {
-        0
-    };
-    for i in 0..n {
-        let m = new_extra();
-        if !push(m) {
-            // The list stays held: keep the debt for the next replenish.
-            // SAFETY: `m` was just created and is referenced by nobody.
-            unsafe { free(m) };
-            // Relaxed: a hint counter.
-            WAITERS.fetch_add(n - i, Ordering::Relaxed);
-            return;
-        }
-    }
+    LIST.replenish()
 }
 
-/// Seeds the list with one spare (Go's `mstartm0` → `newextram`).
+/// [`SpareList::seed`] on the program's list.
 pub(crate) fn seed() {
-    if HEAD.load(Ordering::Relaxed) == EMPTY {
-        replenish();
-    }
+    LIST.seed()
 }
 
 /// Holds the spare list locked until dropped, so tests can reproduce the "list held by
@@ -259,7 +350,7 @@ pub struct SpareListHold(usize);
 
 impl Drop for SpareListHold {
     fn drop(&mut self) {
-        unlock(self.0);
+        LIST.unlock(self.0);
     }
 }
 
@@ -267,7 +358,7 @@ impl Drop for SpareListHold {
 #[doc(hidden)]
 pub fn hold_spare_list() -> SpareListHold {
     loop {
-        if let Ok(h) = try_lock(true) {
+        if let Ok(h) = LIST.try_lock(true) {
             return SpareListHold(h);
         }
         std::thread::yield_now();

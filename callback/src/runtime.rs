@@ -12,7 +12,7 @@
 use core::num::NonZeroUsize;
 use std::sync::OnceLock;
 
-use crate::primitive::{AtomicU8, Condvar, Mutex, Ordering, lock};
+use crate::primitive::{AtomicU8, Condvar, Mutex, Ordering, global, independent, lock};
 
 /// An opaque handle to a green thread of the runtime ("G"), chosen by the runtime (an
 /// index, or a pointer cast to an integer).
@@ -62,7 +62,8 @@ pub trait Runtime: Sync + 'static {
 #[derive(Debug, Default)]
 pub struct ThreadsOnly;
 
-static THREADS_ONLY_GREENS: crate::primitive::AtomicUsize = crate::primitive::AtomicUsize::new(1);
+/// Placeholder green ids of [`ThreadsOnly`] (an independent counter: see `primitive`).
+static THREADS_ONLY_GREENS: independent::AtomicUsize = independent::AtomicUsize::new(1);
 
 impl Runtime for ThreadsOnly {
     fn current_green(&self) -> Option<Green> {
@@ -82,9 +83,74 @@ impl Runtime for ThreadsOnly {
 const NOT_READY: u8 = 0;
 const READY: u8 = 2;
 
-static STATE: AtomicU8 = AtomicU8::new(NOT_READY);
 static RUNTIME: OnceLock<&'static dyn Runtime> = OnceLock::new();
-static WAIT: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// The initialisation gate: a state word for the one-load check on the hot path, and a
+/// flag under a mutex with a condition variable for callbacks that arrive early.
+pub(crate) struct Gate {
+    state: AtomicU8,
+    ready: Mutex<bool>,
+    cv: Condvar,
+}
+
+/// A closed [`Gate`] (a macro so that the `static` gets a `const` initialiser and loom
+/// models the same value).
+macro_rules! closed_gate {
+    () => {
+        Gate {
+            state: AtomicU8::new(NOT_READY),
+            ready: Mutex::new(false),
+            cv: Condvar::new(),
+        }
+    };
+}
+
+global! {
+    /// The program's initialisation gate, opened by [`init`].
+    GATE: Gate = closed_gate!();
+}
+
+impl Gate {
+    /// A closed gate (for loom models; the program's gate is [`GATE`]).
+    #[cfg(all(loom, test))]
+    pub(crate) fn new() -> Self {
+        closed_gate!()
+    }
+
+    /// Opens the gate: every waiter returns, and every later check passes; both see the
+    /// writes made before the call.
+    pub(crate) fn open(&self) {
+        let mut ready = lock(&self.ready);
+        *ready = true;
+        // Release: a check that sees READY also sees the writes made before `open` (the
+        // runtime and the thread key).
+        self.state.store(READY, Ordering::Release);
+        // Notified under the lock: a waiter is either not yet checking (it will see the
+        // flag) or already waiting (it gets the notification).
+        self.cv.notify_all();
+        drop(ready);
+    }
+
+    /// Whether the gate is open (one load).
+    #[inline]
+    pub(crate) fn is_open(&self) -> bool {
+        // Acquire: pairs with the Release in `open`.
+        self.state.load(Ordering::Acquire) == READY
+    }
+
+    /// Waits until the gate is open.
+    #[cold]
+    pub(crate) fn wait(&self) {
+        // The mutex orders `open`'s earlier writes before our return.
+        let mut ready = lock(&self.ready);
+        while !*ready {
+            ready = match self.cv.wait(ready) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+}
 
 /// The registered runtime, if [`init`] has run.
 #[inline]
@@ -117,21 +183,14 @@ pub fn init(rt: &'static dyn Runtime) -> Result<(), AlreadyInitialized> {
     RUNTIME.set(rt).map_err(|_| AlreadyInitialized)?;
     crate::adapter::key::create();
     crate::extra::seed();
-    let (m, cv) = &WAIT;
-    let mut ready = lock(m);
-    *ready = true;
-    // Release: a callback that sees READY also sees the runtime and the key.
-    STATE.store(READY, Ordering::Release);
-    cv.notify_all();
-    drop(ready);
+    GATE.open();
     Ok(())
 }
 
 /// Whether [`init`] has run.
 #[inline]
 pub fn is_initialized() -> bool {
-    // Acquire: pairs with the Release in `init`.
-    STATE.load(Ordering::Acquire) == READY
+    GATE.is_open()
 }
 
 /// Waits until [`init`] has run (fast path: one load).
@@ -153,15 +212,7 @@ fn ready_runtime() -> Option<&'static dyn Runtime> {
 
 #[cold]
 fn wait_slow() -> &'static dyn Runtime {
-    let (m, cv) = &WAIT;
-    let mut ready = lock(m);
-    while !*ready {
-        ready = match cv.wait(ready) {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-    }
-    drop(ready);
+    GATE.wait();
     match get() {
         Some(rt) => rt,
         None => crate::fatal(format_args!(
@@ -193,8 +244,9 @@ pub enum BindPolicy {
     DetachEachCall,
 }
 
-static PANIC_POLICY: AtomicU8 = AtomicU8::new(0);
-static BIND_POLICY: AtomicU8 = AtomicU8::new(0);
+// Independent settings (see `primitive`).
+static PANIC_POLICY: independent::AtomicU8 = independent::AtomicU8::new(0);
+static BIND_POLICY: independent::AtomicU8 = independent::AtomicU8::new(0);
 
 /// Sets the process-wide panic policy.
 pub fn set_panic_policy(p: PanicPolicy) {
