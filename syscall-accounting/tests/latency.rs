@@ -89,6 +89,9 @@ fn median_bound() -> Duration {
 
 /// Measures `samples` hand-offs from idle and as many right after 30 ms of busy work.
 fn measure(priority: MonitorPriority) {
+    // One measurement at a time: two busy phases at once would fill both cores.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let fake = FakeSched::with_work(true);
     let config = Config::default().with_monitor_priority(priority);
     let procs = Procs::with_config(1, fake.clone(), config).unwrap();
