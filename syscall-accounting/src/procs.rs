@@ -148,6 +148,9 @@ pub enum MonitorPriority {
     /// work per tick; the kernel's real-time throttling bounds it regardless. Needs
     /// `CAP_SYS_NICE` or a non-zero `RLIMIT_RTPRIO`; without them (and on other OSes) the
     /// monitor runs as [`MonitorPriority::Normal`] and [`Stats::monitor_realtime`] says so.
+    /// The [`Scheduler`] hooks that the monitor calls then run at that priority too (keep
+    /// them short, as the trait asks); threads they start are ordinary threads
+    /// (`SCHED_RESET_ON_FORK`).
     RealTime,
 }
 
