@@ -246,3 +246,63 @@ fn monitor_sleeps_when_idle_and_wakes_on_entry() {
     drop(q);
     call.exit();
 }
+
+/// A real-time monitor runs the hooks at its priority, but a thread a hook starts (a new
+/// worker) is an ordinary thread.
+#[cfg(target_os = "linux")]
+#[test]
+fn realtime_monitor_does_not_pass_its_priority_to_threads_hooks_start() {
+    use std::sync::Mutex;
+    use syscall_accounting::{MonitorPriority, Processor, Scheduler};
+
+    #[derive(Default)]
+    struct Spawner {
+        /// (policy of the hook's thread, policy of the thread it started).
+        seen: Mutex<Option<(i32, i32)>>,
+    }
+    impl Scheduler for Spawner {
+        fn has_work(&self) -> bool {
+            true
+        }
+        fn handoff(&self, p: Processor) {
+            // SAFETY: sched_getscheduler(0) only queries the calling thread.
+            let here = unsafe { libc::sched_getscheduler(0) };
+            let child = std::thread::spawn(move || {
+                drop(p);
+                // SAFETY: as above.
+                unsafe { libc::sched_getscheduler(0) }
+            })
+            .join()
+            .unwrap();
+            *self.seen.lock().unwrap() = Some((here, child));
+        }
+        fn wake_idle(&self) {}
+    }
+
+    let hooks = std::sync::Arc::new(Spawner::default());
+    let config = Config::default().with_monitor_priority(MonitorPriority::RealTime);
+    let procs = Procs::with_config(1, hooks.clone(), config).unwrap();
+    let mut p = procs.acquire();
+    let call = p.enter();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while hooks.seen.lock().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "no hand-off: {:?}",
+            procs.stats()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    call.exit();
+    let (here, child) = hooks.seen.lock().unwrap().unwrap();
+    if procs.stats().monitor_realtime {
+        assert_eq!(here & !libc::SCHED_RESET_ON_FORK, libc::SCHED_FIFO);
+    } else {
+        println!("real-time priority not granted here; the hook ran with policy {here}");
+    }
+    assert_eq!(
+        child,
+        libc::SCHED_OTHER,
+        "a thread started by a hook is ordinary"
+    );
+}
