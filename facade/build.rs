@@ -52,7 +52,10 @@ fn preamble_example() {
     // (a user's build script would usually link into its whole package instead).
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         use directives::build::LinkTarget;
-        plan.compile_for("facade_preamble", &[LinkTarget::Examples, LinkTarget::Tests])
-            .unwrap_or_else(|e| panic!("compiling examples/cgo/preamble.c: {e}"));
+        plan.compile_for(
+            "facade_preamble",
+            &[LinkTarget::Examples, LinkTarget::Tests],
+        )
+        .unwrap_or_else(|e| panic!("compiling examples/cgo/preamble.c: {e}"));
     }
 }

@@ -33,6 +33,10 @@ pub struct Stats {
     pub worker_threads: u64,
     /// Processors (summed over runtimes for [`stats`]).
     pub processors: u64,
+    /// Whether the monitor runs at real-time priority
+    /// ([`Builder::realtime_monitor`](crate::runtime::Builder::realtime_monitor) asked
+    /// for it and the system granted it); for [`stats`], whether every runtime's does.
+    pub monitor_realtime: bool,
 }
 
 impl Stats {
@@ -47,6 +51,7 @@ impl Stats {
         self.stacks_pooled += o.stacks_pooled;
         self.worker_threads += o.worker_threads;
         self.processors += o.processors;
+        self.monitor_realtime &= o.monitor_realtime;
     }
 }
 
@@ -72,13 +77,17 @@ pub(crate) fn of(sh: &Shared) -> Stats {
         stacks_pooled: sh.pool.pooled() as u64,
         worker_threads: sh.worker_threads.load(Ordering::Relaxed),
         processors: p.processors as u64,
+        monitor_realtime: p.monitor_realtime,
     }
 }
 
 /// The counters of every live runtime of the process, summed.
 pub fn stats() -> Stats {
     let all: Vec<Arc<Shared>> = lock(&RUNTIMES).iter().filter_map(Weak::upgrade).collect();
-    let mut total = Stats::default();
+    let mut total = Stats {
+        monitor_realtime: !all.is_empty(),
+        ..Stats::default()
+    };
     for sh in &all {
         total.add(&of(sh));
     }

@@ -146,3 +146,52 @@ fn never_policy_keeps_the_processor_during_a_lazy_call() {
     assert_eq!(order, vec!["c-returned", "other-ran"]);
     assert_eq!(rt.stats().retakes, 0);
 }
+
+/// Whether this process may use `SCHED_FIFO` (root, `CAP_SYS_NICE` usually comes with
+/// it, or a non-zero `RLIMIT_RTPRIO`).
+fn may_use_realtime() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid, writable rlimit.
+    unsafe { libc::getrlimit(libc::RLIMIT_RTPRIO, &mut lim) == 0 && lim.rlim_cur >= 1 }
+}
+
+#[test]
+fn realtime_monitor_is_granted_when_permitted_and_retakes() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = Runtime::builder()
+        .processors(1)
+        .realtime_monitor(true)
+        .build()
+        .unwrap();
+    let order = rt.block_on(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l1 = log.clone();
+        let a = spawn(move || {
+            // SAFETY: sleeps.
+            unsafe { lazy::facade_sleep_ms(if under_emulation() { 1000 } else { 200 }) };
+            l1.lock().unwrap().push("c-returned");
+        });
+        let l2 = log.clone();
+        let b = spawn(move || l2.lock().unwrap().push("other-ran"));
+        a.join().unwrap();
+        b.join().unwrap();
+        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
+    });
+    // The monitor (started by the first C call) retook the processor for the other
+    // green thread while the first one slept in C.
+    assert_eq!(order, vec!["other-ran", "c-returned"]);
+    let s = rt.stats();
+    assert!(s.retakes >= 1, "{s:?}");
+    assert_eq!(
+        s.monitor_realtime,
+        may_use_realtime(),
+        "real-time priority granted iff permitted: {s:?}"
+    );
+}

@@ -21,10 +21,14 @@ pub(crate) fn new_procs(
     n: usize,
     tick: Duration,
     handoff: HandoffPolicy,
+    realtime_monitor: bool,
     hooks: impl Scheduler + 'static,
 ) -> Result<Procs, syscall_accounting::Error> {
     let mut cfg = syscall_accounting::Config::default();
     cfg.tick = tick;
+    if realtime_monitor {
+        cfg.monitor_priority = syscall_accounting::MonitorPriority::RealTime;
+    }
     cfg.policy = match handoff {
         HandoffPolicy::Lazy => syscall_accounting::Policy::Lazy,
         HandoffPolicy::Never => syscall_accounting::Policy::Never,

@@ -69,6 +69,7 @@ pub(crate) struct Config {
     pub(crate) stack_pool: usize,
     pub(crate) monitor_tick: Duration,
     pub(crate) handoff: HandoffPolicy,
+    pub(crate) realtime_monitor: bool,
     pub(crate) check: CheckLevel,
 }
 
@@ -87,6 +88,7 @@ impl Default for Builder {
                 stack_pool: 1024,
                 monitor_tick: Duration::from_micros(20),
                 handoff: HandoffPolicy::Lazy,
+                realtime_monitor: false,
                 check: CheckLevel::from_env(),
             },
         }
@@ -125,6 +127,19 @@ impl Builder {
     /// When processors of threads in C are handed on. Default [`HandoffPolicy::Lazy`].
     pub fn handoff(mut self, policy: HandoffPolicy) -> Self {
         self.cfg.handoff = policy;
+        self
+    }
+
+    /// Run the monitor at real-time priority (Linux `SCHED_FIFO` 1, not inherited by
+    /// the threads it starts), so it hands a processor on within about a tick even
+    /// right after the process used up its CPU share; an ordinary monitor can then be
+    /// held back by the kernel for milliseconds (see `syscall_accounting`'s
+    /// `MonitorPriority`). Needs `CAP_SYS_NICE` or an `RLIMIT_RTPRIO` of at least 1;
+    /// without them, and on other systems, the monitor stays ordinary and
+    /// [`Stats::monitor_realtime`](crate::Stats::monitor_realtime) says so.
+    /// Default off.
+    pub fn realtime_monitor(mut self, on: bool) -> Self {
+        self.cfg.realtime_monitor = on;
         self
     }
 

@@ -244,17 +244,28 @@ impl Shared {
         let n = config.procs;
         let mut err = None;
         let shared = Arc::new_cyclic(|me: &Weak<Shared>| {
-            let procs =
-                match procs::new_procs(n, config.monitor_tick, config.handoff, Hooks(me.clone())) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        err = Some(e.to_string());
-                        // A valid placeholder so the cyclic constructor can finish; the
-                        // error is returned below and this runtime is dropped unused.
-                        procs::new_procs(1, config.monitor_tick, config.handoff, Hooks(Weak::new()))
-                            .expect("one processor is always valid")
-                    }
-                };
+            let procs = match procs::new_procs(
+                n,
+                config.monitor_tick,
+                config.handoff,
+                config.realtime_monitor,
+                Hooks(me.clone()),
+            ) {
+                Ok(p) => p,
+                Err(e) => {
+                    err = Some(e.to_string());
+                    // A valid placeholder so the cyclic constructor can finish; the
+                    // error is returned below and this runtime is dropped unused.
+                    procs::new_procs(
+                        1,
+                        config.monitor_tick,
+                        config.handoff,
+                        false,
+                        Hooks(Weak::new()),
+                    )
+                    .expect("one processor is always valid")
+                }
+            };
             Shared {
                 sched: Mutex::new(SchedState {
                     queue: VecDeque::new(),

@@ -12,6 +12,7 @@ fn shared() -> std::sync::Arc<Shared> {
         stack_pool: 4,
         monitor_tick: Duration::from_micros(20),
         handoff: HandoffPolicy::Lazy,
+        realtime_monitor: false,
         check: CheckLevel::Calls,
     })
     .expect("runtime state")
