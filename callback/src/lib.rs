@@ -56,6 +56,17 @@
 //! frames have no destructors, so none of their code runs: they are discarded, as Go
 //! discards them.
 //!
+//! # Verification
+//! - `tests/syscall_budget.rs` traces a child process (`strace -f` natively, qemu's
+//!   `-strace` under emulation) and proves zero system calls for 1,000 steady-state
+//!   callbacks on a bound foreign thread and for 1,000 foreign calls with a callback on a
+//!   runtime thread holding a processor, and holds a new thread's attach + exit to 7
+//!   system calls beyond a plain thread (a control callback making `getppid` shows the
+//!   counter sees calls). Without `strace` the tests fail saying so, unless
+//!   `CBT_SKIP_STRACE=1` is set.
+//! - Loom models of the spare list and the initialisation gate (`src/tests/loom.rs`):
+//!   `RUSTFLAGS="--cfg loom" cargo test -p callback --release --lib loom`.
+//!
 //! # Supported targets
 //! | target | status |
 //! |---|---|
