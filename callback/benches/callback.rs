@@ -1,7 +1,8 @@
 //! Callback costs, side by side in one group so ratios come from one run:
 //! a plain C → Rust call (no protocol), a callback on a runtime thread inside a foreign
-//! call (with and without processor accounting), a bound foreign-thread callback, and a
-//! new C thread that calls in once (attach + exit) next to one that does not.
+//! call (with and without processor accounting), a bound foreign-thread callback, a
+//! callback that attaches and detaches every time, and a new C thread that calls in once
+//! (attach + exit) next to one that does not.
 
 #![allow(missing_docs)] // `criterion_group!` generates an undocumented function.
 
@@ -10,7 +11,7 @@ use std::os::raw::{c_int, c_long};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use callback::{ForeignFn, ThreadsOnly, call_foreign, call_foreign_on, callback};
+use callback::{BindPolicy, ForeignFn, ThreadsOnly, call_foreign, call_foreign_on, callback};
 use criterion::{Criterion, criterion_group, criterion_main};
 use syscall_accounting::{CallKind, NoScheduler, Procs};
 
@@ -101,6 +102,24 @@ fn benches(c: &mut Criterion) {
     }
     drop(req_tx);
     worker.join().unwrap();
+
+    // Attach + detach without thread creation's noise: a thread that has never called
+    // in, with the policy of returning the context after every call (Go before 1.21),
+    // attaches and detaches on every callback of a C loop.
+    g.bench_function("foreign_thread_attach_detach_each_call", |b| {
+        b.iter_custom(|iters| {
+            callback::set_bind_policy(BindPolicy::DetachEachCall);
+            let t = std::thread::spawn(move || {
+                let t = Instant::now();
+                c_loop(exported, iters);
+                t.elapsed()
+            })
+            .join()
+            .unwrap();
+            callback::set_bind_policy(BindPolicy::StayBound);
+            t
+        })
+    });
 
     g.bench_function("new_c_thread_no_callback", |b| {
         b.iter(|| c_thread_once(direct))
