@@ -46,6 +46,10 @@ fn bound_thread_keeps_its_processor_parked_between_callbacks() {
     at_rx.recv().unwrap();
     let s = procs.stats();
     assert_eq!(s.idle, 0, "{s:?}");
+    // The thread is back in its own C code, not in a foreign call (Go's isExtraInC):
+    // retakeable, but neither counted as a call nor as in foreign code.
+    assert_eq!(s.returned_to_foreign, 1, "{s:?}");
+    assert_eq!((s.calls, s.in_foreign), (0, 0), "{s:?}");
     assert!(with_current(|m| m.is_none()));
 
     // 1,000 more callbacks reclaim it on the fast path: no park, no idle exit.

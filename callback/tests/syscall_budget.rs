@@ -119,7 +119,9 @@ fn is_marker(s: &Sys) -> bool {
 ///
 /// qemu-user prints the process id on every line, not the thread's, so under an
 /// emulator the calls of threads running meanwhile would count too: the scenarios keep
-/// every other thread blocked (joining the marker thread) while it runs.
+/// every other thread blocked joining the marker thread while it runs, and under an
+/// emulator `futex` calls are left out, since the joining thread's wait may be printed
+/// after the marker (natively every call of the marker thread counts).
 fn after_marker(calls: &[Sys], k: usize) -> Result<Vec<Sys>, String> {
     let at = calls
         .iter()
@@ -130,7 +132,12 @@ fn after_marker(calls: &[Sys], k: usize) -> Result<Vec<Sys>, String> {
         .ok_or_else(|| format!("marker {k} missing from the trace"))?;
     let tid = &calls[at].tid;
     let mut out = Vec::new();
-    for s in calls[at + 1..].iter().filter(|s| &s.tid == tid) {
+    let emulated = emulated();
+    let theirs = |s: &Sys| emulated && s.name == "futex";
+    for s in calls[at + 1..]
+        .iter()
+        .filter(|s| &s.tid == tid && !theirs(s))
+    {
         if is_marker(s) {
             break;
         }

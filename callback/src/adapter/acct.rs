@@ -128,8 +128,10 @@ pub(crate) fn reenter(m: &ThreadContext) {
 pub(crate) fn reenter_extra(m: &ThreadContext) {
     // SAFETY: as in `exit_extra`.
     if let Some(p) = unsafe { m.acct.own() } {
-        // Parked in the foreign-code state until the next callback.
-        p.enter_raw(CallKind::Lazy);
+        // Parked until the next callback: back in the thread's own foreign code, which the
+        // monitor may retake from but which is not a foreign call (Go's `isExtraInC`), so
+        // it is not counted as one.
+        p.return_to_foreign();
     }
 }
 
@@ -168,7 +170,12 @@ pub(crate) fn leave(m: &ThreadContext, prev: *mut Processor) {
 /// The context leaves its thread: release the processor it kept.
 pub(crate) fn detach(m: &ThreadContext) {
     // SAFETY: as in `exit_extra`; the thread is detaching, no callback is in progress.
-    drop(unsafe { m.acct.own() }.take());
+    if let Some(p) = unsafe { m.acct.own() }.take() {
+        // Give the processor up from foreign code without taking one back first (Go's
+        // `dropm`): dropping it would exit foreign code, which may wait for a processor
+        // only to release it.
+        p.release_in_foreign();
+    }
     // SAFETY: as above.
     unsafe { *m.acct.procs.get() = None };
 }

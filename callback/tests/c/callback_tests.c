@@ -185,12 +185,29 @@ void cbt_overflow_thread(cb_t cb) {
 // Zero-syscall scenario: a C thread binds with one callback, then writes a BEGIN marker
 // (write(-1) fails with EBADF but shows in a syscall trace), calls back `n` times, and
 // writes an END marker.
+//
+// Under qemu-user the trace cannot tell threads apart, so a marker thread first waits
+// (spinning, no system call) until the creating thread is past pthread_create: the
+// creator's own calls around clone then all come before the marker, and the only call
+// it makes afterwards is the join's futex wait.
+static int marker_go;
+static void marker_wait(void) {
+    while (!__atomic_load_n(&marker_go, __ATOMIC_ACQUIRE)) {
+    }
+}
+static int start_marked(pthread_t *t, void *(*fn)(void *), void *arg) {
+    __atomic_store_n(&marker_go, 0, __ATOMIC_RELEASE);
+    if (start(t, 0, fn, arg)) return -1;
+    __atomic_store_n(&marker_go, 1, __ATOMIC_RELEASE);
+    return 0;
+}
 struct quiet_arg {
     cb_t cb;
     long n;
 };
 static void *quiet_thread(void *p) {
     struct quiet_arg *a = p;
+    marker_wait();
     a->cb(0);
     if (write(-1, "CBT_BEGIN", 9) != -1) return NULL;
     cbt_loop(a->cb, a->n);
@@ -200,7 +217,7 @@ static void *quiet_thread(void *p) {
 void cbt_quiet_thread(cb_t cb, long n) {
     pthread_t t;
     struct quiet_arg a = {cb, n};
-    if (start(&t, 0, quiet_thread, &a)) return;
+    if (start_marked(&t, quiet_thread, &a)) return;
     pthread_join(t, NULL);
 }
 
@@ -210,13 +227,14 @@ void cbt_quiet_thread(cb_t cb, long n) {
 // (the NULL run measures that last part alone).
 static void *marked_thread(void *p) {
     cb_t cb = (cb_t)p;
+    marker_wait();
     if (write(-1, "CBT_BEGIN", 9) != -1) return NULL;
     if (cb) cb(0);
     return NULL;
 }
 void cbt_marked_thread(cb_t cb) {
     pthread_t t;
-    if (start(&t, 0, marked_thread, (void *)cb)) return;
+    if (start_marked(&t, marked_thread, (void *)cb)) return;
     pthread_join(t, NULL);
 }
 
