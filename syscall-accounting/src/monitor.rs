@@ -91,6 +91,9 @@ pub(crate) struct MonitorState {
     cands: Vec<(usize, Arc<Lease>, u64)>,
     /// Consecutive ticks with nobody in foreign code.
     pub(crate) quiet: u32,
+    /// Set by a pass that saw a lazy call for the first time: the next pass decides
+    /// whether it is retaken.
+    pub(crate) fresh: bool,
 }
 
 impl Shared {
@@ -107,6 +110,7 @@ impl Shared {
         // Holders in foreign calls of managed code (not threads returned to their own).
         let mut timed = 0u64;
         let waiting;
+        st.fresh = false;
         {
             let s = lock(&this.sched);
             st.obs.resize(s.slots.len(), (0, 0));
@@ -127,8 +131,12 @@ impl Shared {
                     timed += 1;
                 }
                 let seen = (lease.generation, sys);
-                if lazy && sys & NO_HANDOFF == 0 && st.obs[i] == seen {
-                    st.cands.push((i, lease.clone(), sys));
+                if lazy && sys & NO_HANDOFF == 0 {
+                    if st.obs[i] == seen {
+                        st.cands.push((i, lease.clone(), sys));
+                    } else {
+                        st.fresh = true;
+                    }
                 }
                 st.obs[i] = seen;
             }
@@ -268,6 +276,10 @@ pub(crate) fn start(_shared: &Arc<Shared>) {
     unreachable!("loom models run monitor passes by hand (Config::monitor = false)")
 }
 
+/// The longest tick the monitor spins through instead of sleeping (see `run`).
+#[cfg(not(loom))]
+const SPIN_MAX_TICK: std::time::Duration = std::time::Duration::from_micros(100);
+
 #[cfg(not(loom))]
 fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
     #[cfg(target_os = "linux")]
@@ -286,8 +298,13 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
         shared.monitor_realtime.store(1, Ordering::Relaxed);
     }
     let mut st = MonitorState::default();
+    // The first tick after a wake-up, and (within a budget) a tick after which a newly
+    // seen call may be retaken, are waited for by spinning, not sleeping (below).
+    let mut spin_next = false;
+    let mut spin_credit = std::time::Duration::ZERO;
     loop {
         let Some(shared) = weak.upgrade() else { return };
+        let pass_start = Instant::now();
         Shared::monitor_pass(&shared, &mut st);
         let tick = shared.config.tick.max(std::time::Duration::from_micros(1));
         if st.quiet >= shared.config.idle_ticks && shared.prepare_sleep() {
@@ -297,13 +314,37 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
             }
             st.quiet = 0;
             st.last = None;
+            spin_next = true;
             continue;
         }
         drop(shared);
         if ctl.stopped() {
             return;
         }
-        std::thread::sleep(tick);
+        // A pass that saw a call for the first time is followed by the one that may
+        // retake it, so the tick between them is the hand-off latency of a call that
+        // blocks at once. A sleep of one 20 µs tick lasts about 40 µs on a virtual
+        // machine (timer and wake-up overhead, even with 1 ns slack and real-time
+        // priority); spinning keeps it one tick. Spinning is bounded: after a wake-up
+        // (which only follows `idle_ticks` quiet ticks) always, otherwise from a credit
+        // that grows by an eighth of a tick per tick, so a monitor kept busy by a stream
+        // of calls spins at most about one tick in eight.
+        // Only short ticks are spun: a sleep's overshoot matters little to a long one.
+        spin_credit = (spin_credit + tick / 8).min(tick * 4);
+        let spin = tick <= SPIN_MAX_TICK
+            && (spin_next
+                || (st.fresh && spin_credit >= tick && {
+                    spin_credit -= tick;
+                    true
+                }));
+        spin_next = false;
+        if spin {
+            while pass_start.elapsed() < tick {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::sleep(tick);
+        }
     }
 }
 
