@@ -18,13 +18,13 @@ use facade::{HandoffPolicy, Runtime, spawn, yield_now};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// One green thread sits 300 ms in C; 999 others each make C calls and yield.
-/// Returns (latest finish of the others, return of the C call) relative to start,
-/// and the runtime's stats.
+/// Asserts that all the others finished before the C call returned, and returns
+/// the runtime's stats.
 ///
 /// Under qemu (debug build, emulated, on a shared machine) the same 1,000 green
 /// threads make 3 C calls each instead of 10 and the C call lasts 2 s instead of
 /// 300 ms, so the claim stays about hand-off, not about emulation speed.
-fn blocking_scenario(procs: usize, blocking: bool) -> (Duration, Duration, facade::Stats) {
+fn blocking_scenario(procs: usize, blocking: bool) -> facade::Stats {
     // One scenario at a time: each claims something about timing.
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (calls, ms) = if under_emulation() {
@@ -76,48 +76,55 @@ fn blocking_scenario(procs: usize, blocking: bool) -> (Duration, Duration, facad
         let others = *latest.lock().unwrap();
         (others, c_return)
     });
-    (others, c_return, rt.stats())
+    assert!(
+        others < c_return,
+        "others finished at {others:?}, the C call returned at {c_return:?}"
+    );
+    rt.stats()
 }
 
 #[test]
 fn blocking_call_on_two_processors_lets_the_others_finish_first() {
-    let (others, c_ret, s) = blocking_scenario(2, true);
-    assert!(
-        others < c_ret,
-        "others finished at {others:?}, the C call returned at {c_ret:?}"
-    );
+    let s = blocking_scenario(2, true);
     assert!(s.blocking_handoffs >= 1 && s.handoffs >= 1, "{s:?}");
     assert!(s.foreign_calls > 999 * 3, "{s:?}");
 }
 
 #[test]
 fn blocking_call_on_one_processor_lets_the_others_finish_first() {
-    let (others, c_ret, s) = blocking_scenario(1, true);
-    assert!(
-        others < c_ret,
-        "others finished at {others:?}, the C call returned at {c_ret:?}"
-    );
+    let s = blocking_scenario(1, true);
     assert!(s.blocking_handoffs >= 1, "{s:?}");
 }
 
 #[test]
 fn long_lazy_call_is_retaken_by_the_monitor_on_one_processor() {
-    let (others, c_ret, s) = blocking_scenario(1, false);
-    assert!(
-        others < c_ret,
-        "others finished at {others:?}, the C call returned at {c_ret:?}"
-    );
+    let s = blocking_scenario(1, false);
     assert!(s.retakes >= 1 && s.handoffs >= 1, "{s:?}");
 }
 
 #[test]
 fn long_lazy_call_is_retaken_by_the_monitor_on_two_processors() {
-    let (others, c_ret, s) = blocking_scenario(2, false);
-    assert!(
-        others < c_ret,
-        "others finished at {others:?}, the C call returned at {c_ret:?}"
-    );
+    let s = blocking_scenario(2, false);
     assert!(s.retakes >= 1, "{s:?}");
+}
+
+/// On `rt`, a green thread sleeps `ms` in a lazy C call while another is spawned
+/// right after it; returns the order in which "c-returned" and "other-ran" happened.
+fn sleep_in_c_then_other(rt: &Runtime, ms: i32) -> Vec<&'static str> {
+    rt.block_on(move || {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l1 = log.clone();
+        let a = spawn(move || {
+            // SAFETY: sleeps.
+            unsafe { lazy::facade_sleep_ms(ms) };
+            l1.lock().unwrap().push("c-returned");
+        });
+        let l2 = log.clone();
+        let b = spawn(move || l2.lock().unwrap().push("other-ran"));
+        a.join().unwrap();
+        b.join().unwrap();
+        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
+    })
 }
 
 #[test]
@@ -128,20 +135,7 @@ fn never_policy_keeps_the_processor_during_a_lazy_call() {
         .handoff(HandoffPolicy::Never)
         .build()
         .unwrap();
-    let order = rt.block_on(|| {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let l1 = log.clone();
-        let a = spawn(move || {
-            // SAFETY: sleeps.
-            unsafe { lazy::facade_sleep_ms(50) };
-            l1.lock().unwrap().push("c-returned");
-        });
-        let l2 = log.clone();
-        let b = spawn(move || l2.lock().unwrap().push("other-ran"));
-        a.join().unwrap();
-        b.join().unwrap();
-        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
-    });
+    let order = sleep_in_c_then_other(&rt, 50);
     // One processor, never retaken: the other green thread waits for the C call.
     assert_eq!(order, vec!["c-returned", "other-ran"]);
     assert_eq!(rt.stats().retakes, 0);
@@ -170,20 +164,7 @@ fn realtime_monitor_is_granted_when_permitted_and_retakes() {
         .realtime_monitor(true)
         .build()
         .unwrap();
-    let order = rt.block_on(|| {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let l1 = log.clone();
-        let a = spawn(move || {
-            // SAFETY: sleeps.
-            unsafe { lazy::facade_sleep_ms(if under_emulation() { 1000 } else { 200 }) };
-            l1.lock().unwrap().push("c-returned");
-        });
-        let l2 = log.clone();
-        let b = spawn(move || l2.lock().unwrap().push("other-ran"));
-        a.join().unwrap();
-        b.join().unwrap();
-        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
-    });
+    let order = sleep_in_c_then_other(&rt, if under_emulation() { 1000 } else { 200 });
     // The monitor (started by the first C call) retook the processor for the other
     // green thread while the first one slept in C.
     assert_eq!(order, vec!["other-ran", "c-returned"]);
