@@ -298,9 +298,8 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
         shared.monitor_realtime.store(1, Ordering::Relaxed);
     }
     let mut st = MonitorState::default();
-    // The first tick after a wake-up, and (within a budget) a tick after which a newly
-    // seen call may be retaken, are waited for by spinning, not sleeping (below).
-    let mut spin_next = false;
+    // A tick after which a newly seen call may be retaken is waited for by spinning,
+    // not sleeping, within a budget (below).
     let mut spin_credit = std::time::Duration::ZERO;
     loop {
         let Some(shared) = weak.upgrade() else { return };
@@ -314,7 +313,8 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
             }
             st.quiet = 0;
             st.last = None;
-            spin_next = true;
+            // The call that woke us is seen next pass: let it always be spun for.
+            spin_credit = spin_credit.max(tick);
             continue;
         }
         drop(shared);
@@ -325,20 +325,15 @@ fn run(weak: std::sync::Weak<Shared>, ctl: Arc<MonitorCtl>) {
         // retake it, so the tick between them is the hand-off latency of a call that
         // blocks at once. A sleep of one 20 µs tick lasts about 40 µs on a virtual
         // machine (timer and wake-up overhead, even with 1 ns slack and real-time
-        // priority); spinning keeps it one tick. Spinning is bounded: after a wake-up
-        // (which only follows `idle_ticks` quiet ticks) always, otherwise from a credit
+        // priority); spinning keeps it one tick. Spinning is bounded: for the call that woke
+        // the monitor (wake-ups only follow `idle_ticks` quiet ticks) always, otherwise from a credit
         // that grows by an eighth of a tick per tick, so a monitor kept busy by a stream
         // of calls spins at most about one tick in eight.
         // Only short ticks are spun: a sleep's overshoot matters little to a long one.
         spin_credit = (spin_credit + tick / 8).min(tick * 4);
-        let spin = tick <= SPIN_MAX_TICK
-            && (spin_next
-                || (st.fresh && spin_credit >= tick && {
-                    spin_credit -= tick;
-                    true
-                }));
-        spin_next = false;
+        let spin = tick <= SPIN_MAX_TICK && st.fresh && spin_credit >= tick;
         if spin {
+            spin_credit -= tick;
             while pass_start.elapsed() < tick {
                 std::hint::spin_loop();
             }
