@@ -11,20 +11,29 @@ use crate::arch;
 use crate::stack::Stack;
 use crate::thread;
 
-const NOT_STARTED: u8 = 0;
-const SUSPENDED: u8 = 1;
-const RUNNING: u8 = 2;
-const FINISHED: u8 = 3;
+/// The link: the resumer's stack pointer while the context runs, stored by
+/// every switch into it and read by the switch out, and one word the back end
+/// may use with it (x86_64: the resumer's floating-point control words).
+#[repr(C)]
+struct Link {
+    sp: Cell<usize>,
+    scratch: Cell<usize>,
+}
 
 /// The part of a context the switching code needs, independent of the
 /// closure's result type.
+#[repr(C)]
 pub(crate) struct Header {
-    /// Saved stack pointer while suspended.
-    sp: Cell<usize>,
-    /// The link slot at the top of the stack: the resumer's stack pointer.
+    /// First, so that the switching code reaches it through the header
+    /// pointer both sides already hold.
+    link_words: Link,
+    /// Points at `link_words.sp` (the cgo switches read the outermost
+    /// context's link through it).
     pub(crate) link: *mut usize,
     /// The context that was running on this thread when this one was
-    /// resumed (null: resumed from the system stack). Set by every resume.
+    /// resumed from inside it; null when resumed from the system stack (or an
+    /// `on_stack` stack outside any context). Set by a nested resume, cleared
+    /// by the context when it switches back.
     pub(crate) parent: Cell<*const Header>,
     /// Lowest address the context's code may use: the stack's bottom, or an
     /// `on_stack` stack's while it runs inside one. Kept here, always up to
@@ -35,28 +44,38 @@ pub(crate) struct Header {
     /// frames sit on the system stack below its resumer, so it must not
     /// suspend (the resumer would overwrite them).
     pub(crate) callbacks: Cell<u32>,
-    state: Cell<u8>,
-    /// Set by `Drop` to make `suspend` unwind the context.
-    cancel: Cell<bool>,
-    stack_id: u64,
-    /// The usable range of the context's own stack.
-    stack_lo: usize,
-    stack_hi: usize,
     /// Save and restore the floating-point control words (x86_64 MXCSR, x87 CW).
     fp_control: bool,
+    stack_id: u64,
 }
 
 impl Header {
-    /// Switches from the context back to its resumer.
-    ///
-    /// # Safety
-    /// As `arch::suspend`: runs on this context's stack while its resumer is
-    /// blocked in `arch::resume`.
+    /// The link, as the switching code addresses it.
     #[inline(always)]
-    unsafe fn suspend(&self, value: usize) -> usize {
-        // SAFETY: forwarded from this function's contract; `fp_control` is
-        // fixed at creation, so every switch of this context uses the same frame.
-        unsafe { arch::suspend(value, self.link, self.sp.as_ptr(), self.fp_control) }
+    fn link_ptr(&self) -> *mut usize {
+        self.link_words.sp.as_ptr()
+    }
+
+    /// Gives `thread::current` back to the code that resumed this context,
+    /// just before switching to it: the resumer only sets it on the way in.
+    ///
+    /// Resumed from the system stack (the usual case) the restored value is
+    /// the constant null, not a value read back from memory, so consecutive
+    /// round trips do not form a chain of stores and loads through it.
+    #[inline(always)]
+    fn hand_back_current(&self, t: &thread::ThreadState) {
+        if self.parent.get().is_null() {
+            t.current.set(core::ptr::null());
+        } else {
+            self.hand_back_current_nested(t);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn hand_back_current_nested(&self, t: &thread::ThreadState) {
+        t.current.set(self.parent.get());
+        self.parent.set(core::ptr::null());
     }
 }
 
@@ -146,6 +165,12 @@ impl<R: core::fmt::Debug> core::fmt::Debug for Resume<R> {
 /// [`Context::into_send`], whose contract says why that is sound for it.
 pub struct Context<R> {
     inner: NonNull<Inner<R>>,
+    /// The context's saved stack pointer while it is not running (its initial
+    /// frame before the first resume); 0 once it has finished. Kept here,
+    /// behind `&mut self`, so that a loop of resumes can keep it in a register.
+    sp: usize,
+    /// The initial frame's stack pointer (`sp` until the first resume).
+    initial_sp: usize,
     stack: Option<Stack>,
     _not_send: PhantomData<*mut R>,
 }
@@ -160,12 +185,15 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     let inner = data.cast::<Inner<R>>();
     // SAFETY: `data` is the boxed Inner<R> of the Context that resumed us
     // (Context::new passed it to init_context_stack with this instantiation);
-    // the Box lives until the Context is dropped, which waits for FINISHED.
+    // the Box lives until the Context is dropped, which waits for the context
+    // to finish.
     let f = unsafe { (*inner).f.take() };
-    let header: *const Header = data.cast::<Header>();
-    // SAFETY: as below; the header is alive and only read.
-    if unsafe { (*header).fp_control } {
-        arch::reset_fp_control();
+    // SAFETY: Inner is repr(C) with the header first, so the cast of `data`
+    // is valid; the header is alive (as above) and only read here.
+    let header: &Header = unsafe { &*data.cast::<Header>() };
+    if header.fp_control {
+        // SAFETY: the link is this context's, followed by its scratch word.
+        unsafe { arch::start_fp_control(header.link_ptr()) };
     }
     let outcome = {
         let y = Yielder {
@@ -177,15 +205,14 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
             None => Err(Box::new("stackswitch: context entry ran twice") as Box<dyn Any + Send>),
         }
     };
-    // SAFETY: as above; Inner is repr(C) with the header first, so the cast of
-    // `data` to Header is valid. The resumer is blocked in its switch.
-    unsafe {
-        (*inner).outcome = Some(outcome);
-        (*header).state.set(FINISHED);
-        (*header).suspend(0);
-    }
-    // A finished context is never resumed again (resume checks FINISHED).
-    std::process::abort()
+    // SAFETY: as above; the resumer is blocked in its switch and reads the
+    // outcome only after the switch below.
+    unsafe { (*inner).outcome = Some(outcome) };
+    thread::with(|t| header.hand_back_current(t));
+    // SAFETY: we run on this context's stack (the entry frame), its resumer is
+    // blocked in the switch that stored the link, and nothing on this stack
+    // needs to run again: every local above has been moved or dropped.
+    unsafe { arch::finish(0, header.link_ptr(), header.fp_control) }
 }
 
 impl<R: 'static> Context<R> {
@@ -203,35 +230,41 @@ impl<R: 'static> Context<R> {
     where
         F: FnOnce(&Yielder, usize) -> R + 'static,
     {
-        let link = (stack.top() - arch::LINK_OFFSET) as *mut usize;
         let inner = Box::new(Inner {
             header: Header {
-                sp: Cell::new(0),
-                link,
+                link_words: Link {
+                    sp: Cell::new(0),
+                    scratch: Cell::new(0),
+                },
+                link: core::ptr::null_mut(),
                 parent: Cell::new(core::ptr::null()),
                 limit: Cell::new(stack.bottom()),
                 callbacks: Cell::new(0),
-                state: Cell::new(NOT_STARTED),
-                cancel: Cell::new(false),
-                stack_id: stack.id(),
-                stack_lo: stack.bottom(),
-                stack_hi: stack.top(),
                 fp_control: options.preserve_fp_control,
+                stack_id: stack.id(),
             },
             f: Some(Box::new(f)),
             outcome: None,
         });
-        let inner = NonNull::from(Box::leak(inner));
+        let mut inner = NonNull::from(Box::leak(inner));
+        // SAFETY: `inner` is valid (just leaked) and not shared yet.
+        let header = unsafe { &mut inner.as_mut().header };
+        header.link = header.link_ptr();
         // SAFETY: the stack is ours (moved in), unused, far larger than the
         // initial frame, and the entry/data pair matches (context_entry::<R>
-        // expects exactly this Inner<R>).
+        // expects exactly this Inner<R>, whose header holds `link`).
         let sp = unsafe {
-            arch::init_context_stack(stack.top(), context_entry::<R>, inner.as_ptr().cast())
+            arch::init_context_stack(
+                stack.top(),
+                context_entry::<R>,
+                inner.as_ptr().cast(),
+                header.link,
+            )
         };
-        // SAFETY: `inner` is valid (just leaked) and not shared yet.
-        unsafe { inner.as_ref().header.sp.set(sp) };
         Context {
             inner,
+            sp,
+            initial_sp: sp,
             stack: Some(stack),
             _not_send: PhantomData,
         }
@@ -246,12 +279,12 @@ impl<R> Context<R> {
 
     /// Whether the entry closure has returned or panicked.
     pub fn is_finished(&self) -> bool {
-        self.header().state.get() == FINISHED
+        self.sp == 0
     }
 
     /// Whether the context has been resumed at least once.
     pub fn is_started(&self) -> bool {
-        self.header().state.get() != NOT_STARTED
+        self.sp != self.initial_sp
     }
 
     /// The stack the context runs on.
@@ -266,28 +299,36 @@ impl<R> Context<R> {
     ///
     /// # Panics
     /// If the context has finished (check [`Resume::Returned`] /
-    /// [`Resume::Panicked`] before resuming again) or is running (resumed
-    /// from inside itself).
+    /// [`Resume::Panicked`] before resuming again). A context cannot be
+    /// resumed while it runs: that would need a second `&mut` to it.
     #[inline]
     pub fn resume(&mut self, arg: usize) -> Resume<R> {
-        let header = self.header();
-        let state = header.state.get();
-        if state == FINISHED || state == RUNNING {
-            resume_misuse(header.stack_id, state);
+        self.switch_in(arg, false)
+    }
+
+    /// Resumes the context; with `cancel`, its pending `suspend` unwinds.
+    #[inline(always)]
+    fn switch_in(&mut self, arg: usize, cancel: bool) -> Resume<R> {
+        if self.sp == 0 {
+            resume_finished(self.header().stack_id);
         }
-        header.state.set(RUNNING);
-        let h: *const Header = header;
-        let ret = thread::with(|t| {
-            let prev_current = t.current.replace(h);
-            header.parent.set(prev_current);
-            // SAFETY: the context is NOT_STARTED or SUSPENDED, so `sp` is its
-            // initial frame or the frame its last switch saved, not resumed
-            // since; the link slot at its stack top is valid for a write.
-            let ret = unsafe { arch::resume(arg, header.sp.get(), header.link, header.fp_control) };
-            t.current.set(prev_current);
-            ret
+        // SAFETY: `inner` stays valid until Drop; only its header's Cells are
+        // touched through this shared reference while the context runs.
+        let header: &Header = unsafe { &(*self.inner.as_ptr()).header };
+        let (ret, sp) = thread::with(|t| {
+            let prev = t.current.replace(header);
+            if !prev.is_null() {
+                // Resumed from inside another context; the context clears it
+                // as it switches back (see Header::hand_back_current).
+                header.parent.set(prev);
+            }
+            // SAFETY: `self.sp` is non-zero, so it is the context's initial
+            // frame or the frame its last switch handed back, not resumed
+            // since (resume takes &mut self); the link is its header's.
+            unsafe { arch::resume(arg, usize::from(cancel), self.sp, header.link_ptr()) }
         });
-        if header.state.get() != FINISHED {
+        self.sp = sp;
+        if sp != 0 {
             return Resume::Suspended(ret);
         }
         self.finished()
@@ -328,35 +369,25 @@ impl<R> Context<R> {
     }
 
     fn unwind(&mut self) {
-        loop {
-            let state = self.header().state.get();
-            if state == NOT_STARTED {
+        while !self.is_finished() {
+            if !self.is_started() {
                 // Never ran: drop the closure here, on this stack.
                 // SAFETY: nothing runs on the context; we own `inner`.
                 unsafe { (*self.inner.as_ptr()).f = None };
-                self.header().state.set(FINISHED);
+                self.sp = 0;
                 return;
             }
-            if state != SUSPENDED {
-                return;
-            }
-            self.header().cancel.set(true);
             // A panic payload other than ours is dropped: the owner is gone.
-            let _ = self.resume(0);
+            let _ = self.switch_in(0, true);
         }
     }
 }
 
 #[cold]
 #[inline(never)]
-fn resume_misuse(stack_id: u64, state: u8) -> ! {
-    if state == FINISHED {
-        panic!(
-            "stackswitch: resume of the finished context on stack #{stack_id}; stop resuming once it returned Resume::Returned or Resume::Panicked"
-        )
-    }
+fn resume_finished(stack_id: u64) -> ! {
     panic!(
-        "stackswitch: resume of the context on stack #{stack_id} from inside itself; a context can only be resumed by another stack"
+        "stackswitch: resume of the finished context on stack #{stack_id}; stop resuming once it returned Resume::Returned or Resume::Panicked"
     )
 }
 
@@ -371,11 +402,12 @@ impl<R> Drop for Context<R> {
 
 impl<R> core::fmt::Debug for Context<R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let state = match self.header().state.get() {
-            NOT_STARTED => "not started",
-            SUSPENDED => "suspended",
-            RUNNING => "running",
-            _ => "finished",
+        let state = if self.is_finished() {
+            "finished"
+        } else if self.is_started() {
+            "suspended"
+        } else {
+            "not started"
         };
         f.debug_struct("Context")
             .field("stack", &self.stack)
@@ -431,25 +463,22 @@ impl Yielder {
         // SAFETY: the Yielder only exists inside the entry closure, while the
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
-        let sp = arch::current_sp();
-        // On our own stack this context is the one running (no thread-local
-        // access needed). Elsewhere it is legitimate only inside an
-        // `on_stack` of this very context (whose limit stays in the header
-        // until that returns).
-        if !(header.stack_lo < sp && sp <= header.stack_hi) {
-            check_suspend_elsewhere(header);
-        }
-        if header.callbacks.get() != 0 {
-            suspend_misuse(header.stack_id, header.callbacks.get());
-        }
-        header.state.set(SUSPENDED);
-        // SAFETY: we run on this context's stack (checked above), so its
-        // resumer is blocked in the switch that stored the link slot.
-        let ret = unsafe { header.suspend(value) };
-        if header.cancel.get() {
+        let (arg, cancel) = thread::with(|t| {
+            // This context is the one running here (on its own stack or an
+            // `on_stack` stack of it), and no C callback runs on it.
+            if !core::ptr::eq(t.current.get(), header) || header.callbacks.get() != 0 {
+                suspend_misuse(header);
+            }
+            header.hand_back_current(t);
+            // SAFETY: this context runs (checked above), so its resumer is
+            // blocked in the switch that stored the link; `fp_control` is
+            // fixed at creation, so every switch uses the same frame.
+            unsafe { arch::suspend(value, header.link_ptr(), header.fp_control) }
+        });
+        if cancel != 0 {
             panic::resume_unwind(Box::new(ForcedUnwind));
         }
-        ret
+        arg
     }
 
     /// The id of the stack this context runs on.
@@ -459,19 +488,11 @@ impl Yielder {
     }
 }
 
-/// `suspend` off the context's own stack: legitimate only inside an
-/// `on_stack` of this very context (it is then still the current one).
 #[cold]
 #[inline(never)]
-fn check_suspend_elsewhere(header: &Header) {
-    if !thread::with(|t| core::ptr::eq(t.current.get(), header)) {
-        suspend_misuse(header.stack_id, 0);
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn suspend_misuse(stack_id: u64, callbacks: u32) -> ! {
+fn suspend_misuse(header: &Header) -> ! {
+    let stack_id = header.stack_id;
+    let callbacks = header.callbacks.get();
     if callbacks != 0 {
         panic!(
             "stackswitch: suspend of the context on stack #{stack_id} inside a callback from C (on_green_stack, {callbacks} deep); the resumer would overwrite the C frames on the system stack: return to C first, or block the whole thread"

@@ -9,7 +9,9 @@ use crate::context::Header;
 
 pub(crate) struct ThreadState {
     /// The green context whose stack this thread runs on, or null on the
-    /// system stack.
+    /// system stack. `Context::resume` sets it on the way in; the context
+    /// gives the previous value back as it switches out (see
+    /// `Header::hand_back_current`).
     pub(crate) current: Cell<*const Header>,
     /// While no context is current: the lowest usable address of the
     /// `on_stack` stack we run on, or 0 on the system stack. While a context

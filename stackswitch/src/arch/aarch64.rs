@@ -5,7 +5,7 @@
 //! halves `d8`–`d15` of `v8`–`v15`. `x18` is the platform register and is
 //! never touched.
 //!
-//! # `stackswitch_switch(arg = x0, to_sp = x1, save = x2) -> x0`
+//! # `stackswitch_switch(value = x0, aux = x1, to_sp = x2, save = x3) -> (x0, x1)`
 //!
 //! ```text
 //!   this side's stack                            the other side's stack (saved earlier)
@@ -24,21 +24,24 @@
 //! ```text
 //!   top      -> (16-byte aligned)
 //!   top-8       zero
-//!   top-16      LINK: the resumer's saved stack pointer (written by every resume)
+//!   top-16      pointer to LINK (in the header: the resumer's saved stack pointer,
+//!               written by every resume)
 //!   top-176     initial 160-byte frame: x30 = stackswitch_ctx_start, x29 = 0,
 //!               x19 = entry function, x20 = entry data, the rest zero  <- initial sp
 //! ```
 //!
 //! `stackswitch_ctx_start` runs with `sp = top-16`; its CFI computes the CFA as
-//! `*LINK + 160` so unwinders continue in the function that resumed the context.
+//! `**(top-16) + 160` (the link, read through the pointer to it) so
+//! unwinders continue in the function that resumed the context.
 
 use core::arch::{asm, global_asm};
 
 use super::EntryFn;
 
-pub(crate) use super::symmetric::{reset_fp_control, resume, suspend};
+pub(crate) use super::symmetric::{finish, resume, start_fp_control, suspend};
 
-/// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
+/// The pointer to the link (the resumer's stack pointer, in the context's
+/// header) sits at `top - LINK_OFFSET`.
 pub(crate) const LINK_OFFSET: usize = 16;
 
 /// Size of the frame `stackswitch_switch` leaves on a suspended stack.
@@ -141,10 +144,10 @@ global_asm!(
     "stp x27, x28, [sp, #128]",
     "stp x29, x30, [sp, #144]",
     cfi_switch_frame!(),
-    "mov x3, sp",
-    "str x3, [x2]",
+    "mov x4, sp",
+    "str x4, [x3]",
     // From here on sp points at the other side's frame, same layout.
-    "mov sp, x1",
+    "mov sp, x2",
     "ldp d8, d9, [sp, #0]",
     "ldp d10, d11, [sp, #16]",
     "ldp d12, d13, [sp, #32]",
@@ -157,7 +160,8 @@ global_asm!(
     "ldp x29, x30, [sp, #144]",
     "add sp, sp, #160",
     ".cfi_def_cfa_offset 0",
-    // x0 still holds the value handed over; x30 is the other side's resume address.
+    // x0 / x1 still hold the value and aux handed over; x30 is the other
+    // side's resume address.
     "ret",
     ".cfi_endproc",
     asm_fn_end!("stackswitch_switch"),
@@ -166,12 +170,14 @@ global_asm!(
 global_asm!(
     asm_fn_begin!("stackswitch_ctx_start"),
     ".cfi_startproc",
-    // CFA = *(sp + 0) + 160: DW_CFA_def_cfa_expression, 6 bytes:
-    // DW_OP_breg31 (sp) 0, DW_OP_deref, DW_OP_plus_uconst 160 (uleb128 0xa0 0x01).
-    ".cfi_escape 0x0f, 0x06, 0x8f, 0x00, 0x06, 0x23, 0xa0, 0x01",
+    // CFA = **(sp + 0) + 160: DW_CFA_def_cfa_expression, 7 bytes:
+    // DW_OP_breg31 (sp) 0, DW_OP_deref (the pointer to the link), DW_OP_deref
+    // (the link: the resumer's sp), DW_OP_plus_uconst 160 (uleb128 0xa0 0x01).
+    ".cfi_escape 0x0f, 0x07, 0x8f, 0x00, 0x06, 0x06, 0x23, 0xa0, 0x01",
     // The resumer's registers, saved by its stackswitch_switch.
     cfi_switch_frame!(),
-    // x0: first resume argument (already in place); x20: entry data; x19: entry.
+    // x0: first resume argument (already in place), x1 (aux) unused;
+    // x20: entry data; x19: entry.
     "mov x1, x20",
     "blr x19",
     // The entry never returns: it switches away for good when done.
@@ -180,12 +186,18 @@ global_asm!(
     asm_fn_end!("stackswitch_ctx_start"),
 );
 
-/// Lays out the initial frame of a context stack and returns its stack pointer.
+/// Lays out the initial frame of a context stack and returns its stack
+/// pointer; `link` is the context's link (in its header).
 ///
 /// # Safety
 /// - `top` is the (exclusive) top of writable memory at least 192 bytes long.
 /// - The returned stack pointer is switched to at most once.
-pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u8) -> usize {
+pub(crate) unsafe fn init_context_stack(
+    top: usize,
+    entry: EntryFn,
+    data: *mut u8,
+    link: *mut usize,
+) -> usize {
     let top = top & !15;
     let sp = top - LINK_OFFSET - SWITCH_FRAME;
     let mut words = [0usize; (SWITCH_FRAME + LINK_OFFSET) / 8];
@@ -193,6 +205,7 @@ pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u
     words[9] = data as usize; // x20
     words[18] = 0; // x29
     words[19] = super::stackswitch_ctx_start as *const () as usize; // x30
+    words[20] = link as usize; // top - 16
     // SAFETY: [sp, top) is 176 bytes inside the caller's writable region (first
     // point of the contract), 8-byte aligned since top is 16-aligned.
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), sp as *mut usize, words.len()) };

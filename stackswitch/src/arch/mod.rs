@@ -5,12 +5,18 @@
 //! | item | what it does |
 //! |---|---|
 //! | `stackswitch_on_stack(data, f, sp)` | call `f(data, caller_sp)` with the stack pointer set to `sp`, then come back |
-//! | `resume(arg, ctx_sp, link, fp)` | switch from the resumer into a context, recording the resumer's stack pointer in the context's link slot; returns what the context hands back |
-//! | `suspend(value, link, save, fp)` | switch from a context back to its resumer, saving the context's stack pointer to `*save`; returns the next resume argument |
-//! | `init_context_stack(top, entry, data)` | lay out a fresh context stack so that the first resume calls `entry(arg, data)` |
-//! | `reset_fp_control()` | give a new context the ABI's default floating-point control state |
+//! | `resume(arg, aux, ctx_sp, link) -> (value, new_ctx_sp)` | switch from the resumer into a context, recording the resumer's stack pointer in `*link`; returns what the context hands back and its new saved stack pointer (0: finished) |
+//! | `suspend(value, link, fp) -> (arg, aux)` | switch from a context back to its resumer; returns the next resume's `arg` and `aux` |
+//! | `finish(value, link, fp) -> !` | the last switch of a finished context (the resumer gets stack pointer 0) |
+//! | `init_context_stack(top, entry, data, link)` | lay out a fresh context stack so that the first resume calls `entry(arg, data)` |
+//! | `start_fp_control(link)` | at a context's start: record the resumer's floating-point control state, give the context the ABI's defaults |
 //! | `current_sp()` | the current stack pointer |
-//! | `LINK_OFFSET` | a context's link slot (the resumer's saved stack pointer) is at `top - LINK_OFFSET` |
+//! | `LINK_OFFSET` | a context stack keeps a pointer to its link at `top - LINK_OFFSET` (its start routine's CFI reads the resumer's frame through it) |
+//!
+//! The link (the resumer's stack pointer while the context runs) is the
+//! first word of the context's header, followed by one word the back end may
+//! use (x86_64: the resumer's MXCSR and x87 control word). `aux` travels with
+//! a resume (the context's code uses it to learn that it is being cancelled).
 //!
 //! The signatures are pinned below, so a back end that drifts stops the build.
 //! Symbol naming (ELF vs Mach-O) and function framing are written once, as the
@@ -114,12 +120,13 @@ unsafe extern "C" {
 
 // Pin the signatures: a back end whose items drift from these stops the build.
 const _: unsafe extern "C" fn(*mut u8, OnStackFn, usize) = stackswitch_on_stack;
-const _: unsafe fn(usize, usize, *mut usize, bool) -> usize = resume;
-const _: unsafe fn(usize, *mut usize, *mut usize, bool) -> usize = suspend;
-const _: unsafe fn(usize, EntryFn, *mut u8) -> usize = init_context_stack;
-const _: fn() = reset_fp_control;
+const _: unsafe fn(usize, usize, usize, *mut usize) -> (usize, usize) = resume;
+const _: unsafe fn(usize, *mut usize, bool) -> (usize, usize) = suspend;
+const _: unsafe fn(usize, *mut usize, bool) -> ! = finish;
+const _: unsafe fn(usize, EntryFn, *mut u8, *mut usize) -> usize = init_context_stack;
+const _: unsafe fn(*mut usize) = start_fp_control;
 const _: fn() -> usize = current_sp;
 const _: usize = LINK_OFFSET;
-// The entry runs with the stack pointer on the link slot (x86_64) or just
+// The entry runs with the stack pointer on the stack-top slot (x86_64) or just
 // below a 16-byte frame (aarch64, riscv64): it must keep 16-byte alignment.
 static_assertions::const_assert_eq!(LINK_OFFSET % 16, 0);

@@ -4,7 +4,7 @@
 //! resume address) and `fs0`–`fs11`. `gp` and `tp` are never touched (global
 //! pointer and thread pointer are per-thread, not per-stack).
 //!
-//! # `stackswitch_switch(arg = a0, to_sp = a1, save = a2) -> a0`
+//! # `stackswitch_switch(value = a0, aux = a1, to_sp = a2, save = a3) -> (a0, a1)`
 //!
 //! ```text
 //!   this side's stack                            the other side's stack (saved earlier)
@@ -21,21 +21,24 @@
 //! ```text
 //!   top      -> (16-byte aligned)
 //!   top-8       zero
-//!   top-16      LINK: the resumer's saved stack pointer (written by every resume)
+//!   top-16      pointer to LINK (in the header: the resumer's saved stack pointer,
+//!               written by every resume)
 //!   top-224     initial 208-byte frame: ra = stackswitch_ctx_start, s0 = 0,
 //!               s1 = entry function, s2 = entry data, the rest zero  <- initial sp
 //! ```
 //!
 //! `stackswitch_ctx_start` runs with `sp = top-16`; its CFI computes the CFA as
-//! `*LINK + 208` so unwinders continue in the function that resumed the context.
+//! `**(top-16) + 208` (the link, read through the pointer to it) so
+//! unwinders continue in the function that resumed the context.
 
 use core::arch::{asm, global_asm};
 
 use super::EntryFn;
 
-pub(crate) use super::symmetric::{reset_fp_control, resume, suspend};
+pub(crate) use super::symmetric::{finish, resume, start_fp_control, suspend};
 
-/// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
+/// The pointer to the link (the resumer's stack pointer, in the context's
+/// header) sits at `top - LINK_OFFSET`.
 pub(crate) const LINK_OFFSET: usize = 16;
 
 /// Size of the frame `stackswitch_switch` leaves on a suspended stack.
@@ -167,9 +170,9 @@ global_asm!(
     "fsd fs10, 16(sp)",
     "fsd fs11, 8(sp)",
     cfi_switch_frame!(),
-    "sd sp, 0(a2)",
+    "sd sp, 0(a3)",
     // From here on sp points at the other side's frame, same layout.
-    "mv sp, a1",
+    "mv sp, a2",
     "ld ra, 200(sp)",
     "ld s0, 192(sp)",
     "ld s1, 184(sp)",
@@ -197,7 +200,8 @@ global_asm!(
     "fld fs11, 8(sp)",
     "addi sp, sp, 208",
     ".cfi_def_cfa_offset 0",
-    // a0 still holds the value handed over; ra is the other side's resume address.
+    // a0 / a1 still hold the value and aux handed over; ra is the other
+    // side's resume address.
     "ret",
     ".cfi_endproc",
     asm_fn_end!("stackswitch_switch"),
@@ -206,12 +210,14 @@ global_asm!(
 global_asm!(
     asm_fn_begin!("stackswitch_ctx_start"),
     ".cfi_startproc",
-    // CFA = *(sp + 0) + 208: DW_CFA_def_cfa_expression, 6 bytes:
-    // DW_OP_breg2 (sp) 0, DW_OP_deref, DW_OP_plus_uconst 208 (uleb128 0xd0 0x01).
-    ".cfi_escape 0x0f, 0x06, 0x72, 0x00, 0x06, 0x23, 0xd0, 0x01",
+    // CFA = **(sp + 0) + 208: DW_CFA_def_cfa_expression, 7 bytes:
+    // DW_OP_breg2 (sp) 0, DW_OP_deref (the pointer to the link), DW_OP_deref
+    // (the link: the resumer's sp), DW_OP_plus_uconst 208 (uleb128 0xd0 0x01).
+    ".cfi_escape 0x0f, 0x07, 0x72, 0x00, 0x06, 0x06, 0x23, 0xd0, 0x01",
     // The resumer's registers, saved by its stackswitch_switch.
     cfi_switch_frame!(),
-    // a0: first resume argument (already in place); s2: entry data; s1: entry.
+    // a0: first resume argument (already in place), a1 (aux) unused;
+    // s2: entry data; s1: entry.
     "mv a1, s2",
     "jalr s1",
     // The entry never returns: it switches away for good when done.
@@ -220,12 +226,18 @@ global_asm!(
     asm_fn_end!("stackswitch_ctx_start"),
 );
 
-/// Lays out the initial frame of a context stack and returns its stack pointer.
+/// Lays out the initial frame of a context stack and returns its stack
+/// pointer; `link` is the context's link (in its header).
 ///
 /// # Safety
 /// - `top` is the (exclusive) top of writable memory at least 240 bytes long.
 /// - The returned stack pointer is switched to at most once.
-pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u8) -> usize {
+pub(crate) unsafe fn init_context_stack(
+    top: usize,
+    entry: EntryFn,
+    data: *mut u8,
+    link: *mut usize,
+) -> usize {
     let top = top & !15;
     let sp = top - LINK_OFFSET - SWITCH_FRAME;
     let mut words = [0usize; (SWITCH_FRAME + LINK_OFFSET) / 8];
@@ -233,6 +245,7 @@ pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u
     words[24] = 0; // s0 at 192
     words[23] = entry as *const () as usize; // s1 at 184
     words[22] = data as usize; // s2 at 176
+    words[26] = link as usize; // top - 16
     // SAFETY: [sp, top) is 224 bytes inside the caller's writable region (first
     // point of the contract), 8-byte aligned since top is 16-aligned.
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), sp as *mut usize, words.len()) };

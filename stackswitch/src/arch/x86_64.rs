@@ -16,28 +16,45 @@
 //! that used `ret` in both directions would mispredict every time.
 //!
 //! ```text
-//!   resumer stack (LINK points here)             context stack (saved sp points here)
+//!   resumer stack                                context stack (its saved sp points here)
 //!   +----------------------+ <- rsp at asm entry +----------------------+
 //!   | rbp                  |  CFA-8              | rbp                  |
 //!   | rbx                  |  CFA-16             | rbx                  |
-//!   | MXCSR | x87 CW       |  CFA-24             | MXCSR | x87 CW       |
-//!   | Q (return into resume)| CFA-32 <- *LINK    | P (resume point)     | <- saved sp
-//!   +----------------------+                     +----------------------+
+//!   | Q (return into resume)| CFA-24 <- LINK     | [MXCSR | x87 CW]     |  only with FP control
+//!   +----------------------+                     | P (resume point)     | <- saved sp
+//!                                                +----------------------+
+//!   LINK = the first word of the context's header (heap): the resumer's rsp,
+//!   stored by every resume point; the next word holds the resumer's MXCSR
+//!   and x87 control word while the context runs (FP control only).
 //! ```
 //!
-//! `resume(arg = rdi, ctx_sp = rsi, link = rdx)`: push rbp, rbx, the control
-//! words, `call [rsi]`. At `P` (inside `suspend`, or `stackswitch_ctx_start`
-//! the first time) the context stores `rsp` (pointing at `Q`) to `*link`,
-//! moves to `ctx_sp + 8`, reloads its control words if they differ from the
-//! resumer's, and pops its rbx, rbp. `suspend(value = rdi, link = rdx,
-//! save = rcx)` mirrors it: push rbp, rbx, control words, push `P`, store
-//! `rsp` to `*save`, load `*link`, `ret` to `Q`. Back in `resume`, the
-//! resumer's control words are reloaded if they differ from the context's.
-//! The comparison uses the words both sides stored: reading MXCSR again
-//! (`stmxcsr`) is slow, and the exception-flag bits (0–5, caller-saved status)
-//! are ignored.
+//! `resume(arg = rdi, ctx_sp = rsi, link = rdx, aux = rcx)`: push rbp, rbx,
+//! `call [rsi]`. At `P` (inside `suspend`, or `stackswitch_ctx_start` the
+//! first time) the context stores `rsp` (pointing at `Q`) to `*link`, moves to
+//! `ctx_sp + 8` and pops its registers; `rdi` and `rcx` arrive unchanged.
+//! `suspend(value = rdi, link = rdx)` mirrors it: push rbp, rbx, push `P`,
+//! `rsi = rsp` (its frame, which `resume` returns), load `*link`, `ret` to
+//! `Q`. The final switch of a finished context (`finish`) hands back
+//! `rsi = 0` instead of a frame.
 //!
-//! # Why both directions read MXCSR, and what it costs
+//! The resumer half is the same for every context: the floating-point
+//! control words, when preserved, are saved and restored entirely by the
+//! context's half, in both directions (below), so a resume carries no branch
+//! and no control-word code.
+//!
+//! # What a round trip costs
+//!
+//! A resume + suspend round trip runs about 15 cycles on the development
+//! machine (AMD EPYC, Zen 4), and the loop that measures it is bound by the
+//! number of loads and stores (three per cycle at most): every extra memory
+//! operation costs about a third of a cycle. The layout above keeps them few:
+//! the link lives in the context's header, so both sides address it through
+//! the header pointer they already hold (no load of a link pointer); the
+//! context's stack pointer comes back in a register instead of through
+//! memory; a cancelled resume (dropping a suspended context) is signalled in
+//! `rcx`, and a finished context by `rsi = 0`, instead of flags in memory.
+//!
+//! # Floating-point control words: both directions, on the context's side
 //!
 //! The ABI makes the MXCSR control bits and the x87 control word callee-saved,
 //! so each side of a switch must get back, when its switch returns, the
@@ -47,14 +64,15 @@
 //! did, so at the moment a side switches away its words are known only by
 //! reading them. Each of the two switches of a round trip leaves a side that
 //! may have changed its words since it last ran, so a round trip that keeps
-//! the guarantee needs two reads at least; this one has exactly two
-//! (`stmxcsr` + `fnstcw` on the way out of each side) and loads (`ldmxcsr`,
-//! `fldcw`) only when the stored words of the two sides differ. Skipping a
-//! reload is correct because the words live in the register when the
-//! comparison is made are the other side's freshly read ones: equal control
-//! bits mean the register already holds the words the arriving side saved.
-//! The exception flags (MXCSR bits 0–5) are caller-saved status and are
-//! neither compared nor restored.
+//! the guarantee needs two reads at least; this one has exactly two, both in
+//! the context's half: `suspend` reads the context's words (`stmxcsr` +
+//! `fnstcw`) before it leaves, and the resume point reads the resumer's words
+//! (into the header, next to the link) as soon as it arrives. Loads (`ldmxcsr`,
+//! `fldcw`) run only when the two sides' words differ. Skipping a reload is
+//! correct because the words live in the register at the comparison are the
+//! side's that was just read: equal control bits mean the register already
+//! holds the words the arriving side saved. The exception flags (MXCSR bits
+//! 0–5) are caller-saved status and are neither compared nor restored.
 //!
 //! Other ways of reading MXCSR are slower (`xsave`/`xsaveopt` of the SSE
 //! component, `fxsave`); `vstmxcsr` costs the same. No cheaper *correct*
@@ -66,31 +84,34 @@
 //! overlap with surrounding work (24 independent ALU/memory operations cost
 //! 1.4–1.9 ns alone, 7.0–7.2 ns with one `stmxcsr`, 14.4–15.5 ns with two).
 //! Two reads (≈ 12.6 ns) thus cost more than corosensei's whole round trip
-//! there (4–8 ns; it preserves neither word), which bounds the default
-//! configuration at ≈ 2.5–3.5× corosensei on that processor. Contexts created
-//! with `preserve_fp_control: false` skip both reads.
+//! there (≈ 4 ns; it preserves neither word), which bounds the default
+//! configuration at ≈ 3.5–4× corosensei on that processor. Contexts created
+//! with `preserve_fp_control: false` skip both reads and run the same
+//! register set as corosensei.
 //!
 //! # Context stack top
 //!
 //! ```text
 //!   top      ->  (16-byte aligned)
 //!   top-8        zero
-//!   top-16       LINK: the resumer's stack pointer, written by every resume
+//!   top-16       pointer to LINK (in the header)
 //!   top-24       entry data
 //!   top-32       entry function
 //!   top-40       P = stackswitch_ctx_start           <- initial saved sp
 //! ```
 //!
 //! `stackswitch_ctx_start` runs the entry with `rsp = top-16`. Its CFI
-//! computes the CFA as `*LINK + 32`, the resumer's `rsp` before its switch, and
-//! finds the resumer's `rip` (`Q`), `rbx` and `rbp` below it, so unwinders
-//! continue from the context into the function that resumed it.
+//! computes the CFA as `**(top-16) + 24` (the resumer's `rsp` before its
+//! switch, read through the pointer to the link) and finds the resumer's
+//! `rip` (`Q`), `rbx` and `rbp` below it, so unwinders continue from the
+//! context into the function that resumed it.
 
 use core::arch::{asm, global_asm};
 
 use super::EntryFn;
 
-/// The link slot (resumer's stack pointer) sits at `top - LINK_OFFSET`.
+/// The pointer to the link (the resumer's stack pointer, in the context's
+/// header) sits at `top - LINK_OFFSET`.
 pub(crate) const LINK_OFFSET: usize = 16;
 
 global_asm!(
@@ -123,21 +144,24 @@ global_asm!(
 global_asm!(
     asm_fn_begin!("stackswitch_ctx_start"),
     ".cfi_startproc",
-    // CFA = *(rsp + 0) + 32: DW_CFA_def_cfa_expression, 5 bytes:
-    // DW_OP_breg7 (rsp) 0, DW_OP_deref, DW_OP_plus_uconst 32. Valid once rsp
-    // is on the link slot (from the call below on).
-    ".cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, 0x20",
+    // CFA = **(rsp + 0) + 24: DW_CFA_def_cfa_expression, 6 bytes:
+    // DW_OP_breg7 (rsp) 0, DW_OP_deref (the pointer to the link),
+    // DW_OP_deref (the link: the resumer's rsp at Q), DW_OP_plus_uconst 24.
+    // Valid once rsp is on the stack-top slot (from the call below on).
+    ".cfi_escape 0x0f, 0x06, 0x77, 0x00, 0x06, 0x06, 0x23, 0x18",
     // The resumer's return address Q (16 = return address column), rbp, rbx.
-    ".cfi_offset 16, -32",
+    ".cfi_offset 16, -24",
     ".cfi_offset rbp, -8",
     ".cfi_offset rbx, -16",
     // Entered by resume's `call [rsi]`: rsp = resumer's (at Q), rsi = initial
-    // frame, rdx = link slot (= top - 16), rdi = first resume argument.
+    // frame, rdx = link, rdi = first resume argument.
     "mov [rdx], rsp",
     "mov rax, [rsi + 8]",
+    // rsp = top - 16, on the pointer to the link: 16-byte aligned before the
+    // call.
+    "lea rsp, [rsi + 24]",
+    // entry(rdi = first resume argument, rsi = entry data).
     "mov rsi, [rsi + 16]",
-    // rsp = top - 16: on the link slot, 16-byte aligned before the call.
-    "mov rsp, rdx",
     "call rax",
     // The entry never returns: it switches away for good when done.
     "ud2",
@@ -146,19 +170,24 @@ global_asm!(
 );
 
 /// Lays out the initial frame of a context stack and returns its saved stack
-/// pointer.
+/// pointer; `link` is the context's link (in its header).
 ///
 /// # Safety
 /// - `top` is the (exclusive) top of writable memory at least 64 bytes long.
 /// - The returned stack pointer is resumed at most once.
-pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u8) -> usize {
+pub(crate) unsafe fn init_context_stack(
+    top: usize,
+    entry: EntryFn,
+    data: *mut u8,
+    link: *mut usize,
+) -> usize {
     let top = top & !15;
     let sp = top - LINK_OFFSET - 24;
     let words: [usize; 5] = [
         super::stackswitch_ctx_start as *const () as usize,
         entry as *const () as usize,
         data as usize,
-        0, // LINK
+        link as usize,
         0, // top - 8
     ];
     // SAFETY: [sp, top) is 40 bytes inside the caller's writable region (first
@@ -167,156 +196,223 @@ pub(crate) unsafe fn init_context_stack(top: usize, entry: EntryFn, data: *mut u
     sp
 }
 
-/// The resumer half of a switch; `$save` / `$restore` are the control-word
-/// instructions (empty for contexts without floating-point control
-/// preservation: the slot stays, so the frame layout and CFI are the same).
-macro_rules! resume_asm {
-    ($arg:expr, $ctx_sp:expr, $link:expr => $ret:ident; [$($save:literal),*]; [$($restore:literal),*]) => {
-        asm!(
-            "push rbp",
-            "push rbx",
-            "sub rsp, 8",
-            $($save,)*
-            // Push Q and enter the context at its resume point.
-            "call [rsi]",
-            // Q: rsi = the context's frame.
-            $($restore,)*
-            "add rsp, 8",
-            "pop rbx",
-            "pop rbp",
-            inlateout("rdi") $arg => $ret,
-            inlateout("rsi") $ctx_sp => _,
-            inlateout("rdx") $link => _,
-            lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-            clobber_abi("sysv64"),
-        )
-    };
-}
-
-/// The context half of a switch; `$save` / `$restore` as in `resume_asm!`
-/// (`$restore` runs with rsp on the context's control-word slot, the flags
-/// of the comparison set by `$compare`).
-macro_rules! suspend_asm {
-    ($value:expr, $link:expr, $save_sp:expr => $ret:ident;
-     [$($save:literal),*]; [$($compare:literal),*]; [$($restore:literal),*]) => {
-        asm!(
-            "push rbp",
-            "push rbx",
-            "sub rsp, 8",
-            $($save,)*
-            "lea rax, [rip + 2f]",
-            "push rax",
-            "mov [rcx], rsp",
-            // For the resumer at Q.
-            "mov rsi, rsp",
-            "mov rsp, [rdx]",
-            "ret",
-            // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
-            // frame, rdx = link slot, rdi = the resume argument.
-            "2:",
-            "mov [rdx], rsp",
-            $($compare,)*
-            "lea rsp, [rsi + 8]",
-            $($restore,)*
-            "add rsp, 8",
-            "pop rbx",
-            "pop rbp",
-            inlateout("rdi") $value => $ret,
-            inlateout("rdx") $link => _,
-            inlateout("rcx") $save_sp => _,
-            lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-            clobber_abi("sysv64"),
-        )
-    };
-}
-
 /// Switches into the context whose saved stack pointer is `ctx_sp`, records
-/// the resumer's stack pointer in `*link`, and returns the value the context
-/// hands back when it suspends (or finishes).
+/// the resumer's stack pointer in `*link`, and hands it `arg` and `aux`.
+/// Returns the value the context hands back and its new saved stack pointer
+/// (0: the context finished).
+///
+/// The resumer saves rbx and rbp (the compiler reserves them) and pushes its
+/// return address; everything else is declared clobbered. The floating-point
+/// control words are the context's half's business, so this half is the same
+/// for every context.
 ///
 /// # Safety
-/// - `ctx_sp` came from `init_context_stack` or from the context's last
-///   `suspend`, and has not been resumed since; `link` is its link slot.
-/// - `fp` is the same for every switch of this context.
+/// - `ctx_sp` came from `init_context_stack` or from the previous `resume` of
+///   this context (non-zero), and has not been resumed since; `link` is the
+///   context's link.
 #[inline(always)]
-pub(crate) unsafe fn resume(arg: usize, ctx_sp: usize, link: *mut usize, fp: bool) -> usize {
+pub(crate) unsafe fn resume(
+    arg: usize,
+    aux: usize,
+    ctx_sp: usize,
+    link: *mut usize,
+) -> (usize, usize) {
     let ret: usize;
-    if fp {
-        // SAFETY: the contract above; the frame pushed here is exactly the one
-        // the context's resume point and stackswitch_ctx_start's CFI expect.
-        unsafe {
-            resume_asm!(arg, ctx_sp, link => ret;
-            ["stmxcsr dword ptr [rsp]", "fnstcw word ptr [rsp + 4]"];
-            [
-                // Reload ours only if they differ from the context's live
-                // words (ignoring the MXCSR exception flags, bits 0-5).
-                // Loads of exactly the stored sizes, so the stores forward.
-                "mov eax, dword ptr [rsp]",
-                "xor eax, dword ptr [rsi + 8]",
-                "and eax, -64",
-                "movzx ecx, word ptr [rsp + 4]",
-                "xor cx, word ptr [rsi + 12]",
-                "or eax, ecx",
-                "jz 3f",
-                "ldmxcsr dword ptr [rsp]",
-                "fldcw word ptr [rsp + 4]",
-                "3:"
-            ])
-        };
-    } else {
-        // SAFETY: as above, without the control words.
-        unsafe { resume_asm!(arg, ctx_sp, link => ret; []; []) };
-    }
-    ret
+    let new_sp: usize;
+    // SAFETY: the contract above; the frame pushed here (rbp, rbx, Q) is
+    // exactly the one the context's resume points and stackswitch_ctx_start's
+    // CFI expect.
+    unsafe {
+        asm!(
+            "push rbp",
+            "push rbx",
+            // Push Q and enter the context at its resume point.
+            "call [rsi]",
+            // Q: rdi = the value handed back, rsi = the context's frame (or 0).
+            "pop rbx",
+            "pop rbp",
+            inlateout("rdi") arg => ret,
+            inlateout("rsi") ctx_sp => new_sp,
+            in("rdx") link,
+            in("rcx") aux,
+            lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+            clobber_abi("sysv64"),
+        )
+    };
+    (ret, new_sp)
 }
 
 /// Switches from the running context back to its resumer (whose stack
-/// pointer is in `*link`), handing it `value`; stores the context's stack
-/// pointer to `*save` and returns the argument of the next resume.
+/// pointer is in `*link`), handing it `value` (and the context's stack
+/// pointer, which `resume` returns); returns the next resume's `arg` and
+/// `aux`.
+///
+/// With `fp`, the control words are saved and restored here, on the context
+/// side, in both directions: the context's own in its frame, the resumer's
+/// in the word after the link (`link.add(1)`, stored by `start_fp_control`
+/// and by every resume point).
 ///
 /// # Safety
-/// - Runs on the context's own stack, and `*link` holds the stack pointer its
-///   current resumer stored; `save` is valid for a write.
-/// - `fp` is the same for every switch of this context.
+/// - Runs on the context's own stack (or an `on_stack` stack of it), and
+///   `*link` holds the stack pointer its current resumer stored.
+/// - `fp` is the same for every switch of this context, and with `fp` the
+///   context started with `start_fp_control`.
 #[inline(always)]
-pub(crate) unsafe fn suspend(value: usize, link: *mut usize, save: *mut usize, fp: bool) -> usize {
-    let ret: usize;
+pub(crate) unsafe fn suspend(value: usize, link: *mut usize, fp: bool) -> (usize, usize) {
+    let arg: usize;
+    let aux: usize;
     if fp {
-        // SAFETY: the contract above; the frame pushed here is the one
-        // `resume` expects at `*save` (P, control words, rbx, rbp).
+        // SAFETY: the contract above; the frame pushed here (P, control
+        // words, rbx, rbp) is the one the resume point below pops, and the
+        // resumer's words after the link are valid (stored by
+        // start_fp_control or by the last resume point).
         unsafe {
-            suspend_asm!(value, link, save => ret;
-                ["stmxcsr dword ptr [rsp]", "fnstcw word ptr [rsp + 4]"];
-                [
-                    // Our saved words against the resumer's live ones (its slot).
-                    "mov eax, dword ptr [rsi + 8]",
-                    "xor eax, dword ptr [rsp + 8]",
-                    "and eax, -64",
-                    "movzx ecx, word ptr [rsi + 12]",
-                    "xor cx, word ptr [rsp + 12]",
-                    "or eax, ecx"
-                ];
-                ["jz 3f", "ldmxcsr dword ptr [rsp]", "fldcw word ptr [rsp + 4]", "3:"])
+            asm!(
+                "push rbp",
+                "push rbx",
+                "sub rsp, 8",
+                // Our control words, for our resume point.
+                "stmxcsr dword ptr [rsp]",
+                "fnstcw word ptr [rsp + 4]",
+                // Give the resumer its own words back, loading them only if
+                // they differ from ours (ignoring the MXCSR exception flags,
+                // bits 0-5). Loads of exactly the stored sizes, so the
+                // stores forward.
+                "mov eax, dword ptr [rsp]",
+                "xor eax, dword ptr [rdx + 8]",
+                "and eax, -64",
+                "movzx r8d, word ptr [rsp + 4]",
+                "xor r8w, word ptr [rdx + 12]",
+                "or eax, r8d",
+                "jz 3f",
+                "ldmxcsr dword ptr [rdx + 8]",
+                "fldcw word ptr [rdx + 12]",
+                "3:",
+                // Push our resume point P; the resumer gets our frame in rsi.
+                "lea rax, [rip + 2f]",
+                "push rax",
+                "mov rsi, rsp",
+                "mov rsp, [rdx]",
+                "ret",
+                // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
+                // frame, rdx = link, rdi / rcx = the resume's arg / aux.
+                "2:",
+                "mov [rdx], rsp",
+                // The resumer's words, for our next suspend.
+                "stmxcsr dword ptr [rdx + 8]",
+                "fnstcw word ptr [rdx + 12]",
+                // Back on our stack, at our saved control words.
+                "lea rsp, [rsi + 8]",
+                "mov eax, dword ptr [rsp]",
+                "xor eax, dword ptr [rdx + 8]",
+                "and eax, -64",
+                "movzx r8d, word ptr [rsp + 4]",
+                "xor r8w, word ptr [rdx + 12]",
+                "or eax, r8d",
+                "jz 4f",
+                "ldmxcsr dword ptr [rsp]",
+                "fldcw word ptr [rsp + 4]",
+                "4:",
+                "add rsp, 8",
+                "pop rbx",
+                "pop rbp",
+                inlateout("rdi") value => arg,
+                inlateout("rdx") link => _,
+                lateout("rcx") aux,
+                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+                clobber_abi("sysv64"),
+            )
         };
     } else {
-        // SAFETY: as above, without the control words.
-        unsafe { suspend_asm!(value, link, save => ret; []; []; []) };
+        // SAFETY: as above, without the control words: the frame is P, rbx,
+        // rbp.
+        unsafe {
+            asm!(
+                "push rbp",
+                "push rbx",
+                "lea rax, [rip + 2f]",
+                "push rax",
+                "mov rsi, rsp",
+                "mov rsp, [rdx]",
+                "ret",
+                // P, as above.
+                "2:",
+                "mov [rdx], rsp",
+                "lea rsp, [rsi + 8]",
+                "pop rbx",
+                "pop rbp",
+                inlateout("rdi") value => arg,
+                inlateout("rdx") link => _,
+                lateout("rcx") aux,
+                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+                clobber_abi("sysv64"),
+            )
+        };
     }
-    ret
+    (arg, aux)
 }
 
-/// Gives a new context the ABI's default floating-point control state
-/// (MXCSR 0x1F80, x87 control word 0x037F).
+/// The last switch of a finished context: back to its resumer for good,
+/// handing it `value` and no frame (`rsi = 0`), with the resumer's control
+/// words back in place (`fp`).
+///
+/// # Safety
+/// - As `suspend`; nothing on the context's stack is used afterwards (it is
+///   abandoned without unwinding).
+#[inline(always)]
+pub(crate) unsafe fn finish(value: usize, link: *mut usize, fp: bool) -> ! {
+    if fp {
+        // SAFETY: the contract above; the resumer's words after the link are
+        // valid (stored by its resume point).
+        unsafe {
+            asm!(
+                "ldmxcsr dword ptr [rdx + 8]",
+                "fldcw word ptr [rdx + 12]",
+                "mov rsp, [rdx]",
+                "xor esi, esi",
+                "ret",
+                in("rdi") value,
+                in("rdx") link,
+                options(noreturn),
+            )
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe {
+            asm!(
+                "mov rsp, [rdx]",
+                "xor esi, esi",
+                "ret",
+                in("rdi") value,
+                in("rdx") link,
+                options(noreturn),
+            )
+        }
+    }
+}
+
+/// Starts a context that preserves the floating-point control words: stores
+/// the resumer's words in the word after the link (for the context's first
+/// `suspend`) and gives the context the ABI's defaults (MXCSR 0x1F80, x87
+/// control word 0x037F).
+///
+/// # Safety
+/// - `link` is the link of the context this runs at the start of, followed
+///   by its writable control-word slot.
 #[inline]
-pub(crate) fn reset_fp_control() {
-    let words: [u32; 2] = [0x1F80, 0x037F];
-    // SAFETY: loads two valid control words from a local array.
+pub(crate) unsafe fn start_fp_control(link: *mut usize) {
+    let defaults: [u32; 2] = [0x1F80, 0x037F];
+    // SAFETY: stores the live words into the 8 bytes after the link (the
+    // contract), loads two valid control words from a local array.
     unsafe {
         asm!(
-            "ldmxcsr dword ptr [{0}]",
-            "fldcw word ptr [{0} + 4]",
-            in(reg) words.as_ptr(),
-            options(nostack, readonly, preserves_flags)
+            "stmxcsr dword ptr [{link} + 8]",
+            "fnstcw word ptr [{link} + 12]",
+            "ldmxcsr dword ptr [{defaults}]",
+            "fldcw word ptr [{defaults} + 4]",
+            link = in(reg) link,
+            defaults = in(reg) defaults.as_ptr(),
+            options(nostack, preserves_flags)
         )
     };
 }
