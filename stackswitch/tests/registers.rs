@@ -2,13 +2,15 @@
 //! callee-saved register (and, on x86_64, non-default MXCSR / x87 control
 //! words), switches through a context, and reads them back afterwards. Both
 //! directions are checked: the resumer's registers across resume, and the
-//! context's registers across suspend.
+//! context's registers across suspend. Contexts without floating-point
+//! control preservation keep every general-purpose (and, on aarch64 and
+//! riscv64, floating-point) callee-saved register the same way.
 
 #![cfg(target_os = "linux")]
 
 use core::ffi::c_void;
 
-use stackswitch::{Context, Resume, Stack, Yielder};
+use stackswitch::{Context, ContextOptions, Resume, Stack, Yielder};
 
 cfg_if::cfg_if! {
     if #[cfg(target_arch = "x86_64")] {
@@ -295,6 +297,9 @@ const INNER: u64 = 0xAAAA_0000_0000_2000;
 // Non-default rounding modes: toward zero (outer) and down (inner).
 const OUTER_MXCSR: u64 = 0x7F80;
 const INNER_MXCSR: u64 = 0x3F80;
+/// The resumer's MXCSR in the second round: differs from both others, so
+/// the context's resume point and its final switch each have to reload.
+const OUTER2_MXCSR: u64 = 0x5F80;
 const OUTER_X87: u64 = 0x0F7F;
 const INNER_X87: u64 = 0x077F;
 
@@ -329,7 +334,7 @@ fn probe(
     out
 }
 
-fn check(out: &[u64; N], pattern: u64, mxcsr: u64, x87: u64, who: &str) {
+fn check(out: &[u64; N], pattern: u64, fp: Option<(u64, u64)>, who: &str) {
     for (i, v) in out.iter().take(GPRS).enumerate() {
         assert_eq!(
             *v,
@@ -338,7 +343,7 @@ fn check(out: &[u64; N], pattern: u64, mxcsr: u64, x87: u64, who: &str) {
         );
     }
     // x86_64 only: the two words after the registers are MXCSR and x87 CW.
-    if let [mx, cw] = out[GPRS..] {
+    if let (&[mx, cw], Some((mxcsr, x87))) = (&out[GPRS..], fp) {
         assert_eq!(
             mx & 0xFFFF_FFFF,
             mxcsr,
@@ -350,12 +355,12 @@ fn check(out: &[u64; N], pattern: u64, mxcsr: u64, x87: u64, who: &str) {
             "{who}: x87 control word changed across the switch"
         );
     }
-    let _ = (mxcsr, x87);
 }
 
-#[test]
-fn every_callee_saved_register_survives_switches_both_ways() {
-    let ctx = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+/// Runs the two rounds with a context created with `options`; the control
+/// words are checked when the context preserves them.
+fn registers_survive_switches_both_ways(options: ContextOptions) {
+    let ctx = Context::with_options(Stack::new(64 * 1024).unwrap(), options, |y, _| {
         let y: *const Yielder = y;
         // Suspends with the context's registers loaded; checked after resume.
         probe(
@@ -366,6 +371,8 @@ fn every_callee_saved_register_survives_switches_both_ways() {
             INNER_X87,
         )
     });
+    let fp = options.preserve_fp_control;
+    let words = |mxcsr, x87| fp.then_some((mxcsr, x87));
     let mut r = Resumer { ctx, last: None };
     // First round: the resumer's registers across resume -> suspend.
     let outer = probe(
@@ -375,7 +382,7 @@ fn every_callee_saved_register_survives_switches_both_ways() {
         OUTER_MXCSR,
         OUTER_X87,
     );
-    check(&outer, OUTER, OUTER_MXCSR, OUTER_X87, "resumer");
+    check(&outer, OUTER, words(OUTER_MXCSR, OUTER_X87), "resumer");
     assert!(matches!(r.last.take(), Some(Resume::Suspended(0))));
     // Second round with other values in the resumer: the context's registers
     // across suspend -> resume, and the resumer's across the final switch.
@@ -383,18 +390,29 @@ fn every_callee_saved_register_survives_switches_both_ways() {
         resume_thunk,
         (&raw mut r).cast(),
         OUTER ^ 0xFF00,
-        INNER_MXCSR,
+        OUTER2_MXCSR,
         OUTER_X87,
     );
     check(
         &outer2,
         OUTER ^ 0xFF00,
-        INNER_MXCSR,
-        OUTER_X87,
+        words(OUTER2_MXCSR, OUTER_X87),
         "resumer (second)",
     );
     let Some(Resume::Returned(inner)) = r.last.take() else {
         panic!("context did not finish")
     };
-    check(&inner, INNER, INNER_MXCSR, INNER_X87, "context");
+    check(&inner, INNER, words(INNER_MXCSR, INNER_X87), "context");
+}
+
+#[test]
+fn every_callee_saved_register_survives_switches_both_ways() {
+    registers_survive_switches_both_ways(ContextOptions::default());
+}
+
+#[test]
+fn without_fp_control_the_other_callee_saved_registers_survive() {
+    registers_survive_switches_both_ways(ContextOptions {
+        preserve_fp_control: false,
+    });
 }

@@ -196,6 +196,64 @@ pub(crate) unsafe fn init_context_stack(
     sp
 }
 
+/// Sets ZF when the control words stored at `[$a]` and `[$b]` (MXCSR, then
+/// the x87 control word at +4) are equal, ignoring the MXCSR exception flags
+/// (bits 0-5); clobbers eax and r8d. Loads of exactly the stored sizes, so
+/// the stores forward.
+macro_rules! fp_words_differ {
+    ($a:literal, $b:literal) => {
+        concat!(
+            "mov eax, dword ptr [",
+            $a,
+            "]\n",
+            "xor eax, dword ptr [",
+            $b,
+            "]\n",
+            "and eax, -64\n",
+            "movzx r8d, word ptr [",
+            $a,
+            " + 4]\n",
+            "xor r8w, word ptr [",
+            $b,
+            " + 4]\n",
+            "or eax, r8d"
+        )
+    };
+}
+
+/// The context half of a switch. `$leave` runs after rbp and rbx are pushed
+/// (and must leave rsp on what the resume point pops after P); `$arrive` runs
+/// at the resume point P with rsi = our frame (P), rdx = link, and must
+/// leave rsp on the saved rbx.
+macro_rules! suspend_asm {
+    ($value:expr, $link:expr => $arg:ident, $aux:ident;
+     [$($leave:expr),*]; [$($arrive:expr),*]) => {
+        asm!(
+            "push rbp",
+            "push rbx",
+            $($leave,)*
+            // Push our resume point P; the resumer gets our frame in rsi.
+            "lea rax, [rip + 2f]",
+            "push rax",
+            "mov rsi, rsp",
+            "mov rsp, [rdx]",
+            "ret",
+            // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
+            // frame, rdx = link, rdi / rcx = the resume's arg / aux.
+            "2:",
+            "mov [rdx], rsp",
+            $($arrive,)*
+            "pop rbx",
+            "pop rbp",
+            inlateout("rdi") $value => $arg,
+            inlateout("rdx") $link => _,
+            lateout("rcx") $aux,
+            lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
+            clobber_abi("sysv64"),
+        )
+    };
+}
+
 /// Switches into the context whose saved stack pointer is `ctx_sp`, records
 /// the resumer's stack pointer in `*link`, and hands it `arg` and `aux`.
 /// Returns the value the context hands back and its new saved stack pointer
@@ -263,91 +321,42 @@ pub(crate) unsafe fn suspend(value: usize, link: *mut usize, fp: bool) -> (usize
     let aux: usize;
     if fp {
         // SAFETY: the contract above; the frame pushed here (P, control
-        // words, rbx, rbp) is the one the resume point below pops, and the
+        // words, rbx, rbp) is the one the resume point pops, and the
         // resumer's words after the link are valid (stored by
         // start_fp_control or by the last resume point).
         unsafe {
-            asm!(
-                "push rbp",
-                "push rbx",
+            suspend_asm!(value, link => arg, aux;
+            [
                 "sub rsp, 8",
                 // Our control words, for our resume point.
                 "stmxcsr dword ptr [rsp]",
                 "fnstcw word ptr [rsp + 4]",
-                // Give the resumer its own words back, loading them only if
-                // they differ from ours (ignoring the MXCSR exception flags,
-                // bits 0-5). Loads of exactly the stored sizes, so the
-                // stores forward.
-                "mov eax, dword ptr [rsp]",
-                "xor eax, dword ptr [rdx + 8]",
-                "and eax, -64",
-                "movzx r8d, word ptr [rsp + 4]",
-                "xor r8w, word ptr [rdx + 12]",
-                "or eax, r8d",
+                // Give the resumer its own words back, loading them only
+                // if they differ from ours.
+                fp_words_differ!("rsp", "rdx + 8"),
                 "jz 3f",
                 "ldmxcsr dword ptr [rdx + 8]",
                 "fldcw word ptr [rdx + 12]",
-                "3:",
-                // Push our resume point P; the resumer gets our frame in rsi.
-                "lea rax, [rip + 2f]",
-                "push rax",
-                "mov rsi, rsp",
-                "mov rsp, [rdx]",
-                "ret",
-                // P: resumed by `call [rsi]`; rsp = resumer's (at Q), rsi = our
-                // frame, rdx = link, rdi / rcx = the resume's arg / aux.
-                "2:",
-                "mov [rdx], rsp",
+                "3:"
+            ];
+            [
                 // The resumer's words, for our next suspend.
                 "stmxcsr dword ptr [rdx + 8]",
                 "fnstcw word ptr [rdx + 12]",
                 // Back on our stack, at our saved control words.
                 "lea rsp, [rsi + 8]",
-                "mov eax, dword ptr [rsp]",
-                "xor eax, dword ptr [rdx + 8]",
-                "and eax, -64",
-                "movzx r8d, word ptr [rsp + 4]",
-                "xor r8w, word ptr [rdx + 12]",
-                "or eax, r8d",
+                fp_words_differ!("rsp", "rdx + 8"),
                 "jz 4f",
                 "ldmxcsr dword ptr [rsp]",
                 "fldcw word ptr [rsp + 4]",
                 "4:",
-                "add rsp, 8",
-                "pop rbx",
-                "pop rbp",
-                inlateout("rdi") value => arg,
-                inlateout("rdx") link => _,
-                lateout("rcx") aux,
-                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-                clobber_abi("sysv64"),
-            )
+                "add rsp, 8"
+            ])
         };
     } else {
         // SAFETY: as above, without the control words: the frame is P, rbx,
         // rbp.
-        unsafe {
-            asm!(
-                "push rbp",
-                "push rbx",
-                "lea rax, [rip + 2f]",
-                "push rax",
-                "mov rsi, rsp",
-                "mov rsp, [rdx]",
-                "ret",
-                // P, as above.
-                "2:",
-                "mov [rdx], rsp",
-                "lea rsp, [rsi + 8]",
-                "pop rbx",
-                "pop rbp",
-                inlateout("rdi") value => arg,
-                inlateout("rdx") link => _,
-                lateout("rcx") aux,
-                lateout("r12") _, lateout("r13") _, lateout("r14") _, lateout("r15") _,
-                clobber_abi("sysv64"),
-            )
-        };
+        unsafe { suspend_asm!(value, link => arg, aux; []; ["lea rsp, [rsi + 8]"]) };
     }
     (arg, aux)
 }
