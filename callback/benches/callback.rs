@@ -22,6 +22,7 @@ unsafe extern "C" {
     fn cbt_call(cb: Cb, x: c_int) -> c_int;
     fn cbt_loop(cb: Cb, n: c_long) -> c_long;
     fn cbt_thread_loop(cb: Cb, n: c_long, stack: usize) -> c_long;
+    fn cbt_timed_thread(cb: Option<Cb>) -> c_long;
 }
 
 /// `cbt_call(cb, x)`.
@@ -40,6 +41,20 @@ fn c_loop(cb: Cb, n: u64) {
 fn c_thread_once(cb: Cb) -> c_long {
     // SAFETY: as in `c_call`; the thread is joined before returning.
     unsafe { cbt_thread_loop(cb, 1, 0) }
+}
+
+/// Time inside a new C thread from before its first callback (or where it would be) to
+/// the end of its destructors, summed over `iters` threads (see `cbt_timed_thread`).
+fn timed_threads(cb: Option<Cb>, iters: u64) -> Duration {
+    let mut ns = 0u64;
+    for _ in 0..iters {
+        // SAFETY: `cb` is a valid C-ABI function of the declared type, or none; the
+        // thread is joined before returning.
+        let t = unsafe { cbt_timed_thread(cb) };
+        assert!(t >= 0, "could not create a thread");
+        ns += t as u64;
+    }
+    Duration::from_nanos(ns)
 }
 
 static RT: ThreadsOnly = ThreadsOnly;
@@ -126,6 +141,21 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("new_c_thread_attach_callback_exit", |b| {
         b.iter(|| c_thread_once(exported))
+    });
+    g.finish();
+
+    // The same two, timed inside each thread (creation and joining left out): the
+    // difference is attach + callback + exit. Every iteration is a thread (~50 us of
+    // real time for ~1 us measured), so the group's measurement time is short.
+    let mut g = c.benchmark_group("callback_in_thread");
+    g.warm_up_time(Duration::from_millis(200));
+    g.measurement_time(Duration::from_millis(300));
+    g.sample_size(20);
+    g.bench_function("new_c_thread_no_callback", |b| {
+        b.iter_custom(|iters| timed_threads(None, iters))
+    });
+    g.bench_function("new_c_thread_attach_callback_exit", |b| {
+        b.iter_custom(|iters| timed_threads(Some(exported), iters))
     });
     g.finish();
 }

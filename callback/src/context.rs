@@ -16,7 +16,7 @@ use core::ptr;
 
 use crate::adapter;
 use crate::foreign::ForeignFn;
-use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, independent};
+use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, independent, signal_fence};
 use crate::runtime::Green;
 
 /// Stack bounds of the system stack a context's C code runs on: `lo < sp <= hi`.
@@ -86,6 +86,10 @@ pub struct ThreadContext {
     /// The overflow handler's registration of the foreign thread this extra context is
     /// attached to (dropped at detach, on that thread).
     pub(crate) registration: Cell<Option<adapter::stack::Registration>>,
+    /// Borrowed for one callback from a signal handler that interrupted its thread's
+    /// attach or detach (see [`Phase`]): bounds are estimated from the stack pointer
+    /// only, without asking the OS (Go's `needm(true)`).
+    pub(crate) transient: Cell<bool>,
 }
 
 // SAFETY: a context is only ever used by one thread at a time: the thread it is installed
@@ -121,6 +125,7 @@ impl ThreadContext {
             bound: Cell::new(false),
             acct: adapter::acct::ThreadAcct::new(),
             registration: Cell::new(None),
+            transient: Cell::new(false),
         })
     }
 
@@ -218,9 +223,31 @@ impl core::fmt::Debug for ThreadContext {
     }
 }
 
+/// Where a thread is in attaching or returning its context.
+///
+/// Attach and detach do not block signals (that cost two or three `rt_sigprocmask`
+/// calls per foreign thread, most of its attach + exit cost). Instead the thread marks
+/// the stretch during which its own state is half set up or half torn down, and a
+/// callback that arrives in that stretch (from a signal handler that interrupted it)
+/// leaves that state alone: it borrows a second context for its duration, as Go does
+/// for a signal on a thread without an M (`badsignal` → `needm(true)`). Stores and
+/// loads of the phase and of the current context are separated by compiler fences, so
+/// a handler on the same thread sees them in program order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Nothing in progress.
+    Idle,
+    /// Attaching: the current context is not installed yet.
+    Attaching,
+    /// Detaching: the current context is uninstalled and being returned.
+    Detaching,
+}
+
 std::thread_local! {
     /// The context installed on this thread, or null.
     static CURRENT: Cell<*mut ThreadContext> = const { Cell::new(ptr::null_mut()) };
+    /// This thread's [`Phase`].
+    static PHASE: Cell<Phase> = const { Cell::new(Phase::Idle) };
 }
 
 /// The context installed on this thread, or null. One TLS load.
@@ -229,10 +256,28 @@ pub(crate) fn current_ptr() -> *mut ThreadContext {
     CURRENT.with(Cell::get)
 }
 
-/// Installs `m` (or null) as this thread's context.
+/// Installs `m` (or null) as this thread's context. The store is ordered, for a signal
+/// handler on this thread, after everything before it and before everything after it.
 #[inline]
 pub(crate) fn set_current(m: *mut ThreadContext) {
+    signal_fence();
     CURRENT.with(|c| c.set(m));
+    signal_fence();
+}
+
+/// This thread's attach/detach phase (read only off the hot path).
+#[inline]
+pub(crate) fn phase() -> Phase {
+    PHASE.with(Cell::get)
+}
+
+/// Sets this thread's phase, ordered for a signal handler on this thread like
+/// [`set_current`].
+#[inline]
+pub(crate) fn set_phase(p: Phase) {
+    signal_fence();
+    PHASE.with(|c| c.set(p));
+    signal_fence();
 }
 
 /// Calls `f` with this thread's context, if it has one.

@@ -22,7 +22,7 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::adapter;
-use crate::context::{Bounds, ThreadContext, current_ptr, set_current};
+use crate::context::{Bounds, Phase, ThreadContext, current_ptr, phase, set_current, set_phase};
 use crate::extra;
 use crate::primitive::Ordering;
 use crate::runtime::{self, BindPolicy, PanicPolicy, Runtime};
@@ -94,7 +94,10 @@ fn foreign_slow<R>(
     f: impl FnOnce() -> R,
 ) -> R {
     if (m as usize) <= EXITED {
-        m = attach(runtime::wait_ready(), m);
+        if m as usize == EXITED || phase() != Phase::Idle {
+            return transient(m, name, ctxt, f);
+        }
+        m = attach(runtime::wait_ready());
     }
     // SAFETY: `m` is this thread's installed extra context (just attached or found in
     // TLS); it stays installed at least until `run` returns (detach happens after it).
@@ -282,7 +285,7 @@ fn update_bounds(m: &ThreadContext, sp: usize, name: &'static str) -> stackswitc
             old.bounds.lo, old.bounds.hi, m.id
         ));
     }
-    let new = adapter::stack::update(sp);
+    let new = adapter::stack::update(sp, m.transient.get());
     m.bounds.set(adapter::stack::to_bounds(new));
     old
 }
@@ -323,35 +326,30 @@ pub(crate) fn payload_str(p: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// `CURRENT` value of a thread whose context was returned at thread exit: the thread's
-/// other thread-local state is being torn down, so it cannot attach again.
+/// `CURRENT` value of a thread whose context was returned at thread exit: a callback
+/// arriving later (from a signal handler, or another library's thread-exit destructor)
+/// borrows a context for its duration ([`transient`]).
 const EXITED: usize = 1;
 
 /// Attaches an extra context to this foreign thread (Go's `needm` + `cgoBindM`).
+///
+/// Signals stay unblocked (Go blocks them here, at the cost of two `rt_sigprocmask`
+/// calls): the thread is marked [`Phase::Attaching`] until the context is installed, and
+/// a callback from a signal handler that interrupts the attach borrows a second context
+/// instead of touching the half-built state ([`transient`]). The last spare is left on
+/// the list for such a callback, so it finds one without allocating.
 #[cold]
 #[inline(never)]
-fn attach(rt: &dyn Runtime, cur: *mut ThreadContext) -> *mut ThreadContext {
-    if cur as usize == EXITED {
-        crate::fatal(format_args!(
-            "callback: an exported function was called on a thread that is exiting, after its \
-             runtime context was returned (a thread-exit destructor or a signal handler calling \
-             in during thread teardown); call in before the thread starts exiting"
-        ));
-    }
-    // A signal handler on this thread that calls in while we hold half-built state
-    // would see it; Go blocks signals here too (TestNeedmDeadlock).
-    let mask = adapter::sys::block_signals();
-    // A signal handler may have attached this thread between the caller's TLS check and
-    // the mask: use its context.
+fn attach(rt: &dyn Runtime) -> *mut ThreadContext {
+    set_phase(Phase::Attaching);
+    // A signal handler may have attached this thread (as a thread of its own) between
+    // the caller's TLS check and the phase store: use its context.
     let cur = current_ptr();
     if !cur.is_null() {
-        adapter::sys::restore_signals(mask);
+        finish_phase();
         return cur;
     }
-    let m = match extra::take() {
-        Some((m, _last)) => m,
-        None => extra::create_in_use(),
-    };
+    let m = extra::take_unless_last().unwrap_or_else(extra::create_in_use);
     // SAFETY: `m` was just taken from the list or created: we own it exclusively.
     let mref = unsafe { &*m };
     mref.incgo.set(true);
@@ -370,10 +368,11 @@ fn attach(rt: &dyn Runtime, cur: *mut ThreadContext) -> *mut ThreadContext {
         adapter::key::set(m.cast());
     }
     mref.bound.set(bind);
+    // The commit point: from here on a callback on this thread uses `m`.
     set_current(m);
+    finish_phase();
     // Off the hot path: make up for takers that found the list empty or held.
     extra::replenish();
-    adapter::sys::restore_signals(mask);
     m
 }
 
@@ -382,17 +381,21 @@ fn attach(rt: &dyn Runtime, cur: *mut ThreadContext) -> *mut ThreadContext {
 /// # Safety
 /// `m` is this thread's installed extra context and nothing references it any more.
 pub(crate) unsafe fn detach(m: *mut ThreadContext) {
-    let mask = adapter::sys::block_signals();
-    // SAFETY: forwarded from this function's contract; signals are blocked.
-    unsafe { detach_blocked(m) };
-    adapter::sys::restore_signals(mask);
+    // Uninstalled first: a callback from a signal handler during the rest sees no
+    // context and borrows one ([`transient`]), as during attach.
+    set_phase(Phase::Detaching);
+    set_current(core::ptr::null_mut());
+    // SAFETY: forwarded from this function's contract; uninstalled just above.
+    unsafe { release(m) };
+    finish_phase();
 }
 
-/// [`detach`] for a caller that has blocked signals already.
+/// Tears an uninstalled extra context down and returns it to the spare list.
 ///
 /// # Safety
-/// As [`detach`]; every signal is blocked on this thread.
-unsafe fn detach_blocked(m: *mut ThreadContext) {
+/// `m` was this thread's extra context, is no longer installed (`CURRENT` changed and
+/// [`Phase::Detaching`] set), and nothing references it any more.
+unsafe fn release(m: *mut ThreadContext) {
     // SAFETY: per the contract, `m` is live and ours.
     let mref = unsafe { &*m };
     adapter::acct::detach(mref);
@@ -405,11 +408,99 @@ unsafe fn detach_blocked(m: *mut ThreadContext) {
     if mref.bound.replace(false) {
         adapter::key::set(core::ptr::null_mut());
     }
-    if current_ptr() == m {
-        set_current(core::ptr::null_mut());
-    }
-    // SAFETY: uninstalled above; the caller guarantees nothing else references it.
+    // SAFETY: uninstalled; the caller guarantees nothing else references it.
     unsafe { extra::put(m) };
+}
+
+/// A callback that found its thread attaching or detaching (a signal handler that
+/// interrupted it), or past the return of its context at thread exit: it borrows a
+/// second context for its own duration and gives it back, leaving the thread's state as
+/// it found it (Go's `badsignal`: `needm(true)` … `dropm`, "a second extra M for the
+/// duration of the signal"). Its bounds are estimates from the stack pointer (no OS
+/// query, which allocates); it runs without processor limits when the list has no
+/// spare, as any first callback from a signal handler may allocate.
+#[cold]
+#[inline(never)]
+fn transient<R>(
+    cur: *mut ThreadContext,
+    name: &'static str,
+    ctxt: usize,
+    f: impl FnOnce() -> R,
+) -> R {
+    let rt = runtime::wait_ready();
+    let m = match extra::take() {
+        Some((m, _)) => m,
+        None => extra::create_in_use(),
+    };
+    // SAFETY: `m` was just taken or created: we own it exclusively.
+    let mref = unsafe { &*m };
+    mref.transient.set(true);
+    mref.incgo.set(true);
+    adapter::acct::attach(mref);
+    if let Some(g) = mref.curg.get() {
+        rt.lock_to_thread(g);
+    }
+    set_current(m);
+    // A panic does not come back here: with nothing above on this context it aborts.
+    let out = run(None, mref, name, ctxt, f);
+    set_current(cur);
+    adapter::acct::detach(mref);
+    if let Some(g) = mref.curg.get() {
+        rt.unlock_from_thread(g);
+    }
+    mref.bounds.set(Bounds::default());
+    mref.transient.set(false);
+    if phase() == Phase::Idle {
+        // SAFETY: uninstalled above, referenced by nobody.
+        unsafe { extra::put(m) };
+    } else {
+        // The code we interrupted may be inside the allocator or hold the list: return
+        // the context without freeing it, or leave it for that code to return.
+        // SAFETY: as above.
+        if !unsafe { extra::put_no_free(m) } {
+            stash(m);
+        }
+    }
+    out
+}
+
+std::thread_local! {
+    /// Contexts a [`transient`] callback could not return (the list was held by the
+    /// code it interrupted), chained through `next`; returned by [`finish_phase`].
+    static STASH: core::cell::Cell<*mut ThreadContext> =
+        const { core::cell::Cell::new(core::ptr::null_mut()) };
+}
+
+/// Keeps `m` for [`finish_phase`].
+fn stash(m: *mut ThreadContext) {
+    let head = STASH.with(|s| s.get());
+    // SAFETY: `m` is owned by this thread and on no list; `next` is free to chain it
+    // (Relaxed: only this thread reads the chain).
+    unsafe { (*m).next.store(head, Ordering::Relaxed) };
+    STASH.with(|s| s.set(m));
+}
+
+/// Ends an attach or detach: returns what [`transient`] callbacks left in [`STASH`]
+/// and trims the list, then marks the thread idle (checking again afterwards, as a
+/// callback may have stashed a context just before).
+fn finish_phase() {
+    loop {
+        let mut m = STASH.with(|s| s.replace(core::ptr::null_mut()));
+        while !m.is_null() {
+            // SAFETY: stashed contexts are owned by this thread; `next` was set by `stash`.
+            let next = unsafe { (*m).next.load(Ordering::Relaxed) };
+            // SAFETY: as above; uninstalled and referenced by nobody.
+            unsafe { extra::put(m) };
+            m = next;
+        }
+        extra::trim();
+        let p = phase();
+        set_phase(Phase::Idle);
+        if STASH.with(|s| s.get()).is_null() {
+            return;
+        }
+        set_phase(p);
+    }
 }
 
 /// The thread-exit hook: runs from the thread-key destructor with the context the thread
@@ -420,20 +511,19 @@ unsafe fn detach_blocked(m: *mut ThreadContext) {
 pub(crate) unsafe fn thread_exit(m: *mut ThreadContext) {
     // SAFETY: the key only ever holds live contexts installed on this thread.
     let mref = unsafe { &*m };
+    // Uninstalled first, for good: a callback during or after the rest (a signal
+    // handler, a later destructor) borrows a context for its duration ([`transient`]).
+    set_phase(Phase::Detaching);
+    set_current(EXITED as *mut ThreadContext);
     if mref.is_extra {
-        // Signals stay blocked for the rest of the thread's life: a handler that calls
-        // in now would find its thread-local state half torn down.
-        // (That also covers the detach: no second mask change.)
-        let _ = adapter::sys::block_signals();
         // SAFETY: the thread is exiting: no callback or foreign call is in progress;
-        // signals are blocked just above.
-        unsafe { detach_blocked(m) };
-        set_current(EXITED as *mut ThreadContext);
+        // the context is uninstalled just above.
+        unsafe { release(m) };
     } else {
-        set_current(EXITED as *mut ThreadContext);
         adapter::acct::detach(mref);
         // SAFETY: runtime-thread contexts are created by `call_foreign` as a `Box` owned
         // by the thread, and the thread is exiting.
         drop(unsafe { Box::from_raw(m) });
     }
+    finish_phase();
 }

@@ -172,6 +172,18 @@ impl SpareList {
     /// next [`replenish`] makes up for it. On success also returns whether the list is now
     /// empty (the caller should replenish).
     pub(crate) fn take(&self) -> Option<(*mut ThreadContext, bool)> {
+        self.take_inner(false)
+    }
+
+    /// [`take`](Self::take) for an attaching thread: leaves the last spare on the list
+    /// (returns `None` then, without counting a waiter, as the list is not short), so that
+    /// a callback from a signal handler interrupting the attach (which borrows a second
+    /// context, see [`Phase`](crate::context::Phase)) finds one without allocating.
+    pub(crate) fn take_unless_last(&self) -> Option<*mut ThreadContext> {
+        self.take_inner(true).map(|(m, _)| m)
+    }
+
+    fn take_inner(&self, keep_last: bool) -> Option<(*mut ThreadContext, bool)> {
         loop {
             match self.try_lock(false) {
                 Ok(head) => {
@@ -181,6 +193,10 @@ impl SpareList {
                     // Acquire in `try_lock` made its `next` link visible (Relaxed: ordered
                     // by the lock word).
                     let next = unsafe { (*m).next.load(Ordering::Relaxed) };
+                    if keep_last && next.is_null() {
+                        self.unlock(head);
+                        return None;
+                    }
                     // SAFETY: as above, we own the list, and now `m`.
                     unsafe { (*m).next.store(ptr::null_mut(), Ordering::Relaxed) };
                     // Relaxed: counters read only as statistics.
@@ -266,6 +282,44 @@ impl SpareList {
         }
     }
 
+    /// Returns a context without ever freeing it, for a callback that may have interrupted
+    /// this thread inside the allocator (see [`Phase`](crate::context::Phase)): pushed
+    /// regardless of [`SPARE_CAP`] (a later [`put`](Self::put) or [`trim`](Self::trim)
+    /// brings the list back under it). `false` when the list stays held: the caller keeps
+    /// the context for later.
+    ///
+    /// # Safety
+    /// As [`put`](Self::put).
+    pub(crate) unsafe fn put_no_free(&self, m: *mut ThreadContext) -> bool {
+        if self.push(m) {
+            // Relaxed: statistics.
+            self.in_use.fetch_sub(1, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Frees spares beyond [`SPARE_CAP`] (left by [`put_no_free`](Self::put_no_free)).
+    pub(crate) fn trim(&self) {
+        // Relaxed: a capacity heuristic, as in `put`.
+        while self.length.load(Ordering::Relaxed) > SPARE_CAP {
+            let Ok(head) = self.try_lock(false) else {
+                return;
+            };
+            let m = head as *mut ThreadContext;
+            // SAFETY: as in `take`: we hold the lock and own `m` once unlinked.
+            let next = unsafe { (*m).next.load(Ordering::Relaxed) };
+            // SAFETY: as above.
+            unsafe { (*m).next.store(ptr::null_mut(), Ordering::Relaxed) };
+            // Relaxed: statistics.
+            self.length.fetch_sub(1, Ordering::Relaxed);
+            self.unlock(next as usize);
+            // SAFETY: unlinked under the lock: owned by us, referenced by nobody.
+            unsafe { self.free(m) };
+        }
+    }
+
     /// Frees an extra context and its parked green context.
     ///
     /// # Safety
@@ -317,6 +371,25 @@ impl SpareList {
 /// [`SpareList::take`] on the program's list.
 pub(crate) fn take() -> Option<(*mut ThreadContext, bool)> {
     LIST.take()
+}
+
+/// [`SpareList::take_unless_last`] on the program's list.
+pub(crate) fn take_unless_last() -> Option<*mut ThreadContext> {
+    LIST.take_unless_last()
+}
+
+/// [`SpareList::put_no_free`] on the program's list.
+///
+/// # Safety
+/// As [`SpareList::put`].
+pub(crate) unsafe fn put_no_free(m: *mut ThreadContext) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { LIST.put_no_free(m) }
+}
+
+/// [`SpareList::trim`] on the program's list.
+pub(crate) fn trim() {
+    LIST.trim()
 }
 
 /// [`SpareList::create_in_use`] on the program's list.

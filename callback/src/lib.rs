@@ -14,6 +14,12 @@
 //! - The [spare list](spare_stats) of extra contexts for foreign threads: Go's lock-bit
 //!   protocol and waiter count, but a taker never waits (it creates a context when the
 //!   list is empty or held), so a signal handler calling in mid-attach cannot deadlock.
+//! - Attach and detach do not block signals (Go's `needm`/`dropm` do, with two or three
+//!   `rt_sigprocmask` calls per thread): the thread marks its attach or detach in a
+//!   thread-local phase, and a callback from a signal handler that interrupts it, or
+//!   that arrives after the context was returned at thread exit, borrows a second
+//!   context for its duration, as Go does for a signal on a thread without an M. An
+//!   attach leaves the last spare on the list for such a callback.
 //! - Foreign threads attach on their first call and stay bound until they exit (a
 //!   thread-key destructor returns the context), or detach after each call
 //!   ([`BindPolicy`]). A bound thread's steady-state callback makes no system call.
@@ -60,9 +66,9 @@
 //! - `tests/syscall_budget.rs` traces a child process (`strace -f` natively, qemu's
 //!   `-strace` under emulation) and proves zero system calls for 1,000 steady-state
 //!   callbacks on a bound foreign thread and for 1,000 foreign calls with a callback on a
-//!   runtime thread holding a processor, and holds a new thread's attach + exit to 7
-//!   system calls beyond a plain thread (a control callback making `getppid` shows the
-//!   counter sees calls). Without `strace` the tests fail saying so, unless
+//!   runtime thread holding a processor, and holds a new thread's attach + exit to 4
+//!   system calls beyond a plain thread, none of them a signal-mask change (a control
+//!   callback making `getppid` shows the counter sees calls). Without `strace` the tests fail saying so, unless
 //!   `CBT_SKIP_STRACE=1` is set.
 //! - Loom models of the spare list and the initialisation gate (`src/tests/loom.rs`):
 //!   `RUSTFLAGS="--cfg loom" cargo test -p callback --release --lib loom`.

@@ -43,6 +43,14 @@ pub(crate) fn spin_loop() {
     core::hint::spin_loop();
 }
 
+/// A compiler-only fence for a signal handler on the same thread: it runs on this
+/// thread, so ordering the compiler's code is enough for it to see our stores to
+/// thread-local state in program order (no CPU fence; loom has no signals to model).
+#[inline(always)]
+pub(crate) fn signal_fence() {
+    std::sync::atomic::compiler_fence(Ordering::SeqCst);
+}
+
 /// Declares a process-wide protocol object: `global!(NAME: Type = init);` is
 /// `static NAME: Type = init;` (so `init` must be `const`), and under loom a
 /// `loom::lazy_static!` that is built afresh in every model execution.

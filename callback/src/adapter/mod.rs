@@ -10,4 +10,3 @@
 pub(crate) mod acct;
 pub(crate) mod key;
 pub(crate) mod stack;
-pub(crate) mod sys;

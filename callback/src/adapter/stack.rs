@@ -26,10 +26,12 @@ pub(crate) fn restore(s: SystemStack) {
 }
 
 /// Re-derives the bounds for a callback at `sp`: the estimate from `sp`, replaced by the
-/// thread's real (cached) bounds when they contain `sp`.
+/// thread's real (cached) bounds when they contain `sp`, unless `in_signal` (a callback
+/// from a signal handler that interrupted the thread's attach or detach: the OS query
+/// allocates, so the estimate stays).
 #[inline]
-pub(crate) fn update(sp: usize) -> SystemStack {
-    stackswitch::update_for_callback(sp, false).current
+pub(crate) fn update(sp: usize, in_signal: bool) -> SystemStack {
+    stackswitch::update_for_callback(sp, in_signal).current
 }
 
 /// Records the thread's real stack bounds as its system stack unless bounds are recorded

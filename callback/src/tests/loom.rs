@@ -20,8 +20,16 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     b.check(f);
 }
 
-/// Takes a spare or, when the list is empty or held, creates one (what attach does).
+/// Takes a spare unless it is the last or, when the list is short, empty or held,
+/// creates one (what attach does).
 fn take_or_create(list: &SpareList) -> *mut crate::context::ThreadContext {
+    list.take_unless_last()
+        .unwrap_or_else(|| list.create_in_use())
+}
+
+/// Takes any spare, the last included, or creates one (what a callback that borrows a
+/// context for a signal handler does).
+fn borrow(list: &SpareList) -> *mut crate::context::ThreadContext {
     match list.take() {
         Some((m, _)) => m,
         None => list.create_in_use(),
@@ -125,6 +133,52 @@ fn loom_replenish_races_with_take() {
         };
         list.replenish();
         return_and_drain(&list, &[taker.join().unwrap()]);
+    });
+}
+
+/// An attach and a borrowing callback race on a list seeded with one spare while a
+/// third thread returns a context without freeing it (`put_no_free`, what a borrowed
+/// context does while its thread attaches or detaches): the attach never takes the
+/// last spare (it creates instead, so the borrower never has to allocate when it comes
+/// second), nobody gets a context twice, and `trim` brings the list back under the cap.
+#[test]
+fn loom_attach_leaves_the_last_spare_for_a_borrowing_callback() {
+    model(|| {
+        let list = Arc::new(SpareList::new());
+        list.seed();
+        let returned = list.create_in_use() as usize;
+        let attacher = {
+            let list = list.clone();
+            thread::spawn(move || take_or_create(&list) as usize)
+        };
+        let borrower = {
+            let list = list.clone();
+            thread::spawn(move || borrow(&list) as usize)
+        };
+        // SAFETY: created above for this thread alone, installed nowhere.
+        let pushed = unsafe { list.put_no_free(returned as *mut _) };
+        let a = attacher.join().unwrap();
+        let b = borrower.join().unwrap();
+        assert_ne!(a, b, "one context was handed to two threads");
+        let mut held = vec![a, b];
+        if !pushed {
+            held.push(returned);
+        }
+        list.trim();
+        assert!(list.stats().spare <= crate::extra::SPARE_CAP);
+        return_and_drain(&list, &held);
+    });
+}
+
+/// `take_unless_last` on a list holding exactly one spare leaves it there.
+#[test]
+fn loom_take_unless_last_keeps_the_last_spare() {
+    model(|| {
+        let list = SpareList::new();
+        list.seed();
+        assert!(list.take_unless_last().is_none());
+        assert_eq!(list.stats().spare, 1);
+        assert_eq!(list.drain(), 1);
     });
 }
 

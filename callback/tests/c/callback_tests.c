@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -304,4 +305,59 @@ long cbt_loop_unwind(cb_t cb, long n) {
     long s = 0;
     for (long i = 0; i < n; i++) s += cb((int)(i & 0xff));
     return s;
+}
+
+// A handler for `sig` that calls `cb(sig)` and keeps its result: the signal scenarios
+// raise `sig` on a thread in the middle of attaching or returning its context.
+static cb_t sig_cb;
+static volatile int sig_result = -1;
+static void calling_handler(int sig) { sig_result = sig_cb(sig); }
+void cbt_install_calling_handler(int sig, cb_t cb) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = calling_handler;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sig_cb = cb;
+    sigaction(sig, &sa, NULL);
+}
+// The last result of the handler's callback (-1: none yet), reset to -1.
+int cbt_take_handler_result(void) { return __atomic_exchange_n(&sig_result, -1, __ATOMIC_SEQ_CST); }
+
+// Attach + exit timed inside the thread, without thread creation and joining (whose
+// noise, tens of microseconds, hides the difference): a new C thread reads the clock,
+// calls `cb` once (or not, when NULL), and a thread-key destructor reads the clock again
+// at the very end of the thread's destructors. The key is created after the callback
+// crate's (which `callback::init` creates), and glibc runs key destructors in creation
+// order after the thread-local (Rust) destructors, so the span covers the attach, the
+// callback, the thread-local teardown and the return of the context. Returns the span in
+// nanoseconds, or -1 if the thread could not be created.
+static pthread_key_t timed_key;
+static pthread_once_t timed_once = PTHREAD_ONCE_INIT;
+struct timed_arg {
+    cb_t cb;
+    struct timespec t0;
+    long ns;
+};
+static void timed_end(void *p) {
+    struct timed_arg *a = p;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    a->ns = (t1.tv_sec - a->t0.tv_sec) * 1000000000L + (t1.tv_nsec - a->t0.tv_nsec);
+}
+static void timed_make_key(void) { pthread_key_create(&timed_key, timed_end); }
+static void *timed_thread(void *p) {
+    struct timed_arg *a = p;
+    clock_gettime(CLOCK_MONOTONIC, &a->t0);
+    if (a->cb) a->cb(0);
+    pthread_setspecific(timed_key, a);
+    return NULL;
+}
+long cbt_timed_thread(cb_t cb) {
+    pthread_once(&timed_once, timed_make_key);
+    pthread_t t;
+    struct timed_arg a = {cb, {0, 0}, -1};
+    if (start(&t, 0, timed_thread, &a)) return -1;
+    pthread_join(t, NULL);
+    return a.ns;
 }
