@@ -1,8 +1,12 @@
 //! Hot paths side by side, one group each, so ratios come from one run:
 //! - `on_stack`: direct call / `psm::on_stack` / `stackswitch::on_stack`;
 //! - `context_switch` (a resume + suspend round trip): direct call /
-//!   `corosensei` resume+yield / `stackswitch` resume+suspend (with and
-//!   without floating-point control preservation).
+//!   `corosensei` resume+yield / `stackswitch` resume+suspend twice:
+//!   `stackswitch_default` keeps the MXCSR and x87 control words across the
+//!   switch as the ABI requires (corosensei does not), and
+//!   `stackswitch_like_corosensei` (`preserve_fp_control: false`) keeps the
+//!   same register set as corosensei: the like-for-like comparison;
+//! - `fp_control_words` (x86_64): the control-word instructions on their own.
 
 // criterion_group! expands to an undocumented public function.
 #![allow(missing_docs)]
@@ -55,7 +59,7 @@ fn context_group(c: &mut Criterion) {
             v = y.suspend(work(v));
         }
     });
-    g.bench_function("stackswitch", |b| {
+    g.bench_function("stackswitch_default", |b| {
         b.iter(|| match ctx.resume(black_box(7)) {
             Resume::Suspended(v) => v,
             _ => unreachable!(),
@@ -70,7 +74,7 @@ fn context_group(c: &mut Criterion) {
             v = y.suspend(work(v));
         },
     );
-    g.bench_function("stackswitch_no_fp_control", |b| {
+    g.bench_function("stackswitch_like_corosensei", |b| {
         b.iter(|| match ctx_nofp.resume(black_box(7)) {
             Resume::Suspended(v) => v,
             _ => unreachable!(),
@@ -79,5 +83,76 @@ fn context_group(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, on_stack_group, context_group);
+/// What the floating-point control words cost on their own (x86_64): why
+/// `stackswitch_default` cannot reach corosensei's round trip. One
+/// instruction per iteration, against an empty iteration.
+#[cfg(target_arch = "x86_64")]
+fn fp_control_group(c: &mut Criterion) {
+    use core::arch::asm;
+    let mut g = c.benchmark_group("fp_control_words");
+    let mut words = [0u32; 2];
+    let p = words.as_mut_ptr();
+    g.bench_function("empty", |b| {
+        b.iter(|| {
+            // SAFETY: an empty asm block with a pointer operand.
+            unsafe { asm!("/* {0} */", in(reg) black_box(p), options(nostack)) }
+        })
+    });
+    g.bench_function("stmxcsr", |b| {
+        b.iter(|| {
+            // SAFETY: stores MXCSR to `words[0]`.
+            unsafe { asm!("stmxcsr dword ptr [{0}]", in(reg) black_box(p), options(nostack)) }
+        })
+    });
+    if std::arch::is_x86_feature_detected!("avx") {
+        g.bench_function("vstmxcsr", |b| {
+            b.iter(|| {
+                // SAFETY: stores MXCSR to `words[0]`; AVX is present (checked).
+                unsafe { asm!("vstmxcsr dword ptr [{0}]", in(reg) black_box(p), options(nostack)) }
+            })
+        });
+    }
+    g.bench_function("fnstcw", |b| {
+        b.iter(|| {
+            // SAFETY: stores the x87 control word to `words[1]`.
+            unsafe { asm!("fnstcw word ptr [{0} + 4]", in(reg) black_box(p), options(nostack)) }
+        })
+    });
+    g.bench_function("stmxcsr_fnstcw", |b| {
+        b.iter(|| {
+            // SAFETY: stores MXCSR and the x87 control word to `words`.
+            unsafe {
+                asm!(
+                    "stmxcsr dword ptr [{0}]",
+                    "fnstcw word ptr [{0} + 4]",
+                    in(reg) black_box(p),
+                    options(nostack)
+                )
+            }
+        })
+    });
+    // SAFETY: stores the live words, so that the loads below change nothing.
+    unsafe {
+        asm!("stmxcsr dword ptr [{0}]", "fnstcw word ptr [{0} + 4]", in(reg) p, options(nostack))
+    };
+    g.bench_function("ldmxcsr_fldcw_same_words", |b| {
+        b.iter(|| {
+            // SAFETY: loads the words just stored from the live state.
+            unsafe {
+                asm!(
+                    "ldmxcsr dword ptr [{0}]",
+                    "fldcw word ptr [{0} + 4]",
+                    in(reg) black_box(p),
+                    options(nostack)
+                )
+            }
+        })
+    });
+    g.finish();
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn fp_control_group(_: &mut Criterion) {}
+
+criterion_group!(benches, on_stack_group, context_group, fp_control_group);
 criterion_main!(benches);

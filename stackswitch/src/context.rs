@@ -43,10 +43,54 @@ pub(crate) struct Header {
     /// Number of `on_green_stack` calls running on this context's stack: C
     /// frames sit on the system stack below its resumer, so it must not
     /// suspend (the resumer would overwrite them).
+    ///
+    /// `callbacks` and the three bytes after it form one aligned 8-byte word
+    /// (`Header::gate`) that `suspend` reads with a single load.
     pub(crate) callbacks: Cell<u32>,
     /// Save and restore the floating-point control words (x86_64 MXCSR, x87 CW).
     fp_control: bool,
+    /// `parent` is set (a nested resume). Tested with `callbacks` and
+    /// `fp_control` in one load, so that a suspend from a context resumed on
+    /// the system stack does not read `parent`.
+    nested: Cell<bool>,
+    /// Zero; completes the gate word (no padding bytes inside it).
+    gate_zero: [u8; 2],
     stack_id: u64,
+}
+
+/// What `suspend` needs to know about its header, from one load.
+struct Gate(u64);
+
+// The gate word is `callbacks`, `fp_control`, `nested` and `gate_zero`, all
+// initialised, starting at an 8-byte aligned offset.
+static_assertions::const_assert_eq!(core::mem::offset_of!(Header, callbacks) % 8, 0);
+static_assertions::const_assert_eq!(
+    core::mem::offset_of!(Header, gate_zero) + 2,
+    core::mem::offset_of!(Header, callbacks) + 8
+);
+
+impl Gate {
+    /// Byte `i` of the gate word, in memory order.
+    #[inline(always)]
+    fn byte(&self, i: usize) -> u8 {
+        self.0.to_ne_bytes()[i]
+    }
+
+    #[inline(always)]
+    fn callbacks(&self) -> u32 {
+        let b = self.0.to_ne_bytes();
+        u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
+    }
+
+    #[inline(always)]
+    fn fp_control(&self) -> bool {
+        self.byte(4) != 0
+    }
+
+    #[inline(always)]
+    fn nested(&self) -> bool {
+        self.byte(5) != 0
+    }
 }
 
 impl Header {
@@ -56,6 +100,19 @@ impl Header {
         self.link_words.sp.as_ptr()
     }
 
+    /// `callbacks`, `fp_control` and `nested`, read with one load.
+    #[inline(always)]
+    fn gate(&self) -> Gate {
+        let word = (self as *const Header)
+            .wrapping_byte_add(core::mem::offset_of!(Header, callbacks))
+            .cast::<u64>();
+        // SAFETY: `word` lies inside this header (pointer derived from the
+        // whole header), 8-byte aligned and fully initialised (asserted
+        // above); the fields are Cells or never written after creation, and
+        // only this thread touches them while the context runs.
+        Gate(unsafe { word.read() })
+    }
+
     /// Gives `thread::current` back to the code that resumed this context,
     /// just before switching to it: the resumer only sets it on the way in.
     ///
@@ -63,11 +120,11 @@ impl Header {
     /// the constant null, not a value read back from memory, so consecutive
     /// round trips do not form a chain of stores and loads through it.
     #[inline(always)]
-    fn hand_back_current(&self, t: &thread::ThreadState) {
-        if self.parent.get().is_null() {
-            t.current.set(core::ptr::null());
-        } else {
+    fn hand_back_current(&self, t: &thread::ThreadState, gate: &Gate) {
+        if gate.nested() {
             self.hand_back_current_nested(t);
+        } else {
+            t.current.set(core::ptr::null());
         }
     }
 
@@ -76,6 +133,7 @@ impl Header {
     fn hand_back_current_nested(&self, t: &thread::ThreadState) {
         t.current.set(self.parent.get());
         self.parent.set(core::ptr::null());
+        self.nested.set(false);
     }
 }
 
@@ -208,7 +266,7 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     // SAFETY: as above; the resumer is blocked in its switch and reads the
     // outcome only after the switch below.
     unsafe { (*inner).outcome = Some(outcome) };
-    thread::with(|t| header.hand_back_current(t));
+    thread::with(|t| header.hand_back_current(t, &header.gate()));
     // SAFETY: we run on this context's stack (the entry frame), its resumer is
     // blocked in the switch that stored the link, and nothing on this stack
     // needs to run again: every local above has been moved or dropped.
@@ -241,6 +299,8 @@ impl<R: 'static> Context<R> {
                 limit: Cell::new(stack.bottom()),
                 callbacks: Cell::new(0),
                 fp_control: options.preserve_fp_control,
+                nested: Cell::new(false),
+                gate_zero: [0; 2],
                 stack_id: stack.id(),
             },
             f: Some(Box::new(f)),
@@ -318,9 +378,10 @@ impl<R> Context<R> {
         let (ret, sp) = thread::with(|t| {
             let prev = t.current.replace(header);
             if !prev.is_null() {
-                // Resumed from inside another context; the context clears it
-                // as it switches back (see Header::hand_back_current).
+                // Resumed from inside another context; the context clears
+                // both as it switches back (see Header::hand_back_current).
                 header.parent.set(prev);
+                header.nested.set(true);
             }
             // SAFETY: `self.sp` is non-zero, so it is the context's initial
             // frame or the frame its last switch handed back, not resumed
@@ -464,16 +525,17 @@ impl Yielder {
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
         let (arg, cancel) = thread::with(|t| {
+            let gate = header.gate();
             // This context is the one running here (on its own stack or an
             // `on_stack` stack of it), and no C callback runs on it.
-            if !core::ptr::eq(t.current.get(), header) || header.callbacks.get() != 0 {
+            if !core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0 {
                 suspend_misuse(header);
             }
-            header.hand_back_current(t);
+            header.hand_back_current(t, &gate);
             // SAFETY: this context runs (checked above), so its resumer is
             // blocked in the switch that stored the link; `fp_control` is
             // fixed at creation, so every switch uses the same frame.
-            unsafe { arch::suspend(value, header.link_ptr(), header.fp_control) }
+            unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
         });
         if cancel != 0 {
             panic::resume_unwind(Box::new(ForcedUnwind));
