@@ -17,7 +17,7 @@ use core::ptr;
 use crate::adapter;
 use crate::foreign::ForeignFn;
 use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, independent, signal_fence};
-use crate::runtime::Green;
+use crate::runtime::{Green, Runtime};
 
 /// Stack bounds of the system stack a context's C code runs on: `lo < sp <= hi`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -86,6 +86,10 @@ pub struct ThreadContext {
     /// The overflow handler's registration of the foreign thread this extra context is
     /// attached to (dropped at detach, on that thread).
     pub(crate) registration: Cell<Option<adapter::stack::Registration>>,
+    /// The runtime, once initialisation has finished (set at creation, or by the first
+    /// callback after it): a runtime thread's callbacks and foreign calls read it here
+    /// instead of checking the initialisation gate and the registry each time.
+    pub(crate) rt: Cell<Option<&'static dyn Runtime>>,
     /// Borrowed for one callback from a signal handler that interrupted its thread's
     /// attach or detach (see [`Phase`]): bounds are estimated from the stack pointer
     /// only, without asking the OS (Go's `needm(true)`).
@@ -125,6 +129,7 @@ impl ThreadContext {
             bound: Cell::new(false),
             acct: adapter::acct::ThreadAcct::new(),
             registration: Cell::new(None),
+            rt: Cell::new(crate::runtime::ready_runtime()),
             transient: Cell::new(false),
         })
     }

@@ -63,10 +63,14 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
         // it, after its outermost callback (detach) or at thread exit.
         let mref = unsafe { &*m };
         if !mref.is_extra {
-            // A runtime thread's context may come from a foreign call made before `init`,
-            // so its callbacks wait for initialisation here; it needs the runtime to lock
-            // its green thread.
-            return run(Some(runtime::wait_ready()), mref, name, ctxt, f);
+            // A runtime thread's context may come from a foreign call made before `init`:
+            // then its callbacks wait for initialisation (once, the context keeps the
+            // runtime); it needs the runtime to lock its green thread.
+            let rt = match mref.rt.get() {
+                Some(rt) => rt,
+                None => ready_for(mref),
+            };
+            return run(Some(rt), mref, name, ctxt, f);
         }
         // The steady state of a bound foreign thread: no callback or foreign call in
         // progress on it (so no foreign-call record and no green stack to switch to) and
@@ -82,6 +86,16 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
         }
     }
     foreign_slow(m, name, ctxt, f)
+}
+
+/// Waits for initialisation and keeps the runtime in the context (a runtime-thread
+/// context created before `init`).
+#[cold]
+#[inline(never)]
+fn ready_for(m: &ThreadContext) -> &'static dyn Runtime {
+    let rt = runtime::wait_ready();
+    m.rt.set(Some(rt));
+    rt
 }
 
 /// A foreign thread's callback off the steady state: the first one (attach), a nested

@@ -156,8 +156,14 @@ fn call<R>(
     };
     let mut guard = guard;
     if !m.is_extra {
-        m.curg
-            .set(crate::runtime::get().and_then(|rt| rt.current_green()));
+        // The context keeps the runtime once initialisation has finished; before that the
+        // registry is asked (a runtime registered but still initialising has its green
+        // threads already).
+        let rt = match m.rt.get() {
+            Some(rt) => Some(rt),
+            None => crate::runtime::get(),
+        };
+        m.curg.set(rt.and_then(|rt| rt.current_green()));
     }
     m.ncgo.set(m.ncgo.get() + 1);
     guard.prev_proc = adapter::acct::enter(m, p, kind);

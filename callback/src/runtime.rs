@@ -205,8 +205,9 @@ pub(crate) fn wait_ready() -> &'static dyn Runtime {
     wait_slow()
 }
 
+/// The registered runtime once [`init`] has finished, without waiting.
 #[inline(always)]
-fn ready_runtime() -> Option<&'static dyn Runtime> {
+pub(crate) fn ready_runtime() -> Option<&'static dyn Runtime> {
     if is_initialized() { get() } else { None }
 }
 
