@@ -84,70 +84,47 @@ fn context_group(c: &mut Criterion) {
 }
 
 /// What the floating-point control words cost on their own (x86_64): why
-/// `stackswitch_default` cannot reach corosensei's round trip. One
-/// instruction per iteration, against an empty iteration.
+/// `stackswitch_default` cannot reach corosensei's round trip. One asm block
+/// per iteration, against an empty one; the operand points at two words that
+/// hold the live MXCSR and x87 control word.
 #[cfg(target_arch = "x86_64")]
 fn fp_control_group(c: &mut Criterion) {
     use core::arch::asm;
     let mut g = c.benchmark_group("fp_control_words");
     let mut words = [0u32; 2];
     let p = words.as_mut_ptr();
-    g.bench_function("empty", |b| {
-        b.iter(|| {
-            // SAFETY: an empty asm block with a pointer operand.
-            unsafe { asm!("/* {0} */", in(reg) black_box(p), options(nostack)) }
-        })
-    });
-    g.bench_function("stmxcsr", |b| {
-        b.iter(|| {
-            // SAFETY: stores MXCSR to `words[0]`.
-            unsafe { asm!("stmxcsr dword ptr [{0}]", in(reg) black_box(p), options(nostack)) }
-        })
-    });
-    if std::arch::is_x86_feature_detected!("avx") {
-        g.bench_function("vstmxcsr", |b| {
-            b.iter(|| {
-                // SAFETY: stores MXCSR to `words[0]`; AVX is present (checked).
-                unsafe { asm!("vstmxcsr dword ptr [{0}]", in(reg) black_box(p), options(nostack)) }
-            })
-        });
-    }
-    g.bench_function("fnstcw", |b| {
-        b.iter(|| {
-            // SAFETY: stores the x87 control word to `words[1]`.
-            unsafe { asm!("fnstcw word ptr [{0} + 4]", in(reg) black_box(p), options(nostack)) }
-        })
-    });
-    g.bench_function("stmxcsr_fnstcw", |b| {
-        b.iter(|| {
-            // SAFETY: stores MXCSR and the x87 control word to `words`.
-            unsafe {
-                asm!(
-                    "stmxcsr dword ptr [{0}]",
-                    "fnstcw word ptr [{0} + 4]",
-                    in(reg) black_box(p),
-                    options(nostack)
-                )
-            }
-        })
-    });
-    // SAFETY: stores the live words, so that the loads below change nothing.
+    // SAFETY: stores the live words, so that the loads measured below change
+    // nothing.
     unsafe {
         asm!("stmxcsr dword ptr [{0}]", "fnstcw word ptr [{0} + 4]", in(reg) p, options(nostack))
     };
-    g.bench_function("ldmxcsr_fldcw_same_words", |b| {
-        b.iter(|| {
-            // SAFETY: loads the words just stored from the live state.
-            unsafe {
-                asm!(
-                    "ldmxcsr dword ptr [{0}]",
-                    "fldcw word ptr [{0} + 4]",
-                    in(reg) black_box(p),
-                    options(nostack)
-                )
-            }
-        })
-    });
+    macro_rules! bench_asm {
+        ($name:literal, $($insn:literal),*) => {
+            g.bench_function($name, |b| {
+                b.iter(|| {
+                    // SAFETY: the instructions only store the live control
+                    // words to `words` or load them back from there.
+                    unsafe { asm!($($insn,)* "/* {0} */", in(reg) black_box(p), options(nostack)) }
+                })
+            });
+        };
+    }
+    bench_asm!("empty",);
+    bench_asm!("stmxcsr", "stmxcsr dword ptr [{0}]");
+    if std::arch::is_x86_feature_detected!("avx") {
+        bench_asm!("vstmxcsr", "vstmxcsr dword ptr [{0}]");
+    }
+    bench_asm!("fnstcw", "fnstcw word ptr [{0} + 4]");
+    bench_asm!(
+        "stmxcsr_fnstcw",
+        "stmxcsr dword ptr [{0}]",
+        "fnstcw word ptr [{0} + 4]"
+    );
+    bench_asm!(
+        "ldmxcsr_fldcw_same_words",
+        "ldmxcsr dword ptr [{0}]",
+        "fldcw word ptr [{0} + 4]"
+    );
     g.finish();
 }
 
