@@ -31,6 +31,56 @@ unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_
     out.write(panic::catch_unwind(AssertUnwindSafe(move || f(caller_sp))));
 }
 
+/// The closure and its result for [`switch_call_nounwind`].
+struct PlainFrame<F, R> {
+    /// Moved out (read) exactly once, by the trampoline.
+    f: MaybeUninit<F>,
+    out: MaybeUninit<R>,
+}
+
+/// The trampoline of [`switch_call_nounwind`]: no `catch_unwind`. It is an
+/// `extern "C"` function, so a panic of `f` cannot unwind out of it: the Rust
+/// runtime aborts the process at its frame ("panic in a function that cannot
+/// unwind"), never unwinding through the assembly frame.
+unsafe extern "C" fn trampoline_nounwind<F: FnOnce(usize) -> R, R>(
+    data: *mut u8,
+    caller_sp: usize,
+) {
+    // SAFETY: `data` is the `PlainFrame<F, R>` that `switch_call_nounwind`
+    // passed for this very instantiation; it lives on the caller's stack, which
+    // is suspended while we run, and nothing else references it. `f` was
+    // initialised there and is read exactly once, here.
+    unsafe {
+        let frame = &mut *data.cast::<PlainFrame<F, R>>();
+        let f = frame.f.as_ptr().read();
+        frame.out.write(f(caller_sp));
+    }
+}
+
+/// [`switch_call`] for a closure that does not panic: no panic is caught, so
+/// nothing is moved through a `Result`. A panic of `f` aborts the process.
+///
+/// # Safety
+/// As [`switch_call_catching`].
+#[inline(always)]
+pub(crate) unsafe fn switch_call_nounwind<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
+    let mut frame = PlainFrame {
+        f: MaybeUninit::new(f),
+        out: MaybeUninit::uninit(),
+    };
+    // SAFETY: the stack contract is the caller's; the frame outlives the call,
+    // the trampoline matches its type, and it never unwinds (`extern "C"`).
+    unsafe {
+        arch::stackswitch_on_stack(
+            (&raw mut frame).cast(),
+            trampoline_nounwind::<F, R>,
+            top & !15,
+        )
+    };
+    // SAFETY: the trampoline returned normally, so it wrote `out`.
+    unsafe { frame.out.assume_init() }
+}
+
 /// Runs `f(caller_sp)` with the stack pointer at `top` (rounded down to 16
 /// bytes), `caller_sp` being where the caller's stack was left, and returns
 /// its result or the payload of its panic (caught on the new stack).

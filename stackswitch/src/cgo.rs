@@ -20,7 +20,7 @@
 //! on exit, so Rust→C→Rust→C→Rust chains of any depth unwind in order on both
 //! stacks.
 
-use crate::call::switch_call;
+use crate::call::{switch_call, switch_call_nounwind};
 use crate::thread;
 
 /// Runs `f` on the current thread's system stack and returns its result
@@ -42,11 +42,31 @@ pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
     if thread::with(|t| t.current.get().is_null()) {
         return f();
     }
-    switch_to_system_stack(f)
+    switch_to_system_stack::<R, F, true>(f)
+}
+
+/// [`on_system_stack`] for a function that does not panic, such as a call of a
+/// C function that cannot call back into Rust: the same switch, without the
+/// frame that catches a panic on the system stack to resume it on the green
+/// one (a little cheaper: nothing is moved through a `Result`). If `f` panics
+/// anyway, the process aborts there (the Rust runtime's "panic in a function
+/// that cannot unwind"): the panic never unwinds through the switch.
+///
+/// # References
+/// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
+#[inline]
+pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
+    if thread::with(|t| t.current.get().is_null()) {
+        return f();
+    }
+    switch_to_system_stack::<R, F, false>(f)
 }
 
 /// The switching part of [`on_system_stack`]: a green context runs here.
-fn switch_to_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
+/// `CATCH`: whether a panic of `f` is caught on the system stack and resumed
+/// on the green one ([`on_system_stack`]), or aborts the process
+/// ([`on_system_stack_nounwind`]).
+fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(f: F) -> R {
     thread::with(|t| {
         let g = t.current.get();
         if g.is_null() {
@@ -76,33 +96,47 @@ fn switch_to_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
         t.current.set(core::ptr::null());
         // On the system stack there is no override (see ThreadState::g0_sp).
         t.g0_sp.set(0);
-        struct Restore<'a>(
-            &'a thread::ThreadState,
-            *const crate::context::Header,
-            (*const crate::context::Header, usize, usize),
-        );
-        impl Drop for Restore<'_> {
-            fn drop(&mut self) {
-                self.0.current.set(self.1);
-                self.0.curg.set(self.2.0);
-                self.0.curg_sp.set(self.2.1);
-                self.0.g0_sp.set(self.2.2);
-            }
-        }
-        let _restore = Restore(t, g, saved);
-        // SAFETY: everything below `sys_sp` on the system stack is dead: the
-        // thread left the system stack there (a switch into the context, or
-        // the C frames of the callback that resumed this green stack) and
-        // only comes back to it when we return. The system stack ends in the
-        // thread's guard area.
-        unsafe {
-            switch_call(sys_sp, move |green_sp| {
-                t.curg.set(g);
-                t.curg_sp.set(green_sp);
-                f()
-            })
-        }
+        let restore = Restore(t, g, saved);
+        let on_system = move |green_sp| {
+            t.curg.set(g);
+            t.curg_sp.set(green_sp);
+            f()
+        };
+        // Everything below `sys_sp` on the system stack is dead: the thread
+        // left the system stack there (a switch into the context, or the C
+        // frames of the callback that resumed this green stack) and only comes
+        // back to it when we return. The system stack ends in the thread's
+        // guard area.
+        let r = if CATCH {
+            // SAFETY: the stack contract holds (above); a panic of `f` is
+            // resumed here, and `restore` is dropped while it unwinds.
+            unsafe { switch_call(sys_sp, on_system) }
+        } else {
+            // SAFETY: the stack contract holds (above); a panic of `f` aborts
+            // inside the switch, so nothing unwinds past `restore`.
+            unsafe { switch_call_nounwind(sys_sp, on_system) }
+        };
+        drop(restore);
+        r
     })
+}
+
+/// Puts back the thread state that [`switch_to_system_stack`] changed: the
+/// green context as current, and the outer level's `curg`, `curg_sp`, `g0_sp`.
+struct Restore<'a>(
+    &'a thread::ThreadState,
+    *const crate::context::Header,
+    (*const crate::context::Header, usize, usize),
+);
+
+impl Drop for Restore<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.current.set(self.1);
+        self.0.curg.set(self.2.0);
+        self.0.curg_sp.set(self.2.1);
+        self.0.g0_sp.set(self.2.2);
+    }
 }
 
 /// Runs `f` back on the green thread that is waiting in [`on_system_stack`]

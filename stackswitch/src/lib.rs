@@ -140,7 +140,10 @@ cfg_if::cfg_if! {
             update_for_callback,
         };
         pub use call::{on_stack, on_stack_raw};
-        pub use cgo::{green_thread_waiting, on_green_stack, on_system_stack, on_system_stack_now};
+        pub use cgo::{
+            green_thread_waiting, on_green_stack, on_system_stack, on_system_stack_nounwind,
+            on_system_stack_now,
+        };
         pub use context::{Context, ContextOptions, Resume, SendContext, Yielder};
         pub use overflow::{ensure_signal_stack, install_overflow_handler};
         pub use stack::{Stack, StackError, StackPool};

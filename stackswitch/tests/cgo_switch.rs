@@ -2,9 +2,12 @@
 //! stack (`on_system_stack`, Go's asmcgocall) and code there coming back onto
 //! the green stack (`on_green_stack`, Go's cgocallback), nested to any depth.
 
+mod common;
+
+use common::{child_scenario, run_child, signal_of};
 use stackswitch::{
     Context, Resume, Stack, StackBounds, current_sp, green_thread_waiting, on_green_stack,
-    on_system_stack, on_system_stack_now, remaining_stack,
+    on_system_stack, on_system_stack_nounwind, on_system_stack_now, remaining_stack,
 };
 
 /// Where each level of a Rust→"C"→Rust chain ran.
@@ -183,4 +186,62 @@ fn suspending_inside_a_callback_is_refused() {
         msg.contains("inside a callback from C (on_green_stack, 1 deep)"),
         "{msg}"
     );
+}
+
+#[test]
+fn nounwind_switch_runs_on_the_system_stack_and_nests() {
+    let thread_stack = stackswitch::thread_stack_bounds().unwrap();
+    let mut g = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+        let green_sp = current_sp();
+        let (sp, on_sys, back_sp, inner_sp) = on_system_stack_nounwind(|| {
+            let sp = current_sp();
+            // A callback onto the green stack, and a second call from there,
+            // which must land below the first one's frames.
+            let (back_sp, inner_sp) =
+                on_green_stack(|| (current_sp(), on_system_stack_nounwind(current_sp)));
+            (sp, on_system_stack_now(), back_sp, inner_sp)
+        });
+        (
+            green_sp,
+            sp,
+            on_sys,
+            back_sp,
+            inner_sp,
+            on_system_stack_now(),
+        )
+    });
+    let Resume::Returned((green_sp, sp, on_sys, back_sp, inner_sp, after)) = g.resume(0) else {
+        panic!()
+    };
+    assert!(
+        thread_stack.contains_sp(sp),
+        "{sp:#x} not in {thread_stack:x?}"
+    );
+    assert!(on_sys);
+    assert!(back_sp < green_sp && green_sp - back_sp < 64 * 1024);
+    assert!(inner_sp < sp, "{inner_sp:#x} must be below {sp:#x}");
+    assert!(!after, "back on the green stack afterwards");
+    // Outside a context it runs in place.
+    let here = current_sp();
+    let r = on_system_stack_nounwind(current_sp);
+    assert!(r <= here && here - r < 4096);
+}
+
+#[test]
+fn nounwind_switch_aborts_on_a_panic() {
+    if child_scenario().as_deref() == Some("nounwind_panic") {
+        let mut g = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+            on_system_stack_nounwind(|| panic!("a panic on the system stack"))
+        });
+        let _ = g.resume(0);
+        unreachable!("the panic must abort the process");
+    }
+    let out = run_child("nounwind_switch_aborts_on_a_panic", "nounwind_panic");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("a panic on the system stack"), "{stderr}");
+    assert!(
+        stderr.contains("panic in a function that cannot unwind"),
+        "{stderr}"
+    );
+    assert_eq!(signal_of(&out), Some(libc::SIGABRT), "{stderr}");
 }
