@@ -101,6 +101,13 @@ pub(crate) fn on_system_stack<R>(f: impl FnOnce() -> R) -> R {
     stackswitch::on_system_stack(f)
 }
 
+/// [`on_system_stack`] for a function that cannot panic (a C call that may not
+/// call back): no panic-catching frame; a panic would abort the process.
+#[inline(always)]
+pub(crate) fn on_system_stack_nounwind<R>(f: impl FnOnce() -> R) -> R {
+    stackswitch::on_system_stack_nounwind(f)
+}
+
 /// Prepare a worker thread: real system-stack bounds, overflow reporting.
 pub(crate) fn register_worker() -> Result<ThreadRegistration, StackError> {
     stackswitch::register_current_thread()

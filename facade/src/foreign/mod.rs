@@ -90,7 +90,7 @@ use std::marker::PhantomData;
 use crate::adapt::check::{Checker, Level, Pointers, Violation};
 use crate::adapt::context;
 use crate::adapt::procs::{CallKind, Exit};
-use crate::runtime::sched::{WorkerLocal, current_local, running_task};
+use crate::runtime::sched::{Task, WorkerLocal, current_local, running_task};
 
 /// `#[nocallback]`.
 #[doc(hidden)]
@@ -226,22 +226,23 @@ pub fn elem_mut<T>(items: &mut [T], index: usize) -> ElemMut<'_, T> {
 /// One call in progress, made by the generated wrapper. Not public API.
 #[doc(hidden)]
 pub struct Call<const FLAGS: u8> {
-    name: &'static str,
     func: &'static callback::ForeignFn,
-    /// The worker, when the caller is a green thread; `None` for a direct call.
-    local: Option<&'static WorkerLocal>,
+    /// The worker and its running green thread, when the caller is one; `None`
+    /// for a direct call.
+    on: Option<(&'static WorkerLocal, &'static Task)>,
     _not_send: PhantomData<*const ()>,
 }
 
 impl<const FLAGS: u8> Call<FLAGS> {
-    /// Start a call of C function `name` from the current context.
+    /// Start a call of C function `func` from the current context.
     #[inline(always)]
     pub fn begin(func: &'static callback::ForeignFn) -> Self {
-        let local = current_local().filter(|l| running_task(l).is_some());
+        // The task stays alive while it runs: it runs until this call returns
+        // (`Call` is not `Send` and is consumed by `run` on this green thread).
+        let on = current_local().and_then(|l| Some((l, running_task(l)?)));
         Call {
-            name: func.name,
             func,
-            local,
+            on,
             _not_send: PhantomData,
         }
     }
@@ -249,8 +250,8 @@ impl<const FLAGS: u8> Call<FLAGS> {
     /// The checker to use for this call's arguments, if any.
     #[inline(always)]
     fn checker(&self) -> Option<&'static Checker> {
-        let c = &self.local?.shared.checker;
         let skippable = FLAGS & (NOESCAPE | NOCALLBACK) == NOESCAPE | NOCALLBACK;
+        let c = &self.on?.0.shared.checker;
         if skippable && c.level() < Level::Writes {
             return None;
         }
@@ -260,7 +261,7 @@ impl<const FLAGS: u8> Call<FLAGS> {
     /// Check and convert argument `index` (from 1).
     #[inline(always)]
     pub fn arg<C, A: Arg<C>>(&self, a: A, index: usize) -> C {
-        match a.into_c(self.checker(), self.name, index) {
+        match a.into_c(self.checker(), self.func.name, index) {
             Ok(c) => c,
             Err(v) => violation(v),
         }
@@ -269,9 +270,9 @@ impl<const FLAGS: u8> Call<FLAGS> {
     /// Enter, run `f` (the C call) on the system stack, exit.
     #[inline(always)]
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
-        match self.local {
+        match self.on {
             None => f(),
-            Some(local) => foreign_call::<FLAGS, R>(local, self.func, f),
+            Some((local, task)) => foreign_call::<FLAGS, R>(local, task, self.func, f),
         }
     }
 }
@@ -282,25 +283,30 @@ fn violation(v: Violation) -> ! {
     panic!("{v}")
 }
 
+#[cold]
+#[inline(never)]
+fn no_processor() -> ! {
+    panic!("facade: a green thread runs on a worker without a processor")
+}
+
 /// The accounted call: Go's `cgocall` (`entersyscall`, `asmcgocall`, `exitsyscall`).
 #[inline(always)]
 fn foreign_call<const FLAGS: u8, R>(
     local: &'static WorkerLocal,
+    task: &Task,
     func: &'static callback::ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
-    let shared = &*local.shared;
     // SAFETY: only this worker thread touches its processor slot, and the worker's
     // loop is suspended while one of its green threads (us) runs. A callback during
     // the call reaches the same processor through the raw pointer `callback` records
     // (it exits and re-enters its accounting around the Rust code), and a nested
     // foreign call from that callback re-borrows the slot the same way; each borrow
     // is used only while the calls nested inside it are not running.
-    let slot = unsafe { &mut *local.proc.get() };
-    let proc = slot
-        .as_mut()
-        .expect("facade: a green thread runs on a worker without a processor");
-    shared.unclaim(proc.id(), local.id);
+    let Some(proc) = (unsafe { &mut *local.proc.get() }).as_mut() else {
+        no_processor()
+    };
+    local.shared.unclaim(proc.id(), local.id);
     let kind = if FLAGS & BLOCKING != 0 {
         CallKind::Blocking
     } else if FLAGS & SHORT != 0 {
@@ -308,22 +314,18 @@ fn foreign_call<const FLAGS: u8, R>(
     } else {
         CallKind::Lazy
     };
-    let r = if FLAGS & NOCALLBACK != 0 {
+    if FLAGS & NOCALLBACK != 0 {
         // No callback can legally happen: no record for `callback` is needed, only
         // the task's mark, which `export!` wrappers check (and refuse) first.
-        let task = running_task(local);
-        if let Some(t) = task {
-            t.nocallback.set(Some(func.name));
-        }
+        task.nocallback.set(Some(func));
         proc.enter_raw(kind);
         // `f` is the call of a C function; a panic cannot come out of it (no
-        // callback may run), so there is no unwinding path to clean up after.
-        let r = context::on_system_stack(f);
+        // callback may run), so the switch needs no panic-catching frame.
+        let r = context::on_system_stack_nounwind(f);
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
-        if let Some(t) = task {
-            t.nocallback.set(None);
-        }
+        task.nocallback.set(None);
+        Reclaim(local);
         r
     } else {
         // Recorded with `callback`, so a callback from C finds this green thread,
@@ -331,10 +333,8 @@ fn foreign_call<const FLAGS: u8, R>(
         // out of a callback (`PanicPolicy::Propagate`) resumes here.
         // The claim is retaken by a guard, so it also happens when a panic propagates.
         let _reclaim = Reclaim(local);
-        return callback::call_foreign_on(proc, kind, func, f);
-    };
-    Reclaim(local);
-    r
+        callback::call_foreign_on(proc, kind, func, f)
+    }
 }
 
 /// Retakes the worker's claim on its processor when dropped (debug ownership table).
@@ -397,7 +397,7 @@ pub(crate) fn claimed<R>(f: impl FnOnce() -> R) -> R {
 /// `None` on threads that are not runtime workers and outside such calls.
 pub fn nocallback_function() -> Option<&'static str> {
     let local = current_local()?;
-    running_task(local)?.nocallback.get()
+    Some(running_task(local)?.nocallback.get()?.name)
 }
 
 /// Run `f` on the current thread's system stack and return its result (Go's

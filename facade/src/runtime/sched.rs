@@ -41,7 +41,7 @@ pub(crate) struct Task {
     /// Set on the first resume; used by the task itself to switch out.
     suspender: Cell<Option<Suspender>>,
     /// `#[nocallback]` mark: set while the task is inside such a foreign call.
-    pub(crate) nocallback: Cell<Option<&'static str>>,
+    pub(crate) nocallback: Cell<Option<&'static callback::ForeignFn>>,
     /// Lock count to the current worker thread (a callback's C frames sit on that
     /// thread's stack): while non-zero the task never switches out; its switch points
     /// wait on the OS thread instead (see `export`).
