@@ -89,6 +89,38 @@ const ROWS: &[Compare] = &[
         criterion: "callbacks/new_thread_with_callback",
         minus: Some("callbacks/new_thread_plain"),
     },
+    // The callback crate on its own (issue: callbacks at <= 1/5 of Go's), with its
+    // minimal test runtime: no green stacks, so no switch back onto one.
+    Compare {
+        operation: "callback crate: callback on a runtime thread",
+        go_table: "cgocheck=1",
+        go_row: "CallbackFromGoThread",
+        go_unit: "ns/op",
+        package: "callback",
+        bench: "callback",
+        criterion: "callback/runtime_thread_call_and_callback_with_processor",
+        minus: None,
+    },
+    Compare {
+        operation: "callback crate: callback from a bound C thread",
+        go_table: "cgocheck=1",
+        go_row: "CallbackFromCThreadCached",
+        go_unit: "ns/op",
+        package: "callback",
+        bench: "callback",
+        criterion: "callback/bound_foreign_thread_callback",
+        minus: None,
+    },
+    Compare {
+        operation: "callback crate: first callback from a new C thread (extra)",
+        go_table: "cgocheck=1",
+        go_row: "NewCThreadPaired",
+        go_unit: "cb-extra-ns",
+        package: "callback",
+        bench: "callback",
+        criterion: "callback/new_c_thread_attach_callback_exit",
+        minus: Some("callback/new_c_thread_no_callback"),
+    },
 ];
 
 pub fn main(args: &[String]) -> bool {
