@@ -14,96 +14,64 @@ use crate::thread;
 struct Frame<F, R> {
     /// Moved out (read) exactly once, by the trampoline.
     f: MaybeUninit<F>,
-    out: MaybeUninit<PanicResult<R>>,
-}
-
-unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_sp: usize) {
-    // SAFETY: `data` is the `Frame<F, R>` that `switch_call_catching` passed
-    // for this very instantiation; it lives on the caller's stack, which is
-    // suspended (not running) while we run, and nothing else references it.
-    // `f` was initialised there and is read exactly once, here.
-    let (f, out) = unsafe {
-        let frame = &mut *data.cast::<Frame<F, R>>();
-        (frame.f.as_ptr().read(), &mut frame.out)
-    };
-    // Panics are caught here, on the new stack, and resumed by the caller on
-    // its own stack: unwinding never crosses the assembly frame.
-    out.write(panic::catch_unwind(AssertUnwindSafe(move || f(caller_sp))));
-}
-
-/// The closure and its result for [`switch_call_nounwind`].
-struct PlainFrame<F, R> {
-    /// Moved out (read) exactly once, by the trampoline.
-    f: MaybeUninit<F>,
     out: MaybeUninit<R>,
 }
 
-/// The trampoline of [`switch_call_nounwind`]: no `catch_unwind`. It is an
-/// `extern "C"` function, so a panic of `f` cannot unwind out of it: the Rust
-/// runtime aborts the process at its frame ("panic in a function that cannot
-/// unwind"), never unwinding through the assembly frame.
-unsafe extern "C" fn trampoline_nounwind<F: FnOnce(usize) -> R, R>(
-    data: *mut u8,
-    caller_sp: usize,
-) {
-    // SAFETY: `data` is the `PlainFrame<F, R>` that `switch_call_nounwind`
-    // passed for this very instantiation; it lives on the caller's stack, which
-    // is suspended while we run, and nothing else references it. `f` was
+/// Runs the frame's closure on the new stack. It is an `extern "C"` function,
+/// so a panic of `f` cannot unwind out of it: the Rust runtime aborts the
+/// process at its frame ("panic in a function that cannot unwind"), never
+/// unwinding through the assembly frame. Callers that must survive a panic
+/// pass a closure that catches it ([`switch_call_catching`]).
+unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_sp: usize) {
+    // SAFETY: `data` is the `Frame<F, R>` that `switch_call_nounwind` passed
+    // for this very instantiation; it lives on the caller's stack, which is
+    // suspended while we run, and nothing else references it. `f` was
     // initialised there and is read exactly once, here.
     unsafe {
-        let frame = &mut *data.cast::<PlainFrame<F, R>>();
+        let frame = &mut *data.cast::<Frame<F, R>>();
         let f = frame.f.as_ptr().read();
         frame.out.write(f(caller_sp));
     }
 }
 
-/// [`switch_call`] for a closure that does not panic: no panic is caught, so
-/// nothing is moved through a `Result`. A panic of `f` aborts the process.
-///
-/// # Safety
-/// As [`switch_call_catching`].
-#[inline(always)]
-pub(crate) unsafe fn switch_call_nounwind<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
-    let mut frame = PlainFrame {
-        f: MaybeUninit::new(f),
-        out: MaybeUninit::uninit(),
-    };
-    // SAFETY: the stack contract is the caller's; the frame outlives the call,
-    // the trampoline matches its type, and it never unwinds (`extern "C"`).
-    unsafe {
-        arch::stackswitch_on_stack(
-            (&raw mut frame).cast(),
-            trampoline_nounwind::<F, R>,
-            top & !15,
-        )
-    };
-    // SAFETY: the trampoline returned normally, so it wrote `out`.
-    unsafe { frame.out.assume_init() }
-}
-
 /// Runs `f(caller_sp)` with the stack pointer at `top` (rounded down to 16
 /// bytes), `caller_sp` being where the caller's stack was left, and returns
-/// its result or the payload of its panic (caught on the new stack).
+/// its result. Nothing catches a panic of `f`: it aborts the process.
 ///
 /// # Safety
 /// - `[top - n, top)` is writable memory, unused by anything else until this
 ///   returns, with `n` large enough for `f` (or ending in a guard page).
 #[inline(always)]
-pub(crate) unsafe fn switch_call_catching<F: FnOnce(usize) -> R, R>(
-    top: usize,
-    f: F,
-) -> PanicResult<R> {
+pub(crate) unsafe fn switch_call_nounwind<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
     let mut frame = Frame {
         f: MaybeUninit::new(f),
         out: MaybeUninit::uninit(),
     };
-    // SAFETY: the stack contract is the caller's (first point); the frame
-    // outlives the call, the trampoline matches its type, and it never
-    // unwinds because it catches panics.
+    // SAFETY: the stack contract is the caller's; the frame outlives the call,
+    // the trampoline matches its type, and it never unwinds (`extern "C"`).
     unsafe { arch::stackswitch_on_stack((&raw mut frame).cast(), trampoline::<F, R>, top & !15) };
-    // SAFETY: the trampoline always writes `out` (and consumed `f`, which
-    // MaybeUninit does not drop again).
+    // SAFETY: the trampoline returned normally, so it wrote `out` (and consumed
+    // `f`, which MaybeUninit does not drop again).
     unsafe { frame.out.assume_init() }
+}
+
+/// [`switch_call_nounwind`] that catches a panic of `f` on the new stack and
+/// returns its payload, so unwinding never crosses the assembly frame.
+///
+/// # Safety
+/// As [`switch_call_nounwind`].
+#[inline(always)]
+pub(crate) unsafe fn switch_call_catching<F: FnOnce(usize) -> R, R>(
+    top: usize,
+    f: F,
+) -> PanicResult<R> {
+    // SAFETY: forwarded from this function's contract; the closure catches
+    // every panic, so nothing unwinds into the non-unwinding trampoline.
+    unsafe {
+        switch_call_nounwind(top, move |sp| {
+            panic::catch_unwind(AssertUnwindSafe(move || f(sp)))
+        })
+    }
 }
 
 /// [`switch_call_catching`], resuming a panic of `f` on the caller's stack.
