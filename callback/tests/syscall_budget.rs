@@ -180,13 +180,17 @@ fn traced(test: &str, scenario: &str) -> Option<Vec<Sys>> {
     let trace = if words.is_empty() {
         let log =
             std::env::temp_dir().join(format!("cbt-strace-{}-{scenario}.txt", std::process::id()));
-        let st = Command::new("strace")
-            .args(["-f", "-qq", "-o"])
+        let mut cmd = Command::new("strace");
+        cmd.args(["-f", "-qq", "-o"])
             .arg(&log)
             .arg(&exe)
             .args(args)
-            .env("CBT_BUDGET", scenario)
-            .output();
+            .env("CBT_BUDGET", scenario);
+        // Whether strace can run at all (output_with_limit treats a failed start as a bug).
+        let st = match Command::new("strace").arg("-V").output() {
+            Ok(_) => Ok(common::output_with_limit(cmd, test)),
+            Err(e) => Err(e),
+        };
         let st = match st {
             Ok(o) => o,
             Err(e) if std::env::var_os("CBT_SKIP_STRACE").is_some() => {
@@ -209,14 +213,13 @@ fn traced(test: &str, scenario: &str) -> Option<Vec<Sys>> {
     } else {
         // qemu-user traces the guest's system calls itself with `-strace` (on stderr).
         let prog = words.remove(0);
-        let o = Command::new(prog)
-            .arg("-strace")
+        let mut cmd = Command::new(prog);
+        cmd.arg("-strace")
             .args(&words)
             .arg(&exe)
             .args(args)
-            .env("CBT_BUDGET", scenario)
-            .output()
-            .unwrap();
+            .env("CBT_BUDGET", scenario);
+        let o = common::output_with_limit(cmd, test);
         assert!(
             o.status.success(),
             "traced child failed: {}",

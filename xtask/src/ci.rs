@@ -88,6 +88,9 @@ pub fn main(opts: Options) -> bool {
             return false;
         }
     }
+    if let Err(e) = run::disable_core_dumps() {
+        eprintln!("xtask: cannot turn core dumps off ({e}); crash tests may write cores");
+    }
     let mut ci = Ci {
         root: crate::root(),
         rows: Vec::new(),
@@ -252,7 +255,11 @@ impl Ci {
         let out = run::run(cmd, STEP_LIMIT, false)?;
         tests.add(out.tests);
         if out.timed_out {
-            Err(format!("timed out after {} s", STEP_LIMIT.as_secs()))
+            Err(format!(
+                "timed out after {} s, {}",
+                STEP_LIMIT.as_secs(),
+                out.running.describe()
+            ))
         } else if out.success {
             Ok(String::new())
         } else {

@@ -53,6 +53,51 @@ pub struct Outcome {
     pub tests: TestCounts,
     /// Captured stderr (only when asked for).
     pub stderr: String,
+    /// What was running when the time limit struck: the last test binary cargo
+    /// started and the tests libtest reported as running for over 60 seconds.
+    pub running: Progress,
+}
+
+/// What a `cargo test` run was doing, read from its output as it goes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The last `Running <binary>` line (the binary whose tests were running).
+    pub binary: Option<String>,
+    /// Tests of that binary that libtest reported as still running after 60 s.
+    pub slow_tests: Vec<String>,
+}
+
+impl Progress {
+    /// Updates the picture from one line of `cargo test` output.
+    pub fn observe(&mut self, line: &str) {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("Running ") {
+            self.binary = Some(rest.to_string());
+            self.slow_tests.clear();
+        } else if let Some(i) = line.find("test ") {
+            // libtest: `test <name> has been running for over 60 seconds`, possibly
+            // after the progress dots of `-q`.
+            if let Some(name) = line[i + 5..].strip_suffix(" has been running for over 60 seconds")
+            {
+                self.slow_tests.push(name.to_string());
+            }
+        }
+    }
+
+    /// One line for a step's summary: which binary and tests were still running.
+    pub fn describe(&self) -> String {
+        let mut s = match &self.binary {
+            Some(b) => format!("still running {b}"),
+            None => "no test binary had started".to_string(),
+        };
+        if !self.slow_tests.is_empty() {
+            s.push_str(&format!(
+                "; running for over 60 s: {}",
+                self.slow_tests.join(", ")
+            ));
+        }
+        s
+    }
 }
 
 /// Runs `cmd`, echoing its stdout line by line (and stderr, unless `capture_stderr`),
@@ -72,14 +117,16 @@ pub fn run(cmd: &mut Command, limit: Duration, capture_stderr: bool) -> Result<O
     let (tx, rx) = mpsc::channel();
     let reader = thread::spawn(move || {
         let mut counts = TestCounts::default();
+        let mut progress = Progress::default();
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             println!("{line}");
             if let Some(c) = TestCounts::parse_line(&line) {
                 counts.add(c);
             }
+            progress.observe(&line);
         }
-        let _ = tx.send(counts);
+        let _ = tx.send((counts, progress));
     });
     let err_reader = child.stderr.take().map(|mut err| {
         thread::spawn(move || {
@@ -110,14 +157,53 @@ pub fn run(cmd: &mut Command, limit: Duration, capture_stderr: bool) -> Result<O
         }
     };
     let _ = reader.join();
-    let tests = rx.recv().unwrap_or_default();
+    let (tests, running) = rx.recv().unwrap_or_default();
     let stderr = err_reader.and_then(|h| h.join().ok()).unwrap_or_default();
     Ok(Outcome {
         success: status.success() && !timed_out,
         timed_out,
         tests,
         stderr,
+        running,
     })
+}
+
+/// Sets this process's soft core-file limit to zero; every command started
+/// afterwards inherits it.
+///
+/// The crash tests abort or fault on purpose, dozens of times per run. Where a
+/// core limit is set (`ulimit -c unlimited` is common on CI machines), each such
+/// child under qemu-user writes two cores, the guest's and qemu's own (about
+/// 190 MB together, into the crate directory), and qemu-user can hang for good
+/// while it dumps a multi-threaded guest's core: one CI run lost its whole cross
+/// step to that. The hard limit is left alone.
+pub fn disable_core_dumps() -> Result<(), String> {
+    use std::ffi::{c_int, c_ulong};
+    /// `struct rlimit`: `rlim_t` is `unsigned long` on the 64-bit Linux hosts xtask runs on.
+    #[repr(C)]
+    struct Rlimit {
+        cur: c_ulong,
+        max: c_ulong,
+    }
+    // `RLIMIT_CORE` in <sys/resource.h>, the same on every Linux architecture we host on.
+    const RLIMIT_CORE: c_int = 4;
+    unsafe extern "C" {
+        fn getrlimit(resource: c_int, limit: *mut Rlimit) -> c_int;
+        fn setrlimit(resource: c_int, limit: *const Rlimit) -> c_int;
+    }
+    let mut limit = Rlimit { cur: 0, max: 0 };
+    // SAFETY: `getrlimit` only writes one `struct rlimit` through the pointer, which
+    // points to a live, correctly laid out local.
+    if unsafe { getrlimit(RLIMIT_CORE, &mut limit) } != 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    limit.cur = 0;
+    // SAFETY: `setrlimit` only reads the `struct rlimit` the pointer names, a live
+    // local; lowering a soft limit affects nothing but later core dumps.
+    if unsafe { setrlimit(RLIMIT_CORE, &limit) } != 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    Ok(())
 }
 
 /// Runs a command quietly and returns its stdout if it succeeded.
@@ -166,6 +252,29 @@ mod tests {
         let bad = "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
         assert_eq!(TestCounts::parse_line(bad).unwrap().failed, 2);
         assert_eq!(TestCounts::parse_line("running 3 tests"), None);
+    }
+
+    #[test]
+    fn progress_names_the_binary_and_the_slow_tests() {
+        let mut p = Progress::default();
+        assert_eq!(p.describe(), "no test binary had started");
+        p.observe("     Running tests/a.rs (target/debug/deps/a-1)");
+        p.observe("test x ... ok");
+        p.observe("........test b::slow has been running for over 60 seconds");
+        assert_eq!(
+            p.describe(),
+            "still running tests/a.rs (target/debug/deps/a-1); running for over 60 s: b::slow"
+        );
+        // A new binary starts with a clean slate.
+        p.observe("     Running tests/c.rs (target/debug/deps/c-2)");
+        assert_eq!(p.slow_tests, Vec::<String>::new());
+    }
+
+    #[test]
+    fn children_inherit_a_zero_core_limit() {
+        disable_core_dumps().unwrap();
+        let out = output(Command::new("sh").args(["-c", "ulimit -c"])).unwrap();
+        assert_eq!(out.trim(), "0");
     }
 
     #[test]
