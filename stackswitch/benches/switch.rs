@@ -6,7 +6,12 @@
 //!   switch as the ABI requires (corosensei does not), and
 //!   `stackswitch_like_corosensei` (`preserve_fp_control: false`) keeps the
 //!   same register set as corosensei: the like-for-like comparison;
-//! - `fp_control_words` (x86_64): the control-word instructions on their own.
+//! - `fp_control_words` (x86_64): the control-word instructions on their own;
+//! - `register_current_thread` (Linux): a new C thread that registers and
+//!   drops its registration, next to one that does nothing, both timed inside
+//!   the thread from its start to the end of its destructors (creation and
+//!   joining left out): the difference is what registering costs a C thread
+//!   that calls into a runtime once (the callback crate's attach and exit).
 
 // criterion_group! expands to an undocumented public function.
 #![allow(missing_docs)]
@@ -131,5 +136,61 @@ fn fp_control_group(c: &mut Criterion) {
 #[cfg(not(target_arch = "x86_64"))]
 fn fp_control_group(_: &mut Criterion) {}
 
-criterion_group!(benches, on_stack_group, context_group, fp_control_group);
+#[cfg(target_os = "linux")]
+mod timed {
+    #[link(name = "stackswitch_ctests", kind = "static")]
+    unsafe extern "C" {
+        pub fn ss_timed_thread(work: Option<extern "C" fn()>) -> std::os::raw::c_long;
+    }
+}
+
+/// Registers the calling (new C) thread and drops the registration.
+#[cfg(target_os = "linux")]
+extern "C" fn register_and_drop() {
+    let reg = stackswitch::register_current_thread().expect("register_current_thread");
+    drop(black_box(reg));
+}
+
+/// `iters` new C threads running `work`, timed inside each (see
+/// `tests/c/timed_thread.c`), summed.
+#[cfg(target_os = "linux")]
+fn timed_threads(work: Option<extern "C" fn()>, iters: u64) -> std::time::Duration {
+    let mut ns = 0u64;
+    for _ in 0..iters {
+        // SAFETY: `work` is a valid C-ABI function without arguments, or none;
+        // the thread is joined before ss_timed_thread returns.
+        let t = unsafe { timed::ss_timed_thread(work) };
+        assert!(t >= 0, "could not create a thread");
+        ns += t as u64;
+    }
+    std::time::Duration::from_nanos(ns)
+}
+
+#[cfg(target_os = "linux")]
+fn register_group(c: &mut Criterion) {
+    use std::time::Duration;
+    let mut g = c.benchmark_group("register_current_thread");
+    // Every iteration is a thread (~50 us of real time for ~1 us measured).
+    g.warm_up_time(Duration::from_millis(200));
+    g.measurement_time(Duration::from_millis(500));
+    g.sample_size(20);
+    g.bench_function("new_c_thread_nothing", |b| {
+        b.iter_custom(|iters| timed_threads(None, iters))
+    });
+    g.bench_function("new_c_thread_register_drop", |b| {
+        b.iter_custom(|iters| timed_threads(Some(register_and_drop), iters))
+    });
+    g.finish();
+}
+
+#[cfg(not(target_os = "linux"))]
+fn register_group(_: &mut Criterion) {}
+
+criterion_group!(
+    benches,
+    on_stack_group,
+    context_group,
+    fp_control_group,
+    register_group
+);
 criterion_main!(benches);

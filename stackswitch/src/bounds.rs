@@ -252,11 +252,11 @@ pub fn remaining_stack() -> Option<usize> {
 }
 
 /// A runtime thread registered with [`register_current_thread`]; its guard
-/// range stays known to the overflow handler until this is dropped.
+/// range stays known to the overflow handler, and the signal stack installed
+/// for it stays installed, until the thread's last registration is dropped.
 #[derive(Debug)]
 pub struct ThreadRegistration {
     system: SystemStack,
-    _registration: Option<Registration>,
     _not_send: core::marker::PhantomData<*const ()>,
 }
 
@@ -264,6 +264,29 @@ impl ThreadRegistration {
     /// The bounds recorded for the thread.
     pub fn system_stack(&self) -> SystemStack {
         self.system
+    }
+}
+
+impl Drop for ThreadRegistration {
+    fn drop(&mut self) {
+        // A registration is not Send: this runs on the thread it registered.
+        let last = thread::with(|t| {
+            let n = t.registrations.get() - 1;
+            t.registrations.set(n);
+            n == 0
+        });
+        if !last {
+            return;
+        }
+        let slot = thread::with(|t| t.guard_slot.replace(core::ptr::null()));
+        if !slot.is_null() {
+            // SAFETY: a non-null `guard_slot` was set from
+            // `Registration::into_slot` by this thread's first registration
+            // and is taken (replaced by null) exactly once, here; registry
+            // slots are 'static.
+            drop(Registration::from_slot(unsafe { &*slot }));
+        }
+        overflow::release_registration_alt_stack();
     }
 }
 
@@ -275,6 +298,14 @@ impl ThreadRegistration {
 /// When the OS cannot tell the bounds, an estimate around the current stack
 /// pointer is recorded instead (not accurate) and no guard is registered.
 ///
+/// A thread registered already (a registration of it is alive) only gets its
+/// bounds recorded again: the guard range and signal stack are shared, and
+/// given back when the last registration is dropped. The signal stack, if this
+/// installs one, comes from a pool of stacks of exited registrations and goes
+/// back to it on drop (one `sigaltstack` call each way); nothing is allocated
+/// and no thread-local destructor is registered, so a C thread that registers
+/// once and exits stays cheap.
+///
 /// # Errors
 /// The signal stack could not be mapped.
 ///
@@ -282,35 +313,36 @@ impl ThreadRegistration {
 /// Go `runtime/proc.go`, `mstart0` (OS-stack bounds for runtime threads) and
 /// `runtime/cgo/pthread_unix.c`, `x_cgo_getstackbound`.
 pub fn register_current_thread() -> Result<ThreadRegistration, StackError> {
-    overflow::install_overflow_handler()?;
-    let (system, registration) = match os_bounds() {
+    let first = thread::with(|t| t.registrations.get() == 0);
+    if first {
+        overflow::install_handler();
+        overflow::ensure_registration_alt_stack()?;
+    }
+    let system = match os_bounds() {
         Some((lo, hi, guard)) => {
-            let guard = guard.max(Imp::page_size());
-            let reg = overflow::register(
-                (lo.saturating_sub(guard), lo),
-                (lo, hi),
-                Kind::System(Imp::thread_id()),
-            );
-            (
-                SystemStack {
-                    bounds: StackBounds { lo, hi },
-                    accurate: true,
-                },
-                Some(reg),
-            )
-        }
-        None => (
+            if first {
+                let guard = guard.max(Imp::page_size());
+                let reg = overflow::register(
+                    (lo.saturating_sub(guard), lo),
+                    (lo, hi),
+                    Kind::System(overflow::self_token()),
+                );
+                thread::with(|t| t.guard_slot.set(reg.into_slot()));
+            }
             SystemStack {
-                bounds: StackBounds::estimate(arch::current_sp()),
-                accurate: false,
-            },
-            None,
-        ),
+                bounds: StackBounds { lo, hi },
+                accurate: true,
+            }
+        }
+        None => SystemStack {
+            bounds: StackBounds::estimate(arch::current_sp()),
+            accurate: false,
+        },
     };
+    thread::with(|t| t.registrations.set(t.registrations.get() + 1));
     set_system_stack(system);
     Ok(ThreadRegistration {
         system,
-        _registration: registration,
         _not_send: core::marker::PhantomData,
     })
 }

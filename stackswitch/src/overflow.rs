@@ -12,14 +12,29 @@ use std::sync::Once;
 use crate::os::{Imp, OsImp};
 use crate::primitive::{AtomicPtr, AtomicUsize, Ordering};
 use crate::stack::StackError;
+use crate::thread;
 
 /// What kind of stack a guard range protects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// A [`crate::Stack`], named by its id.
     Green(u64),
-    /// A thread's system stack, named by its thread id.
-    System(u64),
+    /// A thread's system stack, named by its owner's `pthread_self()`; the
+    /// handler turns it into a thread id (see [`Report`]) only when a fault
+    /// needs one, so registering a thread makes no `gettid` system call.
+    System(usize),
+}
+
+/// Which stack an overflow report names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Report {
+    /// A [`crate::Stack`], by id.
+    Green(u64),
+    /// The faulting thread's own system stack, by thread id.
+    Thread(u64),
+    /// The system stack of a registered thread other than the faulting one
+    /// (a wild access into its guard page), by its `pthread_t`.
+    OtherThread(usize),
 }
 
 const FREE: usize = 0;
@@ -27,13 +42,14 @@ const WRITING: usize = 1;
 const LIVE: usize = 2;
 const SLOTS: usize = 256;
 
-struct Slot {
+pub(crate) struct Slot {
     state: AtomicUsize,
     guard_lo: AtomicUsize,
     guard_hi: AtomicUsize,
     stack_lo: AtomicUsize,
     stack_hi: AtomicUsize,
-    /// Low bit: 0 green, 1 system; the rest: the id.
+    /// Low bit: 0 green, 1 system; the rest: the stack id or the owner's
+    /// `pthread_t` (an address or a small number, below 2^63 either way).
     kind: AtomicUsize,
 }
 
@@ -95,7 +111,7 @@ pub(crate) fn register(guard: (usize, usize), stack: (usize, usize), kind: Kind)
                 slot.stack_hi.store(stack.1, Ordering::Relaxed);
                 let word = match kind {
                     Kind::Green(id) => (id as usize) << 1,
-                    Kind::System(id) => (id as usize) << 1 | 1,
+                    Kind::System(owner) => owner << 1 | 1,
                 };
                 slot.kind.store(word, Ordering::Relaxed);
                 // Release: a handler that sees LIVE (Acquire) sees the fields.
@@ -134,6 +150,21 @@ pub(crate) fn register(guard: (usize, usize), stack: (usize, usize), kind: Kind)
     }
 }
 
+impl Registration {
+    /// The slot, kept by a thread's registration state (a plain pointer in a
+    /// thread-local without destructor); [`Registration::from_slot`] undoes it.
+    pub(crate) fn into_slot(self) -> &'static Slot {
+        let slot = self.0;
+        core::mem::forget(self);
+        slot
+    }
+
+    /// The registration that [`Registration::into_slot`] gave up.
+    pub(crate) fn from_slot(slot: &'static Slot) -> Registration {
+        Registration(slot)
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         self.0.state.store(WRITING, Ordering::Relaxed);
@@ -159,11 +190,10 @@ pub(crate) fn lookup(addr: usize) -> Option<(Kind, usize, usize)> {
             let hi = slot.guard_hi.load(Ordering::Relaxed);
             if lo <= addr && addr < hi {
                 let word = slot.kind.load(Ordering::Relaxed);
-                let id = (word >> 1) as u64;
                 let kind = if word & 1 == 0 {
-                    Kind::Green(id)
+                    Kind::Green((word >> 1) as u64)
                 } else {
-                    Kind::System(id)
+                    Kind::System(word >> 1)
                 };
                 return Some((
                     kind,
@@ -199,6 +229,12 @@ const SIGNALS: [libc::c_int; 2] = [libc::SIGSEGV, libc::SIGBUS];
 /// # Errors
 /// The calling thread needs a signal stack and none could be mapped.
 pub fn install_overflow_handler() -> Result<(), StackError> {
+    install_handler();
+    ensure_signal_stack()
+}
+
+/// Installs the handler (once per process); no signal stack.
+pub(crate) fn install_handler() {
     INSTALL.call_once(|| {
         for (i, &sig) in SIGNALS.iter().enumerate() {
             // SAFETY: `PREVIOUS` is written only here, inside call_once, before
@@ -218,14 +254,20 @@ pub fn install_overflow_handler() -> Result<(), StackError> {
             }
         }
     });
-    ensure_signal_stack()
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
     if let Some((kind, lo, hi)) = lookup(addr) {
-        report(kind, lo, hi, addr);
+        let whose = match kind {
+            Kind::Green(id) => Report::Green(id),
+            // Mostly a thread overflowing its own stack: its id is asked for
+            // now (gettid is async-signal-safe), not at registration.
+            Kind::System(owner) if owner == self_token() => Report::Thread(Imp::thread_id()),
+            Kind::System(owner) => Report::OtherThread(owner),
+        };
+        report(whose, lo, hi, addr);
         // SAFETY: abort has no preconditions; it is async-signal-safe.
         unsafe { libc::abort() };
     }
@@ -311,7 +353,18 @@ impl Line {
     }
 }
 
-fn report(kind: Kind, lo: usize, hi: usize, addr: usize) {
+/// The calling thread's `pthread_self()`, as the owner token of its
+/// registration: unique among live threads, and read without a system call
+/// or allocation (the handler compares it).
+pub(crate) fn self_token() -> usize {
+    // SAFETY: pthread_self has no preconditions; it reads the thread pointer.
+    let me = unsafe { libc::pthread_self() };
+    // Masked to 63 bits to fit the registry's kind word: a pthread_t is a
+    // user-space address or a small number either way.
+    (me as usize) & (usize::MAX >> 1)
+}
+
+fn report(kind: Report, lo: usize, hi: usize, addr: usize) {
     let line = format_report(kind, lo, hi, addr);
     let text = line.as_bytes();
     // SAFETY: write(2) is async-signal-safe; the buffer is valid for its length.
@@ -326,15 +379,19 @@ impl Line {
 }
 
 /// The one-line overflow report, built without allocating.
-pub(crate) fn format_report(kind: Kind, lo: usize, hi: usize, addr: usize) -> Line {
+pub(crate) fn format_report(kind: Report, lo: usize, hi: usize, addr: usize) -> Line {
     let mut line = Line {
         buf: [0; 320],
         len: 0,
     };
     line.str("stackswitch: stack overflow on ");
     match kind {
-        Kind::Green(id) => line.str("green-thread stack #").dec(id),
-        Kind::System(tid) => line.str("the system stack of thread ").dec(tid),
+        Report::Green(id) => line.str("green-thread stack #").dec(id),
+        Report::Thread(tid) => line.str("the system stack of thread ").dec(tid),
+        Report::OtherThread(owner) => line
+            .str("the system stack of another thread (pthread_t ")
+            .hex(owner)
+            .str(")"),
     };
     line.str(" [")
         .hex(lo)
@@ -346,47 +403,58 @@ pub(crate) fn format_report(kind: Kind, lo: usize, hi: usize, addr: usize) -> Li
         .hex(addr)
         .str("); ");
     match kind {
-        Kind::Green(_) => line.str("run this code on a larger Stack; aborting\n"),
-        Kind::System(_) => line.str("give this thread a larger stack; aborting\n"),
+        Report::Green(_) => line.str("run this code on a larger Stack; aborting\n"),
+        Report::Thread(_) | Report::OtherThread(_) => {
+            line.str("give this thread a larger stack; aborting\n")
+        }
     };
     line
 }
 
-/// An alternate signal stack this crate mapped for the current thread.
+/// An alternate signal stack this crate mapped and installed for the current
+/// thread by [`ensure_signal_stack`]; the thread-local destructor gives it
+/// back at thread exit.
 struct AltStack {
     /// Start of the mapping (its first page is the guard).
     map: usize,
-    /// The usable range handed to `sigaltstack` starts here.
-    sp: usize,
 }
 
 impl Drop for AltStack {
     fn drop(&mut self) {
-        let off = libc::stack_t {
-            ss_sp: core::ptr::null_mut(),
-            ss_flags: libc::SS_DISABLE,
-            ss_size: 0,
-        };
-        // SAFETY: `sigaltstack` with valid pointers only changes this thread's
-        // alternate stack. One call disables it and reports what was there.
-        let (ok, old) = unsafe {
-            let mut old: libc::stack_t = core::mem::zeroed();
-            let r = libc::sigaltstack(&off, &mut old);
-            (r == 0, old)
-        };
-        if !ok {
-            // EPERM: the thread is running on it (a signal handler is exiting
-            // the thread). The memory may still be in use: never reuse it.
-            return;
-        }
-        if old.ss_sp as usize != self.sp || old.ss_flags & libc::SS_DISABLE != 0 {
-            // Someone replaced or disabled ours since: put theirs back. Ours is
-            // no longer registered anywhere, so it can be reused.
-            // SAFETY: `old` is the valid stack_t the kernel just reported.
-            unsafe { libc::sigaltstack(&old, core::ptr::null_mut()) };
-        }
-        ALT_POOL.put(self.map);
+        release_alt_stack(self.map);
+        // Read through `thread::with` (no destructor, alive until the thread
+        // ends): the next `ensure_signal_stack` must install one again.
+        thread::with(|t| t.alt_known.set(false));
     }
+}
+
+/// Disables the calling thread's alternate stack `map` (installed by
+/// [`install_alt_stack`]) and pools the mapping: one `sigaltstack` call.
+fn release_alt_stack(map: usize) {
+    let off = libc::stack_t {
+        ss_sp: core::ptr::null_mut(),
+        ss_flags: libc::SS_DISABLE,
+        ss_size: 0,
+    };
+    // SAFETY: `sigaltstack` with valid pointers only changes this thread's
+    // alternate stack. One call disables it and reports what was there.
+    let (ok, old) = unsafe {
+        let mut old: libc::stack_t = core::mem::zeroed();
+        let r = libc::sigaltstack(&off, &mut old);
+        (r == 0, old)
+    };
+    if !ok {
+        // EPERM: the thread is running on it (a signal handler is exiting
+        // the thread). The memory may still be in use: never reuse it.
+        return;
+    }
+    if old.ss_sp as usize != map + Imp::page_size() || old.ss_flags & libc::SS_DISABLE != 0 {
+        // Someone replaced or disabled ours since: put theirs back. Ours is
+        // no longer registered anywhere, so it can be reused.
+        // SAFETY: `old` is the valid stack_t the kernel just reported.
+        unsafe { libc::sigaltstack(&old, core::ptr::null_mut()) };
+    }
+    ALT_POOL.put(map);
 }
 
 /// Alternate-stack mappings of exited threads, reused by the next thread
@@ -415,23 +483,20 @@ impl AltPool {
         }
         drop(v);
         // SAFETY: `map` is a mapping of `alt_map_len()` bytes made by
-        // `ensure_signal_stack`, registered nowhere any more.
+        // `map_alt_stack`, registered nowhere any more.
         unsafe { libc::munmap(map as *mut libc::c_void, alt_map_len()) };
     }
 }
 
-/// Whether the calling thread is known to have an alternate signal stack
-/// (ours, in `ALT_STACK`, or one it had before: the standard library gives
-/// its threads one), so later calls need no system call.
-struct AltState {
-    known: core::cell::Cell<bool>,
-    ours: RefCell<Option<AltStack>>,
-}
-
 thread_local! {
-    static ALT_STACK: AltState = const {
-        AltState { known: core::cell::Cell::new(false), ours: RefCell::new(None) }
-    };
+    /// The alternate stack [`ensure_signal_stack`] installed, given back by
+    /// its destructor. Touched only when one is installed: the first access
+    /// to a thread-local with a destructor registers it with the C library
+    /// (an allocation on a fresh thread, and a destructor run at its exit),
+    /// which [`crate::register_current_thread`] avoids by keeping its stack
+    /// in the destructor-free thread state and giving it back when the
+    /// registration is dropped.
+    static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
 }
 
 /// Size of the alternate signal stacks this crate maps.
@@ -455,15 +520,204 @@ fn alt_map_len() -> usize {
 /// # Errors
 /// The stack could not be mapped.
 pub fn ensure_signal_stack() -> Result<(), StackError> {
-    // During thread teardown (TLS destroyed) there is nothing to remember the
-    // answer in: fall back to asking the kernel each time.
-    let known = ALT_STACK.try_with(|s| s.known.get()).unwrap_or(false);
+    let (known, mut for_registration) =
+        thread::with(|t| (t.alt_known.get(), t.alt_registered.get()));
+    if known && for_registration == 0 {
+        let parked = thread::with(|t| t.alt_parked.replace(0));
+        if parked == 0 {
+            return Ok(());
+        }
+        // Left installed by a dropped registration: take it back from the
+        // parking list, then keep it as below.
+        PARKED.take_own(parked);
+        for_registration = parked;
+    }
     if known {
+        // The stack was installed for a thread registration, which would
+        // disable it when dropped: keep it for the thread's lifetime instead
+        // (stacks made on this thread need it after the registration ends).
+        let kept = ALT_STACK.try_with(|s| {
+            *s.borrow_mut() = Some(AltStack {
+                map: for_registration,
+            })
+        });
+        let registered = thread::with(|t| t.alt_registered.get()) != 0;
+        match (kept, registered) {
+            (Ok(()), _) => thread::with(|t| t.alt_registered.set(0)),
+            // Teardown: a registration's stack stays the registration's.
+            (Err(_), true) => {}
+            // Teardown, and the stack was parked: park it again (if the list
+            // filled up meanwhile it stays installed until the thread ends,
+            // and its mapping is not reused).
+            (Err(_), false) => {
+                if PARKED.park(self_token(), for_registration) {
+                    thread::with(|t| t.alt_parked.set(for_registration));
+                }
+            }
+        }
         return Ok(());
     }
+    match install_alt_stack(PARKED.take_dead(self_token()))? {
+        None => {}
+        Some(map) => {
+            let stored = ALT_STACK.try_with(|s| *s.borrow_mut() = Some(AltStack { map }));
+            if stored.is_err() {
+                // Teardown: the closure (and the `AltStack` in it) was dropped
+                // without running, which disabled the stack again; report it
+                // rather than pretend.
+                return Err(StackError::Map {
+                    size: alt_map_len(),
+                    error: std::io::Error::other("thread-local storage already destroyed"),
+                });
+            }
+        }
+    }
+    thread::with(|t| t.alt_known.set(true));
+    Ok(())
+}
+
+/// Gives the calling thread an alternate stack for a thread registration
+/// unless it has one: remembered in the destructor-free thread state and
+/// given back by [`release_registration_alt_stack`].
+///
+/// A thread registering again takes back the stack its earlier registration
+/// left installed (parked, see [`Parked`]), without a system call. A new
+/// thread first looks for a stack parked by an exited thread whose
+/// `pthread_t` it now has (see [`Parked`]), then in the pool.
+pub(crate) fn ensure_registration_alt_stack() -> Result<(), StackError> {
+    let (known, parked) = thread::with(|t| (t.alt_known.get(), t.alt_parked.replace(0)));
+    if known {
+        if parked != 0 {
+            PARKED.take_own(parked);
+            thread::with(|t| t.alt_registered.set(parked));
+        }
+        return Ok(());
+    }
+    let ours = install_alt_stack(PARKED.take_dead(self_token()))?;
+    thread::with(|t| {
+        t.alt_known.set(true);
+        t.alt_registered.set(ours.unwrap_or(0));
+    });
+    Ok(())
+}
+
+/// Gives back the alternate stack [`ensure_registration_alt_stack`]
+/// installed, if it did (the thread's last registration is being dropped).
+///
+/// The stack is parked, still installed, without a system call (see
+/// [`Parked`]); when the parking list is full it is disabled (one
+/// `sigaltstack` call) and pooled.
+pub(crate) fn release_registration_alt_stack() {
+    let map = thread::with(|t| t.alt_registered.replace(0));
+    if map == 0 {
+        return;
+    }
+    if PARKED.park(self_token(), map) {
+        thread::with(|t| t.alt_parked.set(map));
+    } else {
+        release_alt_stack(map);
+        thread::with(|t| t.alt_known.set(false));
+    }
+}
+
+/// Alternate stacks that threads left installed when their last registration
+/// was dropped (mostly at thread exit, from a thread-exit destructor), each
+/// with its owner's `pthread_t` ([`self_token`]).
+///
+/// Disabling the stack at that point would cost a `sigaltstack` call, and
+/// handing it to another thread without disabling it is unsafe while its
+/// owner may still take a signal on it (it runs until the kernel ends it).
+/// A parked stack is therefore handed out only in two cases, both without a
+/// system call at parking time:
+/// - to its owner, registering again (it is still installed there);
+/// - to a thread whose `pthread_t` equals the owner's: two live threads never
+///   share a `pthread_t`, and the C library gives an exited thread's
+///   descriptor (and so its `pthread_t`) to a new thread only once the old
+///   one has ended (glibc reuses a stack and its descriptor after the kernel
+///   cleared the exited thread's id), so the owner can take no more signals.
+///   The new thread installs it (one call), as it would a pooled one.
+///
+/// glibc hands a finished thread's cached stack, and with it the same
+/// `pthread_t`, to the next thread that asks for a stack of that size, so a
+/// program that starts and ends C threads mostly finds its stack here. Parked
+/// stacks whose owner's `pthread_t` is never seen again stay parked; the list
+/// is bounded and, when full, a registration's stack is disabled and pooled.
+struct Parked(std::sync::Mutex<ParkedList>);
+
+/// Parked stacks at most.
+const PARKED_CAP: usize = 32;
+
+struct ParkedList {
+    len: usize,
+    /// `(owner, map)`.
+    entries: [(usize, usize); PARKED_CAP],
+}
+
+static PARKED: Parked = Parked(std::sync::Mutex::new(ParkedList {
+    len: 0,
+    entries: [(0, 0); PARKED_CAP],
+}));
+
+impl Parked {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ParkedList> {
+        // A poisoned lock only means a panic elsewhere while copying plain
+        // words: the list is still consistent.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Parks `map`, installed on the thread `owner`; `false` when full.
+    fn park(&self, owner: usize, map: usize) -> bool {
+        let mut l = self.lock();
+        if l.len == PARKED_CAP {
+            return false;
+        }
+        let n = l.len;
+        l.entries[n] = (owner, map);
+        l.len = n + 1;
+        true
+    }
+
+    /// Removes the entry at `i`.
+    fn remove(l: &mut ParkedList, i: usize) -> usize {
+        let map = l.entries[i].1;
+        l.len -= 1;
+        l.entries[i] = l.entries[l.len];
+        map
+    }
+
+    /// Takes back `map`, parked by the calling thread.
+    fn take_own(&self, map: usize) {
+        let mut l = self.lock();
+        if let Some(i) = l.entries[..l.len].iter().position(|e| e.1 == map) {
+            Self::remove(&mut l, i);
+        }
+    }
+
+    /// A stack parked by an exited thread whose `pthread_t` was `me` (the
+    /// calling thread's, which did not park anything itself).
+    fn take_dead(&self, me: usize) -> Option<usize> {
+        let mut l = self.lock();
+        let i = l.entries[..l.len].iter().position(|e| e.0 == me)?;
+        Some(Self::remove(&mut l, i))
+    }
+}
+
+/// The stacks parked now (tests).
+#[cfg(test)]
+pub(crate) fn parked_contents() -> Vec<(usize, usize)> {
+    let l = PARKED.lock();
+    l.entries[..l.len].to_vec()
+}
+
+/// Installs an alternate stack (pooled, or freshly mapped) on the calling
+/// thread unless it has one; returns the mapping when ours was installed,
+/// `None` when the thread already had one.
+///
+/// `preferred` (a stack parked by an exited thread) is used before the pool.
+fn install_alt_stack(preferred: Option<usize>) -> Result<Option<usize>, StackError> {
     let page = Imp::page_size();
     let len = alt_map_len();
-    let pooled = ALT_POOL.take();
+    let pooled = preferred.or_else(|| ALT_POOL.take());
     if pooled.is_none() {
         // Nothing to install cheaply: ask first, so a thread that has a stack
         // (all threads of the standard library) does not make us map one.
@@ -474,17 +728,15 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
             cur.ss_flags & libc::SS_DISABLE == 0
         };
         if has {
-            let _ = ALT_STACK.try_with(|s| s.known.set(true));
-            return Ok(());
+            return Ok(None);
         }
     }
     let map = match pooled {
         Some(map) => map,
         None => map_alt_stack(len, page)?,
     };
-    let sp = map + page;
     let st = libc::stack_t {
-        ss_sp: sp as *mut libc::c_void,
+        ss_sp: (map + page) as *mut libc::c_void,
         ss_flags: 0,
         ss_size: ALT_STACK_SIZE,
     };
@@ -503,8 +755,7 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
         let error = std::io::Error::last_os_error();
         ALT_POOL.put(map);
         if error.raw_os_error() == Some(libc::EPERM) {
-            let _ = ALT_STACK.try_with(|s| s.known.set(true));
-            return Ok(());
+            return Ok(None);
         }
         return Err(StackError::Map { size: len, error });
     }
@@ -514,23 +765,9 @@ pub fn ensure_signal_stack() -> Result<(), StackError> {
         // is registered nowhere once it is replaced.
         unsafe { libc::sigaltstack(&old, core::ptr::null_mut()) };
         ALT_POOL.put(map);
-        let _ = ALT_STACK.try_with(|s| s.known.set(true));
-        return Ok(());
+        return Ok(None);
     }
-    let alt = AltStack { map, sp };
-    let stored = ALT_STACK.try_with(|s| {
-        *s.ours.borrow_mut() = Some(alt);
-        s.known.set(true);
-    });
-    // Teardown: the closure (and `alt`) was dropped without running, which
-    // disabled the stack again; report it rather than pretend.
-    if stored.is_err() {
-        return Err(StackError::Map {
-            size: len,
-            error: std::io::Error::other("thread-local storage already destroyed"),
-        });
-    }
-    Ok(())
+    Ok(Some(map))
 }
 
 /// Maps a fresh alternate stack: `len` bytes whose first page is a guard.

@@ -6,6 +6,7 @@ use core::cell::Cell;
 
 use crate::bounds::SystemStack;
 use crate::context::Header;
+use crate::overflow::Slot;
 
 pub(crate) struct ThreadState {
     /// The green context whose stack this thread runs on, or null on the
@@ -31,6 +32,22 @@ pub(crate) struct ThreadState {
     pub(crate) system: Cell<SystemStack>,
     /// Cached OS bounds: `(lo, hi, guard)`; `QUERY_PENDING` until asked once.
     pub(crate) os_bounds: Cell<(usize, usize, usize)>,
+    /// The thread has an alternate signal stack (its own, or one this crate
+    /// installed), so `ensure_signal_stack` needs no system call.
+    pub(crate) alt_known: Cell<bool>,
+    /// The mapping of the alternate stack installed for this thread's
+    /// registration (`register_current_thread`), given back when its last
+    /// registration is dropped; 0 = none.
+    pub(crate) alt_registered: Cell<usize>,
+    /// The mapping of the alternate stack this thread's last registration
+    /// left installed when it was dropped (parked for the thread to take
+    /// back, see `overflow::Parked`); 0 = none.
+    pub(crate) alt_parked: Cell<usize>,
+    /// Live `ThreadRegistration`s of this thread: only the first registers
+    /// the guard range and the signal stack, only the last gives them back.
+    pub(crate) registrations: Cell<usize>,
+    /// The overflow registry slot of this thread's system stack, or null.
+    pub(crate) guard_slot: Cell<*const Slot>,
 }
 
 /// Marker in `os_bounds.0` for "not queried yet".
@@ -46,6 +63,11 @@ thread_local! {
             curg_sp: Cell::new(0),
             system: Cell::new(SystemStack::UNSET),
             os_bounds: Cell::new((QUERY_PENDING, 0, 0)),
+            alt_known: Cell::new(false),
+            alt_registered: Cell::new(0),
+            alt_parked: Cell::new(0),
+            registrations: Cell::new(0),
+            guard_slot: Cell::new(core::ptr::null()),
         }
     };
 }

@@ -8,9 +8,11 @@ impl OsImp for Imp {
     const STACK_MAP_FLAGS: libc::c_int = libc::MAP_STACK | libc::MAP_NORESERVE;
 
     fn page_size() -> usize {
-        // SAFETY: sysconf has no preconditions.
-        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if n > 0 { n as usize } else { 4096 }
+        super::cached_page_size(|| {
+            // SAFETY: sysconf has no preconditions.
+            let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+            if n > 0 { n as usize } else { 4096 }
+        })
     }
 
     fn thread_stack() -> Option<(usize, usize, usize)> {

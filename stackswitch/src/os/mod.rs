@@ -1,5 +1,7 @@
 //! Operating-system services behind one private trait, implemented once per OS.
 
+use crate::primitive::{AtomicUsize, Ordering};
+
 /// What the rest of the crate needs from the OS.
 pub(crate) trait OsImp {
     /// Extra `mmap` flags for stack memory.
@@ -12,6 +14,21 @@ pub(crate) trait OsImp {
     fn thread_stack() -> Option<(usize, usize, usize)>;
     /// A small number naming the calling thread in messages.
     fn thread_id() -> u64;
+}
+
+/// The page size, asked of the OS once per process (`sysconf` costs ~160
+/// instructions; a registration and an alternate-stack release each need it).
+fn cached_page_size(ask: impl FnOnce() -> usize) -> usize {
+    static PAGE: AtomicUsize = AtomicUsize::new(0);
+    // Relaxed: the value is the same whichever thread stores it, and nothing
+    // else is published with it.
+    let p = PAGE.load(Ordering::Relaxed);
+    if p != 0 {
+        return p;
+    }
+    let p = ask();
+    PAGE.store(p, Ordering::Relaxed);
+    p
 }
 
 cfg_if::cfg_if! {

@@ -1,6 +1,6 @@
 //! Internal tests: the guard-range registry and the overflow message.
 
-use crate::overflow::{Kind, format_report, lookup, register};
+use crate::overflow::{Kind, Report, format_report, lookup, register};
 
 #[test]
 fn registry_finds_registered_ranges_and_forgets_dropped_ones() {
@@ -40,13 +40,13 @@ fn registry_finds_registered_ranges_and_forgets_dropped_ones() {
 
 #[test]
 fn report_names_the_stack_its_bounds_and_size() {
-    let line = format_report(Kind::Green(3), 0x10000, 0x20000, 0xfff8);
+    let line = format_report(Report::Green(3), 0x10000, 0x20000, 0xfff8);
     assert_eq!(
         std::str::from_utf8(line.as_bytes()).unwrap(),
         "stackswitch: stack overflow on green-thread stack #3 [0x10000, 0x20000) of 64 KiB \
          (fault at 0xfff8); run this code on a larger Stack; aborting\n"
     );
-    let line = format_report(Kind::System(0), 0, usize::MAX, 0);
+    let line = format_report(Report::Thread(0), 0, usize::MAX, 0);
     let text = std::str::from_utf8(line.as_bytes()).unwrap();
     assert!(
         text.starts_with(
@@ -72,18 +72,24 @@ fn current_alt_stack() -> Option<(usize, usize)> {
     (cur.ss_flags & libc::SS_DISABLE == 0).then_some((cur.ss_sp as usize, cur.ss_size))
 }
 
+/// Disables the calling thread's alternate stack (the standard library's, if
+/// any: it only unmaps its memory at thread exit), so it looks like a C thread.
+fn disable_alt_stack() {
+    let off = libc::stack_t {
+        ss_sp: core::ptr::null_mut(),
+        ss_flags: libc::SS_DISABLE,
+        ss_size: 0,
+    };
+    // SAFETY: sigaltstack with valid pointers only changes this thread's
+    // alternate stack; nothing of ours runs on it.
+    unsafe { libc::sigaltstack(&off, core::ptr::null_mut()) };
+}
+
 /// A thread without an alternate stack (like a C thread) that gets one from
 /// `ensure_signal_stack`; returns where it was.
 fn thread_given_alt_stack() -> usize {
     std::thread::spawn(|| {
-        let off = libc::stack_t {
-            ss_sp: core::ptr::null_mut(),
-            ss_flags: libc::SS_DISABLE,
-            ss_size: 0,
-        };
-        // SAFETY: disables this thread's alternate stack (the standard
-        // library's, if any: it only unmaps its memory at thread exit).
-        unsafe { libc::sigaltstack(&off, core::ptr::null_mut()) };
+        disable_alt_stack();
         assert_eq!(current_alt_stack(), None);
         crate::ensure_signal_stack().unwrap();
         let (sp, size) = current_alt_stack().expect("an alternate stack after ensure_signal_stack");
@@ -103,7 +109,7 @@ static ALT_POOL_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 #[test]
 fn alt_stack_of_an_exited_thread_is_pooled_and_reused() {
     let _serial = ALT_POOL_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-    use crate::os::OsImp;
+
     let page = crate::os::Imp::page_size();
     let first = thread_given_alt_stack();
     // Given back at thread exit (disabled there), not unmapped.
@@ -118,7 +124,7 @@ fn alt_stack_of_an_exited_thread_is_pooled_and_reused() {
 #[test]
 fn thread_with_its_own_alt_stack_keeps_it_when_the_pool_has_one() {
     let _serial = ALT_POOL_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-    use crate::os::OsImp;
+
     let page = crate::os::Imp::page_size();
     // Make sure the pool holds a stack, then meet a thread that has its own.
     let pooled = thread_given_alt_stack();
@@ -146,6 +152,77 @@ fn thread_with_its_own_alt_stack_keeps_it_when_the_pool_has_one() {
         };
         // SAFETY: disables the alternate stack set above.
         unsafe { libc::sigaltstack(&off, core::ptr::null_mut()) };
+    })
+    .join()
+    .unwrap();
+}
+
+/// A std thread with its alternate stack disabled (as a C thread has none)
+/// that registers, drops the registration, registers again; returns its
+/// `pthread_t` token and the alternate stack its registration installed.
+fn registered_thread_round_trip() -> (usize, usize) {
+    std::thread::spawn(|| {
+        disable_alt_stack();
+        let me = crate::overflow::self_token();
+        let reg = crate::register_current_thread().unwrap();
+        let (sp, size) = current_alt_stack().expect("registration installs an alternate stack");
+        assert_eq!(size, 64 * 1024);
+        let map = sp - crate::os::Imp::page_size();
+        drop(reg);
+        // Left installed and parked, no system call.
+        assert_eq!(current_alt_stack(), Some((sp, size)));
+        assert!(crate::overflow::parked_contents().contains(&(me, map)));
+        // Registering again takes it back.
+        let reg = crate::register_current_thread().unwrap();
+        assert_eq!(current_alt_stack(), Some((sp, size)));
+        assert!(!crate::overflow::parked_contents().contains(&(me, map)));
+        drop(reg);
+        assert!(crate::overflow::parked_contents().contains(&(me, map)));
+        (me, sp)
+    })
+    .join()
+    .unwrap()
+}
+
+use crate::os::OsImp;
+
+#[test]
+fn registration_parks_its_alt_stack_for_itself_and_for_its_descriptors_next_thread() {
+    let _serial = ALT_POOL_TESTS.lock().unwrap_or_else(|p| p.into_inner());
+    // glibc gives an exited thread's cached stack, and so its pthread_t, to
+    // the next thread of the same stack size: sequential threads meet one.
+    let mut last = registered_thread_round_trip();
+    let mut reused = 0;
+    for _ in 0..8 {
+        let next = registered_thread_round_trip();
+        if next.0 == last.0 {
+            assert_eq!(
+                next.1, last.1,
+                "a thread with an exited thread's pthread_t takes its parked stack"
+            );
+            reused += 1;
+        }
+        last = next;
+    }
+    assert!(reused > 0, "no thread reused an exited thread's pthread_t");
+}
+
+#[test]
+fn nested_registrations_share_the_guard_until_the_last_is_dropped() {
+    std::thread::spawn(|| {
+        let a = crate::register_current_thread().unwrap();
+        let b = crate::register_current_thread().unwrap();
+        assert_eq!(a.system_stack(), b.system_stack());
+        let s = a.system_stack();
+        assert!(s.accurate);
+        let below = s.bounds.lo - 1;
+        let found = lookup(below).expect("the guard below the thread's stack is registered");
+        assert_eq!((found.1, found.2), (s.bounds.lo, s.bounds.hi));
+        assert_eq!(found.0, Kind::System(crate::overflow::self_token()));
+        drop(a);
+        assert!(lookup(below).is_some(), "dropped with a registration alive");
+        drop(b);
+        assert_eq!(lookup(below), None);
     })
     .join()
     .unwrap();
