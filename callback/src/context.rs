@@ -37,6 +37,13 @@ impl Bounds {
     pub fn contains(&self, sp: usize) -> bool {
         self.lo < sp && sp <= self.hi
     }
+
+    /// Whether the bounds are accurate and contain `sp`: a callback at `sp` can keep
+    /// them.
+    #[inline(always)]
+    pub(crate) fn holds(&self, sp: usize) -> bool {
+        self.accurate && self.contains(sp)
+    }
 }
 
 /// The per-thread runtime context ("M").

@@ -24,6 +24,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::adapter;
 use crate::context::{Bounds, Phase, ThreadContext, current_ptr, phase, set_current, set_phase};
 use crate::extra;
+use crate::foreign::ForeignFn;
 use crate::primitive::Ordering;
 use crate::runtime::{self, BindPolicy, PanicPolicy, Runtime};
 
@@ -66,11 +67,10 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
             // A runtime thread's context may come from a foreign call made before `init`:
             // then its callbacks wait for initialisation (once, the context keeps the
             // runtime); it needs the runtime to lock its green thread.
-            let rt = match mref.rt.get() {
-                Some(rt) => rt,
-                None => ready_for(mref),
-            };
-            return run(Some(rt), mref, name, ctxt, f);
+            if mref.rt.get().is_none() {
+                ready_for(mref);
+            }
+            return run::<false, R>(mref, name, ctxt, f);
         }
         // The steady state of a bound foreign thread: no callback or foreign call in
         // progress on it (so no foreign-call record and no green stack to switch to) and
@@ -92,10 +92,8 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
 /// context created before `init`).
 #[cold]
 #[inline(never)]
-fn ready_for(m: &ThreadContext) -> &'static dyn Runtime {
-    let rt = runtime::wait_ready();
-    m.rt.set(Some(rt));
-    rt
+fn ready_for(m: &ThreadContext) {
+    m.rt.set(Some(runtime::wait_ready()));
 }
 
 /// A foreign thread's callback off the steady state: the first one (attach), a nested
@@ -118,12 +116,14 @@ fn foreign_slow<R>(
     let mref = unsafe { &*m };
     // A signal handler that interrupted the TLS check may have installed a runtime
     // context meanwhile (a foreign call of its own): treat it as one.
-    let rt = if mref.is_extra {
-        None
+    let out = if mref.is_extra {
+        run::<true, R>(mref, name, ctxt, f)
     } else {
-        Some(runtime::wait_ready())
+        if mref.rt.get().is_none() {
+            ready_for(mref);
+        }
+        run::<false, R>(mref, name, ctxt, f)
     };
-    let out = run(rt, mref, name, ctxt, f);
     if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && mref.ncgo.get() == 0 {
         // SAFETY: the outermost callback of a foreign thread whose context is not bound:
         // nothing on this thread references the context any more.
@@ -136,8 +136,7 @@ fn foreign_slow<R>(
 /// callback need not consult `stackswitch`.
 #[inline(always)]
 fn bounds_hold(m: &ThreadContext) -> bool {
-    let b = m.bounds.get();
-    b.accurate && b.contains(adapter::stack::current_sp())
+    m.bounds.get().holds(adapter::stack::current_sp())
 }
 
 /// [`run`] for the steady state of a bound foreign thread (checked by the caller: extra,
@@ -181,30 +180,68 @@ fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) ->
 }
 
 /// The common sequence (Go's `cgocallbackg` + `cgocallbackg1`).
+///
+/// `EXTRA` is `m.is_extra`, fixed at compile time so that each path tests it once (the
+/// caller did). A runtime thread's context (`!EXTRA`) has its runtime (`m.rt`, the
+/// caller waited for it) and locks its green thread to the thread per callback.
 #[inline]
-fn run<R>(
-    rt: Option<&dyn Runtime>,
+fn run<const EXTRA: bool, R>(
     m: &ThreadContext,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
 ) -> R {
     // Bounds: the context's copy answers the steady-state question without leaving this
-    // crate; only a change goes to `stackswitch` (and is undone on the way out).
+    // crate; only a change goes to `stackswitch`, out of line (and is undone on the way
+    // out), so the common case carries no saved record.
     let sp = adapter::stack::current_sp();
-    let b = m.bounds.get();
-    let saved = if b.accurate && b.contains(sp) {
-        None
-    } else {
-        Some(update_bounds(m, sp, name))
-    };
+    if !m.bounds.get().holds(sp) {
+        return run_moved::<EXTRA, R>(m, sp, name, ctxt, f);
+    }
+    run_here::<EXTRA, R>(m, name, ctxt, f)
+}
 
+/// [`run`] for a callback whose stack pointer is outside the recorded bounds (or the
+/// bounds are estimates): re-derive them, run, and put the caller's back afterwards,
+/// also when a propagated panic unwinds through here.
+#[cold]
+#[inline(never)]
+fn run_moved<const EXTRA: bool, R>(
+    m: &ThreadContext,
+    sp: usize,
+    name: &'static str,
+    ctxt: usize,
+    f: impl FnOnce() -> R,
+) -> R {
+    let _restore = RestoreBounds(m, update_bounds(m, sp, name));
+    run_here::<EXTRA, R>(m, name, ctxt, f)
+}
+
+/// Puts back the bounds a callback on a moved stack replaced (see [`run_moved`]).
+struct RestoreBounds<'a>(&'a ThreadContext, stackswitch::SystemStack);
+
+impl Drop for RestoreBounds<'_> {
+    fn drop(&mut self) {
+        adapter::stack::restore(self.1);
+        self.0.bounds.set(adapter::stack::to_bounds(self.1));
+    }
+}
+
+/// [`run`] once the bounds hold: lock, leave foreign code, check `nocallback`, run `f`
+/// (on the green thread's stack when runtime frames are above), and undo it all.
+#[inline(always)]
+fn run_here<const EXTRA: bool, R>(
+    m: &ThreadContext,
+    name: &'static str,
+    ctxt: usize,
+    f: impl FnOnce() -> R,
+) -> R {
     // An extra context's green thread is wired to its thread for good (locked once at
-    // attach), so only runtime threads (`rt` is `Some`) lock per callback.
+    // attach), so only runtime threads lock per callback.
     let locked = m.locked_int.get();
     m.locked_int.set(locked + 1);
-    if locked == 0 {
-        if let (Some(rt), Some(g)) = (rt, m.curg.get()) {
+    if !EXTRA && locked == 0 {
+        if let (Some(g), Some(rt)) = (m.curg.get(), m.rt.get()) {
             rt.lock_to_thread(g);
         }
     }
@@ -216,26 +253,22 @@ fn run<R>(
     // the way out, so an interrupted callback's flags stay as they were.
     let prev_incgo = m.incgo.replace(false);
     if prev_incgo {
-        adapter::acct::exit(m);
+        adapter::acct::exit(m, EXTRA);
     }
     // Relaxed read: only this thread writes the flag.
-    let prev_in_c = m.is_extra && m.is_extra_in_c.load(Ordering::Relaxed);
+    let prev_in_c = EXTRA && m.is_extra_in_c.load(Ordering::Relaxed);
     if prev_in_c {
         // Release: a monitor that sees "not in C" also sees our accounting exit.
         m.is_extra_in_c.store(false, Ordering::Release);
     }
 
-    if let Some(fr) = m.frame.get().filter(|f| f.nocallback) {
-        crate::fatal(format_args!(
-            "callback: exported function `{name}` was called from C function `{}`, which is \
-             marked nocallback (function marked with #cgo nocallback called back into Go); \
-             drop the nocallback mark from `{}` or do not call back from it",
-            fr.name, fr.name
-        ));
-    }
-
     // Inside the callback no foreign call is in progress until a nested `call_foreign`.
     let frame = m.frame.take();
+    if let Some(fr) = frame {
+        if fr.nocallback {
+            refuse_nocallback(name, fr);
+        }
+    }
     m.depth.set(m.depth.get() + 1);
     if ctxt != 0 {
         m.push_ctxt(ctxt);
@@ -256,8 +289,8 @@ fn run<R>(
     m.frame.set(frame);
 
     m.locked_int.set(locked);
-    if locked == 0 {
-        if let (Some(rt), Some(g)) = (rt, m.curg.get()) {
+    if !EXTRA && locked == 0 {
+        if let (Some(g), Some(rt)) = (m.curg.get(), m.rt.get()) {
             rt.unlock_from_thread(g);
         }
     }
@@ -266,18 +299,27 @@ fn run<R>(
         m.is_extra_in_c.store(true, Ordering::Release);
     }
     if prev_incgo {
-        adapter::acct::reenter(m);
+        adapter::acct::reenter(m, EXTRA);
     }
     m.incgo.set(prev_incgo);
-    if let Some(s) = saved {
-        adapter::stack::restore(s);
-        m.bounds.set(adapter::stack::to_bounds(s));
-    }
 
     match result {
         Ok(r) => r,
         Err(payload) => panicked(m, name, payload),
     }
+}
+
+/// The `nocallback` violation: C function `fr`, declared not to call back, called the
+/// exported function `name`.
+#[cold]
+#[inline(never)]
+fn refuse_nocallback(name: &str, fr: &ForeignFn) -> ! {
+    crate::fatal(format_args!(
+        "callback: exported function `{name}` was called from C function `{}`, which is \
+         marked nocallback (function marked with #cgo nocallback called back into Go); \
+         drop the nocallback mark from `{}` or do not call back from it",
+        fr.name, fr.name
+    ))
 }
 
 /// Re-derives the thread's bounds for a callback at `sp` (Go's
@@ -456,7 +498,7 @@ fn transient<R>(
     }
     set_current(m);
     // A panic does not come back here: with nothing above on this context it aborts.
-    let out = run(None, mref, name, ctxt, f);
+    let out = run::<true, R>(mref, name, ctxt, f);
     set_current(cur);
     adapter::acct::detach(mref);
     if let Some(g) = mref.curg.get() {

@@ -188,22 +188,18 @@ impl SpareList {
             match self.try_lock(false) {
                 Ok(head) => {
                     let m = head as *mut ThreadContext;
-                    // SAFETY: we hold the lock, so `m` (a context pushed by `put`/`replenish`
-                    // and owned by the list) cannot be popped or freed by anyone else; the
-                    // Acquire in `try_lock` made its `next` link visible (Relaxed: ordered
-                    // by the lock word).
-                    let next = unsafe { (*m).next.load(Ordering::Relaxed) };
-                    if keep_last && next.is_null() {
+                    // SAFETY: `try_lock(false)` locked the list with `m` at its head: nobody
+                    // else can pop or free it, and the Acquire in `try_lock` made its
+                    // `next` link visible (Relaxed: ordered by the lock word).
+                    if keep_last && unsafe { (*m).next.load(Ordering::Relaxed) }.is_null() {
                         self.unlock(head);
                         return None;
                     }
-                    // SAFETY: as above, we own the list, and now `m`.
-                    unsafe { (*m).next.store(ptr::null_mut(), Ordering::Relaxed) };
-                    // Relaxed: counters read only as statistics.
-                    self.length.fetch_sub(1, Ordering::Relaxed);
+                    // SAFETY: as above.
+                    let taken = unsafe { self.pop_locked(head) };
+                    // Relaxed: statistics.
                     self.in_use.fetch_add(1, Ordering::Relaxed);
-                    self.unlock(next as usize);
-                    return Some((m, next.is_null()));
+                    return Some(taken);
                 }
                 Err(EMPTY) => {
                     // Relaxed: a hint counter for `replenish`.
@@ -220,6 +216,30 @@ impl SpareList {
                 Err(_) => continue,
             }
         }
+    }
+
+    /// Unlinks the first context of the list we hold locked at `head` and unlocks the
+    /// list with the rest (the one unlink step of [`take`](Self::take) and
+    /// [`trim`](Self::trim)); returns the context, now the caller's, and whether the
+    /// list is empty now.
+    ///
+    /// # Safety
+    /// The caller locked the list with [`try_lock`](Self::try_lock), which returned
+    /// `Ok(head)` with `head` neither `EMPTY` nor `LOCKED`.
+    unsafe fn pop_locked(&self, head: usize) -> (*mut ThreadContext, bool) {
+        let m = head as *mut ThreadContext;
+        // SAFETY: per the contract we hold the lock, so `m` (a context pushed by
+        // `put`/`replenish` and owned by the list) cannot be popped or freed by anyone
+        // else; the Acquire in `try_lock` made its `next` link visible (Relaxed: ordered
+        // by the lock word).
+        let next = unsafe { (*m).next.load(Ordering::Relaxed) };
+        // SAFETY: as above, we own the list, and now `m` (Relaxed: the unlock's Release
+        // orders it, like every link).
+        unsafe { (*m).next.store(ptr::null_mut(), Ordering::Relaxed) };
+        // Relaxed: statistics (and `put`'s capacity heuristic).
+        self.length.fetch_sub(1, Ordering::Relaxed);
+        self.unlock(next as usize);
+        (m, next.is_null())
     }
 
     /// Creates a fresh extra context that is immediately in use (the list was empty or held).
@@ -301,20 +321,15 @@ impl SpareList {
     }
 
     /// Frees spares beyond [`SPARE_CAP`] (left by [`put_no_free`](Self::put_no_free)).
+    /// Gives up when the list is held or changes under it: a later call trims.
     pub(crate) fn trim(&self) {
         // Relaxed: a capacity heuristic, as in `put`.
         while self.length.load(Ordering::Relaxed) > SPARE_CAP {
             let Ok(head) = self.try_lock(false) else {
                 return;
             };
-            let m = head as *mut ThreadContext;
-            // SAFETY: as in `take`: we hold the lock and own `m` once unlinked.
-            let next = unsafe { (*m).next.load(Ordering::Relaxed) };
-            // SAFETY: as above.
-            unsafe { (*m).next.store(ptr::null_mut(), Ordering::Relaxed) };
-            // Relaxed: statistics.
-            self.length.fetch_sub(1, Ordering::Relaxed);
-            self.unlock(next as usize);
+            // SAFETY: `try_lock(false)` locked the list with a context at its head.
+            let (m, _) = unsafe { self.pop_locked(head) };
             // SAFETY: unlinked under the lock: owned by us, referenced by nobody.
             unsafe { self.free(m) };
         }

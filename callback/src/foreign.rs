@@ -147,6 +147,8 @@ fn call<R>(
     f: impl FnOnce() -> R,
 ) -> R {
     let m = current_or_create();
+    // Read once: the dyn call below could (as far as the compiler knows) change it.
+    let is_extra = m.is_extra;
     let guard = Call {
         m,
         frame: m.frame.replace(Some(func)),
@@ -155,7 +157,7 @@ fn call<R>(
         prev_proc: core::ptr::null_mut(),
     };
     let mut guard = guard;
-    if !m.is_extra {
+    if !is_extra {
         // The context keeps the runtime once initialisation has finished; before that the
         // registry is asked (a runtime registered but still initialising has its green
         // threads already).
@@ -166,7 +168,7 @@ fn call<R>(
         m.curg.set(rt.and_then(|rt| rt.current_green()));
     }
     m.ncgo.set(m.ncgo.get() + 1);
-    guard.prev_proc = adapter::acct::enter(m, p, kind);
+    guard.prev_proc = adapter::acct::enter(m, is_extra, p, kind);
     let out = adapter::stack::on_system_stack(f);
     drop(guard);
     out

@@ -67,9 +67,10 @@ pub(crate) fn attach(m: &ThreadContext) {
     unsafe { *m.acct.procs.get() = procs };
 }
 
-/// Leaves the foreign-code state for a callback (may wait for a processor).
-#[inline]
-pub(crate) fn exit(m: &ThreadContext) {
+/// Leaves the foreign-code state for a callback (may wait for a processor). `is_extra`
+/// is `m.is_extra` (the caller knows it, often at compile time).
+#[inline(always)]
+pub(crate) fn exit(m: &ThreadContext, is_extra: bool) {
     let p = m.acct.active.get();
     if !p.is_null() {
         // SAFETY: `active` points at the processor borrowed by the `call_foreign_on` in
@@ -77,7 +78,7 @@ pub(crate) fn exit(m: &ThreadContext) {
         unsafe { (*p).exit() };
         return;
     }
-    if m.is_extra {
+    if is_extra {
         exit_extra(m);
     }
 }
@@ -109,16 +110,16 @@ fn acquire(m: &ThreadContext, own: &mut Option<Processor>) {
     }
 }
 
-/// Re-enters the foreign-code state after a callback.
-#[inline]
-pub(crate) fn reenter(m: &ThreadContext) {
+/// Re-enters the foreign-code state after a callback (`is_extra` as in [`exit`]).
+#[inline(always)]
+pub(crate) fn reenter(m: &ThreadContext, is_extra: bool) {
     let p = m.acct.active.get();
     if !p.is_null() {
         // SAFETY: as in `exit`; the processor is in managed code since our `exit`.
         unsafe { (*p).reenter() };
         return;
     }
-    if m.is_extra {
+    if is_extra {
         reenter_extra(m);
     }
 }
@@ -136,10 +137,16 @@ pub(crate) fn reenter_extra(m: &ThreadContext) {
 }
 
 /// Enters the foreign-code state for a foreign call made with `p` (or, when `p` is null,
-/// with the extra context's own processor). Returns the previous active processor.
+/// with the extra context's own processor; `is_extra` is `m.is_extra`, which the caller
+/// has read already). Returns the previous active processor.
 #[inline]
-pub(crate) fn enter(m: &ThreadContext, p: *mut Processor, kind: CallKind) -> *mut Processor {
-    let p = if p.is_null() && m.is_extra {
+pub(crate) fn enter(
+    m: &ThreadContext,
+    is_extra: bool,
+    p: *mut Processor,
+    kind: CallKind,
+) -> *mut Processor {
+    let p = if p.is_null() && is_extra {
         // SAFETY: as in `exit_extra`; the pointer stays valid while the context's slot is
         // not reassigned, which only `acquire`/`detach` do, never during a foreign call.
         match unsafe { m.acct.own() } {
