@@ -82,6 +82,12 @@ impl Gate {
         u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
     }
 
+    /// No callback, no floating-point control words, not nested.
+    #[inline(always)]
+    fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
+
     #[inline(always)]
     fn fp_control(&self) -> bool {
         self.byte(4) != 0
@@ -541,14 +547,29 @@ impl Yielder {
             let gate = header.gate();
             // This context is the one running here (on its own stack or an
             // `on_stack` stack of it), and no C callback runs on it.
-            if !core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0 {
+            if !core::ptr::eq(t.current.get(), header) {
                 suspend_misuse(header);
             }
-            header.hand_back_current(t, &gate);
-            // SAFETY: this context runs (checked above), so its resumer is
-            // blocked in the switch that stored the link; `fp_control` is
-            // fixed at creation, so every switch uses the same frame.
-            unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
+            if gate.is_zero() {
+                // The common case, tested with one comparison of the whole
+                // gate word: no callback runs on this context (so suspending
+                // is allowed), it was resumed from the system stack (the
+                // resumer's `current` is the constant null), and it does not
+                // keep the floating-point control words.
+                t.current.set(core::ptr::null());
+                // SAFETY: this context runs (checked above), so its resumer
+                // is blocked in the switch that stored the link; the gate
+                // says `fp_control` is false, which is fixed at creation, so
+                // every switch of this context uses the same frame.
+                unsafe { arch::suspend(value, header.link_ptr(), false) }
+            } else {
+                if gate.callbacks() != 0 {
+                    suspend_misuse(header);
+                }
+                header.hand_back_current(t, &gate);
+                // SAFETY: as above, with this context's `fp_control`.
+                unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
+            }
         });
         if cancel != 0 {
             panic::resume_unwind(Box::new(ForcedUnwind));
