@@ -12,6 +12,11 @@
 //! - `new_thread_with_callback` / `new_thread_plain`: create and join a C thread that
 //!   makes one callback / none; the difference is what attaching and releasing an
 //!   extra context costs (Go's `BenchmarkNewCThreadPaired`);
+//! - group `callbacks_in_thread`, `new_c_thread_attach_callback_exit` /
+//!   `new_c_thread_no_callback`: the same two timed inside each new thread, from its
+//!   start to the end of its thread-key destructors (creation and joining left out,
+//!   whose noise swamps the difference above); their difference is attach + callback +
+//!   exit alone;
 //! - `direct_call`: an empty C call, for scale.
 
 // criterion_group! generates an undocumented public function.
@@ -30,6 +35,7 @@ facade::c_functions! {
     fn facade_thread_plain() -> c_int;
     fn facade_cb_store(cb: *const c_void);
     fn facade_cb_stored(x: i64) -> i64;
+    fn facade_timed_thread(cb: *const c_void) -> i64;
 }
 
 #[link(name = "facade_tests", kind = "static")]
@@ -120,6 +126,33 @@ fn callbacks(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // Every iteration is a thread (~50 us of real time for ~1 us measured), so the
+    // group's measurement time is short.
+    let mut g = c.benchmark_group("callbacks_in_thread");
+    g.warm_up_time(Duration::from_millis(200));
+    g.measurement_time(Duration::from_millis(300));
+    g.sample_size(20);
+    for (id, f) in [
+        ("new_c_thread_no_callback", std::ptr::null()),
+        ("new_c_thread_attach_callback_exit", cb()),
+    ] {
+        g.bench_function(id, |b| {
+            b.iter_custom(|n| {
+                let mut ns = 0;
+                for _ in 0..n {
+                    // SAFETY: `f` is `bench_cb`, of the signature C calls, or null (no
+                    // callback); the thread is joined before the call returns.
+                    let t = unsafe { facade_timed_thread(f) };
+                    assert!(t >= 0, "pthread_create failed");
+                    ns += t as u64;
+                }
+                Duration::from_nanos(ns)
+            })
+        });
+    }
+    g.finish();
+    drop(rt);
 }
 
 criterion_group!(benches, callbacks);
