@@ -85,12 +85,13 @@
 //! thread ([`nocallback_function`]); an exported function called during it aborts
 //! with a message naming both functions.
 
+use std::cell::Cell;
 use std::marker::PhantomData;
 
 use crate::adapt::check::{Checker, Level, Pointers, Violation};
 use crate::adapt::context;
 use crate::adapt::procs::{CallKind, Exit};
-use crate::runtime::sched::{Task, WorkerLocal, current_local, running_task};
+use crate::runtime::sched::{WorkerLocal, current_local, running_task};
 
 /// `#[nocallback]`.
 #[doc(hidden)]
@@ -227,9 +228,9 @@ pub fn elem_mut<T>(items: &mut [T], index: usize) -> ElemMut<'_, T> {
 #[doc(hidden)]
 pub struct Call<const FLAGS: u8> {
     func: &'static callback::ForeignFn,
-    /// The worker and its running green thread, when the caller is one; `None`
-    /// for a direct call.
-    on: Option<(&'static WorkerLocal, &'static Task)>,
+    /// The worker, when the caller is a green thread running on it; `None` for a
+    /// direct call.
+    on: Option<&'static WorkerLocal>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -237,9 +238,7 @@ impl<const FLAGS: u8> Call<FLAGS> {
     /// Start a call of C function `func` from the current context.
     #[inline(always)]
     pub fn begin(func: &'static callback::ForeignFn) -> Self {
-        // The task stays alive while it runs: it runs until this call returns
-        // (`Call` is not `Send` and is consumed by `run` on this green thread).
-        let on = current_local().and_then(|l| Some((l, running_task(l)?)));
+        let on = current_local().filter(|l| running_task(l).is_some());
         Call {
             func,
             on,
@@ -251,7 +250,7 @@ impl<const FLAGS: u8> Call<FLAGS> {
     #[inline(always)]
     fn checker(&self) -> Option<&'static Checker> {
         let skippable = FLAGS & (NOESCAPE | NOCALLBACK) == NOESCAPE | NOCALLBACK;
-        let c = &self.on?.0.shared.checker;
+        let c = &self.on?.shared.checker;
         if skippable && c.level() < Level::Writes {
             return None;
         }
@@ -272,7 +271,7 @@ impl<const FLAGS: u8> Call<FLAGS> {
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
         match self.on {
             None => f(),
-            Some((local, task)) => foreign_call::<FLAGS, R>(local, task, self.func, f),
+            Some(local) => foreign_call::<FLAGS, R>(local, self.func, f),
         }
     }
 }
@@ -293,7 +292,6 @@ fn no_processor() -> ! {
 #[inline(always)]
 fn foreign_call<const FLAGS: u8, R>(
     local: &'static WorkerLocal,
-    task: &Task,
     func: &'static callback::ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
@@ -316,15 +314,16 @@ fn foreign_call<const FLAGS: u8, R>(
     };
     if FLAGS & NOCALLBACK != 0 {
         // No callback can legally happen: no record for `callback` is needed, only
-        // the task's mark, which `export!` wrappers check (and refuse) first.
-        task.nocallback.set(Some(func));
+        // the thread's mark, which `export!` wrappers check (and refuse) first.
+        IN_NOCALLBACK.set(Some(func));
         proc.enter_raw(kind);
         // `f` is the call of a C function; a panic cannot come out of it (no
         // callback may run), so the switch needs no panic-catching frame.
         let r = context::on_system_stack_nounwind(f);
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
-        task.nocallback.set(None);
+        // Nothing to restore: no callback, so no nested foreign call, ran meanwhile.
+        IN_NOCALLBACK.set(None);
         Reclaim(local);
         r
     } else {
@@ -391,13 +390,23 @@ pub(crate) fn claimed<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+thread_local! {
+    /// The `#[nocallback]` C function a green thread is running on this worker
+    /// thread, if any. The mark belongs to the OS thread: a green thread inside a C
+    /// call cannot switch out or move to another worker until the call returns, and
+    /// a callback that C makes during the call runs on this same thread. A plain
+    /// thread-local (one `fs`/`tpidr` relative access), so `export!`'s check costs a
+    /// load and a test on every callback, also on threads C created.
+    static IN_NOCALLBACK: Cell<Option<&'static callback::ForeignFn>> = const { Cell::new(None) };
+}
+
 /// The `#[nocallback]` C function the calling thread's green thread is inside, if
 /// any. Code reached from C during a foreign call (a callback) uses it to refuse to
-/// enter the runtime, naming the function (facade part 2 wires this into `export!`).
-/// `None` on threads that are not runtime workers and outside such calls.
+/// enter the runtime, naming the function (`export!` does). `None` on threads that
+/// are not runtime workers and outside such calls.
+#[inline]
 pub fn nocallback_function() -> Option<&'static str> {
-    let local = current_local()?;
-    Some(running_task(local)?.nocallback.get()?.name)
+    Some(IN_NOCALLBACK.get()?.name)
 }
 
 /// Run `f` on the current thread's system stack and return its result (Go's

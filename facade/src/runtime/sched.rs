@@ -40,8 +40,6 @@ pub(crate) struct Task {
     fiber: UnsafeCell<Option<Fiber>>,
     /// Set on the first resume; used by the task itself to switch out.
     suspender: Cell<Option<Suspender>>,
-    /// `#[nocallback]` mark: set while the task is inside such a foreign call.
-    pub(crate) nocallback: Cell<Option<&'static callback::ForeignFn>>,
     /// Lock count to the current worker thread (a callback's C frames sit on that
     /// thread's stack): while non-zero the task never switches out; its switch points
     /// wait on the OS thread instead (see `export`).
@@ -389,7 +387,6 @@ impl Shared {
             state: AtomicU8::new(EMPTY),
             fiber: UnsafeCell::new(Some(fiber)),
             suspender: Cell::new(None),
-            nocallback: Cell::new(None),
             locked: Cell::new(0),
             shared: self.clone(),
         });
