@@ -186,12 +186,7 @@ fn traced(test: &str, scenario: &str) -> Option<Vec<Sys>> {
             .arg(&exe)
             .args(args)
             .env("CBT_BUDGET", scenario);
-        // Whether strace can run at all (output_with_limit treats a failed start as a bug).
-        let st = match Command::new("strace").arg("-V").output() {
-            Ok(_) => Ok(common::output_with_limit(cmd, test)),
-            Err(e) => Err(e),
-        };
-        let st = match st {
+        let st = match common::try_output_with_limit(cmd, test) {
             Ok(o) => o,
             Err(e) if std::env::var_os("CBT_SKIP_STRACE").is_some() => {
                 eprintln!("{test}: SKIPPED (strace cannot run: {e}; CBT_SKIP_STRACE is set)");

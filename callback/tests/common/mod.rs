@@ -115,7 +115,14 @@ pub const CHILD_LIMIT: Duration = Duration::from_secs(180);
 /// natively a crash test must not litter the directory with cores), and a
 /// child still running after [`CHILD_LIMIT`] is killed and the test fails,
 /// naming `what` and showing the child's stderr.
-pub fn output_with_limit(mut cmd: Command, what: &str) -> Output {
+pub fn output_with_limit(cmd: Command, what: &str) -> Output {
+    try_output_with_limit(cmd, what)
+        .unwrap_or_else(|e| panic!("cannot start the child for {what}: {e}"))
+}
+
+/// [`output_with_limit`], with a failure to start the child returned instead of
+/// panicking (for tests that must tell a missing tool apart).
+pub fn try_output_with_limit(mut cmd: Command, what: &str) -> std::io::Result<Output> {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
     /// Runs in the forked child before `exec`: no core file.
@@ -134,11 +141,7 @@ pub fn output_with_limit(mut cmd: Command, what: &str) -> Output {
     // async-signal-safe work is allowed: it makes one `setrlimit` system call on
     // a local value and neither allocates nor takes locks.
     unsafe { cmd.pre_exec(no_core_dumps) };
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the child for {what}: {e}"));
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -165,11 +168,11 @@ pub fn output_with_limit(mut cmd: Command, what: &str) -> Output {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Output {
+    Ok(Output {
         status,
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
-    }
+    })
 }
 
 /// Whether the child died abnormally (signal, or qemu's re-raised signal status).
