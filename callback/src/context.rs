@@ -15,7 +15,7 @@ use core::cell::{Cell, UnsafeCell};
 use core::ptr;
 
 use crate::adapter;
-use crate::foreign::ForeignFn;
+use crate::foreign::CallRecord;
 use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, independent, signal_fence};
 use crate::runtime::{Green, Runtime};
 
@@ -48,34 +48,36 @@ impl Bounds {
 
 /// The per-thread runtime context ("M").
 ///
-/// Fields mirror the spec's list: calls in flight (`ncgo`), the in-foreign-code flag
-/// (`incgo`), the internal lock count, extra or not, bounds and their accuracy, the
-/// current green thread and its no-callback flag, and the callback-context stack used by
-/// tracebacks.
+/// Fields mirror the spec's list: calls in flight (the chain of call records, Go's
+/// `m.ncgo` is its length), the in-foreign-code flag
+/// (`incgo`), the internal lock count (one per callback in progress, so it is the
+/// callback depth), extra or not, bounds and their accuracy, the current green thread,
+/// the foreign call in progress with its no-callback flag, and the callback-context stack
+/// used by tracebacks.
 pub struct ThreadContext {
     /// A small number identifying the context in messages and tests.
     pub(crate) id: usize,
     /// Taken from the spare list for a foreign thread (Go's `m.isextra`).
     pub(crate) is_extra: bool,
-    /// Foreign calls in flight on this context: runtime frames sit above the C frames
-    /// when this is non-zero (Go's `m.ncgo`).
-    pub(crate) ncgo: Cell<u32>,
     /// The thread is executing foreign code right now (Go's `m.incgo`).
     pub(crate) incgo: Cell<bool>,
-    /// Internal lock count held by callbacks in progress (Go's `m.lockedInt`).
-    pub(crate) locked_int: Cell<u32>,
-    /// Callbacks in progress on this context (nesting depth).
+    /// Callbacks in progress on this context (nesting depth). Each holds one internal
+    /// lock of the thread (Go's `m.lockedInt`), so this is also the internal lock count.
     pub(crate) depth: Cell<u32>,
     /// An extra context whose thread is in foreign code with no runtime frames above:
     /// its processor (if any) is parked in the foreign-code state. Read by other threads.
     pub(crate) is_extra_in_c: AtomicBool,
     /// System-stack bounds of this thread.
     pub(crate) bounds: Cell<Bounds>,
-    /// The green thread this context runs (for an extra context: its parked green
-    /// context; for a runtime thread: the green thread of the current foreign call).
+    /// The green thread this context runs: for an extra context its parked green
+    /// context; for a runtime thread the green thread locked by the outermost callback in
+    /// progress (asked of the runtime when the callback arrives), otherwise none.
     pub(crate) curg: Cell<Option<Green>>,
-    /// The innermost foreign call in progress, if any.
-    pub(crate) frame: Cell<Option<&'static ForeignFn>>,
+    /// The innermost foreign call in progress (a record in its `call_foreign` frame,
+    /// linked to the enclosing call's), or null. Runtime frames sit above the C frames
+    /// exactly when it is set (Go's `m.ncgo != 0`); it stays set during the call's
+    /// callbacks, whose Rust code runs on behalf of that call.
+    pub(crate) call: Cell<*const CallRecord>,
     /// Callback context words pushed by callbacks in progress, newest last; published
     /// for asynchronous readers (profilers) as pointer, then capacity, then length.
     pub(crate) cgo_ctxt: UnsafeCell<Vec<usize>>,
@@ -122,14 +124,12 @@ impl ThreadContext {
             // Relaxed: a unique number, no ordering with anything else.
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             is_extra,
-            ncgo: Cell::new(0),
             incgo: Cell::new(false),
-            locked_int: Cell::new(0),
             depth: Cell::new(0),
             is_extra_in_c: AtomicBool::new(is_extra),
             bounds: Cell::new(Bounds::default()),
             curg: Cell::new(green),
-            frame: Cell::new(None),
+            call: Cell::new(ptr::null()),
             cgo_ctxt: UnsafeCell::new(Vec::new()),
             cgo_ctxt_len: AtomicUsize::new(0),
             next: AtomicPtr::new(ptr::null_mut()),
@@ -153,7 +153,23 @@ impl ThreadContext {
 
     /// Foreign calls in flight (runtime frames above C frames when non-zero).
     pub fn foreign_calls_in_flight(&self) -> u32 {
-        self.ncgo.get()
+        let mut n = 0;
+        let mut r = self.call.get();
+        // SAFETY: linked records live in the frames of the `call_foreign`s in progress on
+        // this thread (the only one that reaches this context's `Cell`s), each of which
+        // unlinks its record before its frame goes away, on return and on unwinding.
+        while let Some(rec) = unsafe { r.as_ref() } {
+            n += 1;
+            r = rec.outer;
+        }
+        n
+    }
+
+    /// Whether a foreign call is in progress on this context: runtime frames sit above
+    /// the C frames (Go's `m.ncgo != 0`).
+    #[inline(always)]
+    pub(crate) fn in_foreign_call(&self) -> bool {
+        !self.call.get().is_null()
     }
 
     /// Whether the thread is executing foreign code right now.
@@ -161,9 +177,10 @@ impl ThreadContext {
         self.incgo.get()
     }
 
-    /// Internal lock count held by callbacks in progress.
+    /// Internal lock count held by callbacks in progress: each callback holds one, so
+    /// this equals [`callback_depth`](Self::callback_depth).
     pub fn locked_count(&self) -> u32 {
-        self.locked_int.get()
+        self.depth.get()
     }
 
     /// Callbacks in progress on this context.
@@ -183,14 +200,32 @@ impl ThreadContext {
         self.bounds.get()
     }
 
-    /// The green thread this context runs, if any.
+    /// The green thread this context runs, if any: an extra context's parked green
+    /// context; on a runtime thread, the green thread of the foreign call in progress
+    /// (asked of the runtime, which knows which green thread the worker runs; during a
+    /// callback, the one the callback locked).
     pub fn green(&self) -> Option<Green> {
-        self.curg.get()
+        if let Some(g) = self.curg.get() {
+            return Some(g);
+        }
+        if self.is_extra || !self.in_foreign_call() {
+            return None;
+        }
+        // A runtime registered but still initialising has its green threads already.
+        self.rt.get().or_else(crate::runtime::get)?.current_green()
     }
 
     /// Whether the innermost foreign call in progress was declared `nocallback`.
     pub fn nocallback(&self) -> bool {
-        self.frame.get().is_some_and(|f| f.nocallback)
+        self.foreign_fn().is_some_and(|f| f.nocallback)
+    }
+
+    /// The innermost foreign call in progress.
+    pub(crate) fn foreign_fn(&self) -> Option<&'static crate::ForeignFn> {
+        // SAFETY: a linked record lives in the frame of the `call_foreign` in progress on
+        // this thread (the only thread that reaches this context's `Cell`s), which
+        // unlinks it before its frame goes away, on return and on unwinding alike.
+        unsafe { self.call.get().as_ref() }.map(|r| r.func)
     }
 
     /// The callback-context words of the callbacks in progress, newest last.
@@ -226,9 +261,8 @@ impl core::fmt::Debug for ThreadContext {
         f.debug_struct("ThreadContext")
             .field("id", &self.id)
             .field("is_extra", &self.is_extra)
-            .field("ncgo", &self.ncgo.get())
+            .field("foreign_calls_in_flight", &self.foreign_calls_in_flight())
             .field("incgo", &self.incgo.get())
-            .field("locked_int", &self.locked_int.get())
             .field("depth", &self.depth.get())
             .field("bounds", &self.bounds.get())
             .finish_non_exhaustive()

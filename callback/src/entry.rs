@@ -18,6 +18,7 @@
 //! Go `runtime/cgocall.go`: `cgocallbackg`, `cgocallbackg1`, `unwindm`;
 //! `runtime/proc.go`: `needm`, `needAndBindM`, `dropm`; `runtime/asm_*.s`: `cgocallback`.
 
+use core::ptr;
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -26,7 +27,7 @@ use crate::context::{Bounds, Phase, ThreadContext, current_ptr, phase, set_curre
 use crate::extra;
 use crate::foreign::ForeignFn;
 use crate::primitive::Ordering;
-use crate::runtime::{self, BindPolicy, PanicPolicy, Runtime};
+use crate::runtime::{self, BindPolicy, Green, PanicPolicy, Runtime};
 
 /// Runs the body `f` of the exported function `name`, called from C on this thread.
 ///
@@ -67,10 +68,11 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
             // A runtime thread's context may come from a foreign call made before `init`:
             // then its callbacks wait for initialisation (once, the context keeps the
             // runtime); it needs the runtime to lock its green thread.
-            if mref.rt.get().is_none() {
-                ready_for(mref);
-            }
-            return run::<false, R>(mref, name, ctxt, f);
+            let rt = match mref.rt.get() {
+                Some(rt) => rt,
+                None => ready_for(mref),
+            };
+            return run::<false, R>(mref, Some(rt), name, ctxt, f);
         }
         // The steady state of a bound foreign thread: no callback or foreign call in
         // progress on it (so no foreign-call record and no green stack to switch to) and
@@ -78,7 +80,7 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
         // ever attached after initialisation (attach waited for it), so no check.
         if ctxt == 0
             && mref.depth.get() == 0
-            && mref.ncgo.get() == 0
+            && !mref.in_foreign_call()
             && mref.bound.get()
             && bounds_hold(mref)
         {
@@ -92,8 +94,10 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
 /// context created before `init`).
 #[cold]
 #[inline(never)]
-fn ready_for(m: &ThreadContext) {
-    m.rt.set(Some(runtime::wait_ready()));
+fn ready_for(m: &ThreadContext) -> &'static dyn Runtime {
+    let rt = runtime::wait_ready();
+    m.rt.set(Some(rt));
+    rt
 }
 
 /// A foreign thread's callback off the steady state: the first one (attach), a nested
@@ -117,14 +121,15 @@ fn foreign_slow<R>(
     // A signal handler that interrupted the TLS check may have installed a runtime
     // context meanwhile (a foreign call of its own): treat it as one.
     let out = if mref.is_extra {
-        run::<true, R>(mref, name, ctxt, f)
+        run::<true, R>(mref, None, name, ctxt, f)
     } else {
-        if mref.rt.get().is_none() {
-            ready_for(mref);
-        }
-        run::<false, R>(mref, name, ctxt, f)
+        let rt = match mref.rt.get() {
+            Some(rt) => rt,
+            None => ready_for(mref),
+        };
+        run::<false, R>(mref, Some(rt), name, ctxt, f)
     };
-    if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && mref.ncgo.get() == 0 {
+    if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && !mref.in_foreign_call() {
         // SAFETY: the outermost callback of a foreign thread whose context is not bound:
         // nothing on this thread references the context any more.
         unsafe { detach(m) };
@@ -147,9 +152,8 @@ fn bounds_hold(m: &ThreadContext) -> bool {
 /// the flags other threads read remain.
 #[inline(always)]
 fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) -> R {
+    // One internal lock, the only callback in progress.
     m.depth.set(1);
-    let locked = m.locked_int.get();
-    m.locked_int.set(locked + 1);
     // As in `run`: clear the flag before the exit, restore it (not recompute it) after.
     // No foreign call is in progress, so only the context's own processor is accounted.
     let prev_incgo = m.incgo.replace(false);
@@ -171,7 +175,6 @@ fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) ->
         adapter::acct::reenter_extra(m);
     }
     m.incgo.set(prev_incgo);
-    m.locked_int.set(locked);
     m.depth.set(0);
     match result {
         Ok(r) => r,
@@ -182,11 +185,12 @@ fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) ->
 /// The common sequence (Go's `cgocallbackg` + `cgocallbackg1`).
 ///
 /// `EXTRA` is `m.is_extra`, fixed at compile time so that each path tests it once (the
-/// caller did). A runtime thread's context (`!EXTRA`) has its runtime (`m.rt`, the
+/// caller did). A runtime thread's context (`!EXTRA`) comes with its runtime `rt` (the
 /// caller waited for it) and locks its green thread to the thread per callback.
 #[inline]
 fn run<const EXTRA: bool, R>(
     m: &ThreadContext,
+    rt: Option<&'static dyn Runtime>,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
@@ -196,9 +200,9 @@ fn run<const EXTRA: bool, R>(
     // out), so the common case carries no saved record.
     let sp = adapter::stack::current_sp();
     if !m.bounds.get().holds(sp) {
-        return run_moved::<EXTRA, R>(m, sp, name, ctxt, f);
+        return run_moved::<EXTRA, R>(m, rt, sp, name, ctxt, f);
     }
-    run_here::<EXTRA, R>(m, name, ctxt, f)
+    run_here::<EXTRA, R>(m, rt, name, ctxt, f)
 }
 
 /// [`run`] for a callback whose stack pointer is outside the recorded bounds (or the
@@ -208,13 +212,14 @@ fn run<const EXTRA: bool, R>(
 #[inline(never)]
 fn run_moved<const EXTRA: bool, R>(
     m: &ThreadContext,
+    rt: Option<&'static dyn Runtime>,
     sp: usize,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
 ) -> R {
     let _restore = RestoreBounds(m, update_bounds(m, sp, name));
-    run_here::<EXTRA, R>(m, name, ctxt, f)
+    run_here::<EXTRA, R>(m, rt, name, ctxt, f)
 }
 
 /// Puts back the bounds a callback on a moved stack replaced (see [`run_moved`]).
@@ -232,28 +237,63 @@ impl Drop for RestoreBounds<'_> {
 #[inline(always)]
 fn run_here<const EXTRA: bool, R>(
     m: &ThreadContext,
+    rt: Option<&'static dyn Runtime>,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
 ) -> R {
+    // One internal lock per callback (the depth counts them).
+    let depth = m.depth.get();
+    m.depth.set(depth + 1);
+    // The foreign call this callback came from, if any. It stays linked: a callback nested
+    // in this one without a foreign call between (a signal handler, or Rust calling an
+    // exported function directly) finds it too, and passes its `nocallback` check (this
+    // one did), leaves no processor (the flag says the thread is not in foreign code) and
+    // locks nothing (not the outermost callback).
+    let rec = m.call.get();
     // An extra context's green thread is wired to its thread for good (locked once at
-    // attach), so only runtime threads lock per callback.
-    let locked = m.locked_int.get();
-    m.locked_int.set(locked + 1);
-    if !EXTRA && locked == 0 {
-        if let (Some(g), Some(rt)) = (m.curg.get(), m.rt.get()) {
-            rt.lock_to_thread(g);
+    // attach), so only runtime threads lock, in their outermost callback during a
+    // foreign call: the green thread that made the call, asked of the runtime now (the
+    // worker runs it for the whole call, so the call itself need not ask).
+    let mut green = None;
+    // SAFETY: a linked record lives in the frame of the `call_foreign` this callback
+    // came from, which cannot return (or unwind) before this callback has.
+    let proc = match unsafe { rec.as_ref() } {
+        Some(r) => {
+            // An extra context's green thread is wired to its thread for good (locked
+            // once at attach), so only runtime threads lock, in their outermost callback
+            // during a foreign call: the green thread that made the call, asked of the
+            // runtime now (the worker runs it for the whole call, so the call itself
+            // need not ask).
+            if !EXTRA && depth == 0 {
+                if let Some(rt) = rt {
+                    green = lock_green(m, rt);
+                }
+            }
+            if r.func.nocallback {
+                refuse_nocallback(name, r.func);
+            }
+            r.proc
         }
-    }
+        None => ptr::null_mut(),
+    };
 
     // Leave foreign code, if the thread was in it (a callback from a signal handler that
-    // interrupted Rust code runs on behalf of that code, which holds the processor).
-    // The flag is cleared first, so a handler interrupting the exit itself sees "not in
-    // foreign code" and leaves the accounting alone; it is restored (not recomputed) on
-    // the way out, so an interrupted callback's flags stay as they were.
+    // interrupted Rust code runs on behalf of that code, which holds the processor):
+    // on the foreign call's processor, or on an extra context's own one outside a
+    // foreign call. The flag is cleared first, so a handler interrupting the exit itself
+    // sees "not in foreign code" and leaves the accounting alone; it is restored (not
+    // recomputed) on the way out, so an interrupted callback's flags stay as they were.
     let prev_incgo = m.incgo.replace(false);
-    if prev_incgo {
-        adapter::acct::exit(m, EXTRA);
+    let left = if prev_incgo { proc } else { ptr::null_mut() };
+    let left_own = EXTRA && prev_incgo && proc.is_null();
+    if !left.is_null() {
+        // SAFETY: `left` is the processor of the foreign call this callback came from,
+        // alive for the whole call and in foreign code (the call entered it, and the
+        // in-foreign-code flag says no callback has left it since).
+        unsafe { adapter::acct::exit_call(left) };
+    } else if left_own {
+        adapter::acct::exit_extra(m);
     }
     // Relaxed read: only this thread writes the flag.
     let prev_in_c = EXTRA && m.is_extra_in_c.load(Ordering::Relaxed);
@@ -261,22 +301,14 @@ fn run_here<const EXTRA: bool, R>(
         // Release: a monitor that sees "not in C" also sees our accounting exit.
         m.is_extra_in_c.store(false, Ordering::Release);
     }
-
-    // Inside the callback no foreign call is in progress until a nested `call_foreign`.
-    let frame = m.frame.take();
-    if let Some(fr) = frame {
-        if fr.nocallback {
-            refuse_nocallback(name, fr);
-        }
-    }
-    m.depth.set(m.depth.get() + 1);
     if ctxt != 0 {
         m.push_ctxt(ctxt);
     }
 
     // Runtime frames above (a foreign call in progress): run on the green thread that made
-    // it. A foreign thread's callback runs on its own stack.
-    let result = if m.ncgo.get() > 0 {
+    // it (`stackswitch` knows whether there is one: a runtime thread asks it directly). A
+    // foreign thread's callback runs on its own stack.
+    let result = if !EXTRA || !rec.is_null() {
         adapter::stack::on_green_stack(|| catch_unwind(AssertUnwindSafe(f)))
     } else {
         catch_unwind(AssertUnwindSafe(f))
@@ -285,27 +317,46 @@ fn run_here<const EXTRA: bool, R>(
     if ctxt != 0 {
         m.pop_ctxt();
     }
+    // Decremented in place: nothing but this callback changed it (nested ones restored
+    // it), and the old value need not stay in a register across `f`.
     m.depth.set(m.depth.get() - 1);
-    m.frame.set(frame);
-
-    m.locked_int.set(locked);
-    if !EXTRA && locked == 0 {
-        if let (Some(g), Some(rt)) = (m.curg.get(), m.rt.get()) {
-            rt.unlock_from_thread(g);
-        }
+    if let Some(g) = green {
+        unlock_green(m, g);
     }
     if prev_in_c {
         // Release: the monitor may hand the parked processor on once it sees this.
         m.is_extra_in_c.store(true, Ordering::Release);
     }
-    if prev_incgo {
-        adapter::acct::reenter(m, EXTRA);
+    if !left.is_null() {
+        // SAFETY: as for `exit_call` above; the processor is in managed code since.
+        unsafe { adapter::acct::reenter_call(left) };
+    } else if left_own {
+        adapter::acct::reenter_extra(m);
     }
     m.incgo.set(prev_incgo);
 
     match result {
         Ok(r) => r,
         Err(payload) => panicked(m, name, payload),
+    }
+}
+
+/// Locks the green thread running on this runtime thread (the one whose foreign call the
+/// callback came from) to the thread, and records it in the context for the callback's
+/// duration ([`ThreadContext::green`]).
+#[inline(always)]
+fn lock_green(m: &ThreadContext, rt: &dyn Runtime) -> Option<Green> {
+    let g = rt.lock_current_green()?;
+    m.curg.set(Some(g));
+    Some(g)
+}
+
+/// Undoes [`lock_green`].
+#[inline(always)]
+fn unlock_green(m: &ThreadContext, g: Green) {
+    m.curg.set(None);
+    if let Some(rt) = m.rt.get() {
+        rt.unlock_from_thread(g);
     }
 }
 
@@ -330,8 +381,8 @@ fn refuse_nocallback(name: &str, fr: &ForeignFn) -> ! {
 #[inline(never)]
 fn update_bounds(m: &ThreadContext, sp: usize, name: &'static str) -> stackswitch::SystemStack {
     let old = adapter::stack::recorded();
-    if m.ncgo.get() > 0 && old.is_set() && !adapter::stack::contains(&old, sp) {
-        let call = m.frame.get().map_or("?", |f| f.name);
+    if m.in_foreign_call() && old.is_set() && !adapter::stack::contains(&old, sp) {
+        let call = m.foreign_fn().map_or("?", |f| f.name);
         crate::fatal(format_args!(
             "callback: exported function `{name}` was called on a different stack \
              (sp={sp:#x}, outside [{:#x}, {:#x}]) while foreign call `{call}` is still in \
@@ -356,7 +407,7 @@ fn panicked(m: &ThreadContext, name: &'static str, payload: Box<dyn Any + Send>)
              unwind into C; use PanicPolicy::Propagate to resume it at the Rust call site)"
         )),
         PanicPolicy::Propagate => {
-            if m.ncgo.get() > 0 {
+            if m.in_foreign_call() {
                 // Runtime frames sit above the C frames: unwind through the C frames
                 // (they have no destructors, so nothing of theirs runs: they are
                 // discarded, as `longjmp` would) to the `call_foreign` that made the
@@ -498,7 +549,7 @@ fn transient<R>(
     }
     set_current(m);
     // A panic does not come back here: with nothing above on this context it aborts.
-    let out = run::<true, R>(mref, name, ctxt, f);
+    let out = run::<true, R>(mref, None, name, ctxt, f);
     set_current(cur);
     adapter::acct::detach(mref);
     if let Some(g) = mref.curg.get() {

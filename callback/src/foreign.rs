@@ -82,8 +82,9 @@ fn create_runtime_context() -> *mut ThreadContext {
 /// Calls the foreign function `f` (described by `func`) as a foreign call of the current
 /// thread, so that a callback from C during `f` finds the runtime frames above it.
 ///
-/// The sequence: record the call (calls in flight, in-foreign-code, nocallback, the
-/// current green thread), accounting entry, `f`, accounting exit, restore. A panic
+/// The sequence: accounting entry, record the call (the function, its processor, the
+/// in-foreign-code flag) and link it from the context, `f`, unlink the record,
+/// accounting exit, restore the flag. A panic
 /// propagated out of a callback under [`PanicPolicy::Propagate`](crate::PanicPolicy)
 /// resumes here after the C frames between were discarded.
 ///
@@ -147,51 +148,58 @@ fn call<R>(
     f: impl FnOnce() -> R,
 ) -> R {
     let m = current_or_create();
-    // Read once: the dyn call below could (as far as the compiler knows) change it.
-    let is_extra = m.is_extra;
-    let guard = Call {
-        m,
-        frame: m.frame.replace(Some(func)),
-        curg: m.curg.get(),
-        incgo: m.incgo.replace(true),
-        prev_proc: core::ptr::null_mut(),
+    // The processor to account the call on (an extra context's own when none is given),
+    // in the foreign-code state from here until the record's `Drop`.
+    let proc = adapter::acct::enter(m, p, kind);
+    let rec = CallRecord {
+        func,
+        proc,
+        outer: m.call.get(),
+        incgo: m.incgo.get(),
     };
-    let mut guard = guard;
-    if !is_extra {
-        // The context keeps the runtime once initialisation has finished; before that the
-        // registry is asked (a runtime registered but still initialising has its green
-        // threads already).
-        let rt = match m.rt.get() {
-            Some(rt) => Some(rt),
-            None => crate::runtime::get(),
-        };
-        m.curg.set(rt.and_then(|rt| rt.current_green()));
-    }
-    m.ncgo.set(m.ncgo.get() + 1);
-    guard.prev_proc = adapter::acct::enter(m, is_extra, p, kind);
-    let out = adapter::stack::on_system_stack(f);
-    drop(guard);
-    out
+    // Linked for callbacks (which read it through the context) and for the tail below,
+    // which also runs when a callback's panic propagates through here.
+    m.call.set(&rec);
+    m.incgo.set(true);
+    let _tail = Tail { m, rec: &rec };
+    adapter::stack::on_system_stack(f)
+}
+
+/// A foreign call in progress: lives in [`call_foreign`]'s frame and is linked from the
+/// context (its `call` field) for the duration of the call, so callbacks read what
+/// they need (the `nocallback` mark, the processor to leave foreign code on) with the
+/// saved state of the call in one place. The green thread that made the call is not
+/// recorded: a callback asks the runtime for it only when one arrives (the worker runs the
+/// same green thread for the whole call), so a foreign call without a callback never
+/// asks.
+pub(crate) struct CallRecord {
+    /// The foreign function being called.
+    pub(crate) func: &'static ForeignFn,
+    /// The processor the call is accounted on, or null.
+    pub(crate) proc: *mut Processor,
+    /// The context's record before this call: the enclosing foreign call (whose callback
+    /// made this one), or null.
+    pub(crate) outer: *const CallRecord,
+    /// The in-foreign-code flag before this call.
+    incgo: bool,
 }
 
 /// The tail of a foreign call; also runs when a callback's panic propagates through it
 /// (Go's `unwindm` work for the frames a panic skips).
-struct Call {
+struct Tail<'a> {
     m: &'static ThreadContext,
-    frame: Option<&'static ForeignFn>,
-    curg: Option<crate::runtime::Green>,
-    incgo: bool,
-    prev_proc: *mut Processor,
+    rec: &'a CallRecord,
 }
 
-impl Drop for Call {
+impl Drop for Tail<'_> {
     #[inline]
     fn drop(&mut self) {
-        let m = self.m;
-        adapter::acct::leave(m, self.prev_proc);
-        m.ncgo.set(m.ncgo.get() - 1);
-        m.incgo.set(self.incgo);
-        m.curg.set(self.curg);
-        m.frame.set(self.frame);
+        let (m, rec) = (self.m, self.rec);
+        // In Go's order (`cgocall`: `incgo = false`, `ncgo--`, `exitsyscall`): a signal
+        // handler's callback from here on finds the thread out of foreign code and leaves
+        // the accounting alone.
+        m.incgo.set(rec.incgo);
+        m.call.set(rec.outer);
+        adapter::acct::leave(rec.proc);
     }
 }

@@ -34,6 +34,17 @@ pub trait Runtime: Sync + 'static {
     /// of the context's internal lock count.
     fn lock_to_thread(&self, g: Green);
 
+    /// The green thread running on the calling OS thread, locked to it
+    /// ([`current_green`](Runtime::current_green) then
+    /// [`lock_to_thread`](Runtime::lock_to_thread), which the default does): what a
+    /// callback on a runtime thread calls on entry. A runtime may override it to find
+    /// its green thread once for both; it must behave exactly like the default.
+    fn lock_current_green(&self) -> Option<Green> {
+        let g = self.current_green()?;
+        self.lock_to_thread(g);
+        Some(g)
+    }
+
     /// Undoes [`lock_to_thread`](Runtime::lock_to_thread) (1 → 0 transition).
     fn unlock_from_thread(&self, g: Green);
 

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::cell::Cell;
 use std::os::raw::c_int;
 
 use callback::{ForeignFn, call_foreign, callback, with_current};
@@ -46,6 +47,87 @@ extern "C" fn probe(x: c_int) -> c_int {
         });
         x * 100 + 1
     })
+}
+
+/// The green thread a callback locks, asked of the runtime when the callback arrives
+/// (the foreign call itself does not ask): `level` more foreign calls nest inside.
+extern "C" fn green_probe(level: c_int) -> c_int {
+    callback("green_probe", || {
+        let green = with_current(|m| m.unwrap().green());
+        assert_eq!(green, Some(GREEN_9));
+        // Locked once, by the outermost callback only.
+        assert_eq!(THREAD_LOCKED.with(Cell::get), 1);
+        if level == 0 {
+            // A callback nested in this one with no foreign call between (Rust calling an
+            // exported function directly): it sees the same foreign call, locks nothing
+            // more and leaves no processor (the thread is not in foreign code).
+            let (calls, depth) = with_current(|m| {
+                let m = m.unwrap();
+                (m.foreign_calls_in_flight(), m.callback_depth())
+            });
+            return direct_nested(calls, depth);
+        }
+        // SAFETY: `green_probe` matches `Cb`.
+        call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
+            cbt_call(green_probe, level - 1)
+        }) + 1
+    })
+}
+
+/// The nested callback of `green_probe` (an exported function Rust calls directly).
+fn direct_nested(calls: u32, depth: u32) -> c_int {
+    extern "C" fn inner(_: c_int) -> c_int {
+        callback("inner", || {
+            with_current(|m| {
+                let m = m.unwrap();
+                assert!(m.callback_depth() >= 2);
+                assert_eq!(m.green(), Some(GREEN_9));
+                assert!(!m.nocallback());
+                assert_eq!(THREAD_LOCKED.with(Cell::get), 1);
+                m.foreign_calls_in_flight() as c_int
+            })
+        })
+    }
+    let seen = inner(0);
+    assert_eq!(seen as u32, calls);
+    let (d, locked, in_c) = with_current(|m| {
+        let m = m.unwrap();
+        (
+            m.callback_depth(),
+            THREAD_LOCKED.with(Cell::get),
+            m.in_foreign_code(),
+        )
+    });
+    assert_eq!((d, locked, in_c), (depth, 1, false));
+    0
+}
+
+const GREEN_9: callback::Green = callback::Green(core::num::NonZeroUsize::new(9).unwrap());
+
+#[test]
+fn the_green_thread_is_locked_by_the_outermost_callback_only() {
+    init();
+    // This thread stands in for a worker running green thread 9.
+    CURRENT_GREEN.with(|g| g.set(Some(GREEN_9)));
+    let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || {
+        // The foreign call's own side reports the green thread without locking it.
+        assert_eq!(with_current(|m| m.unwrap().green()), Some(GREEN_9));
+        assert_eq!(THREAD_LOCKED.with(Cell::get), 0);
+        // SAFETY: `green_probe` matches `Cb`.
+        unsafe { cbt_call(green_probe, 3) }
+    });
+    assert_eq!(r, 3);
+    // Unlocked when the outermost callback returned; no green thread outside a call.
+    assert_eq!(THREAD_LOCKED.with(Cell::get), 0);
+    assert_eq!(with_current(|m| m.unwrap().green()), None);
+    // Without a green thread running, a callback locks nothing.
+    CURRENT_GREEN.with(|g| g.set(None));
+    // SAFETY: `add_one` matches `Cb`.
+    let r = call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
+        cbt_call(add_one, 1)
+    });
+    assert_eq!(r, 2);
+    assert_eq!(THREAD_LOCKED.with(Cell::get), 0);
 }
 
 /// Rust → C → Rust → … 100 levels deep: each level's callback makes the next foreign

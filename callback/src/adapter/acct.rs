@@ -5,7 +5,7 @@
 //! re-enters it on the way back:
 //!
 //! - inside [`call_foreign_on`](crate::call_foreign_on) the processor is the caller's,
-//!   reached through a raw pointer recorded for the duration of the call;
+//!   reached through a raw pointer in the call's record for the duration of the call;
 //! - on a foreign thread the context owns a processor of its own: taken from
 //!   [`Runtime::procs`](crate::Runtime::procs) on the first callback (waiting for one if
 //!   none is free), then kept parked in the foreign-code state between callbacks, so the
@@ -14,17 +14,16 @@
 //! - with no processor set configured (a runtime without processor limits) nothing is
 //!   accounted.
 
-use core::cell::{Cell, UnsafeCell};
+use core::cell::UnsafeCell;
 use core::ptr;
 
 use syscall_accounting::{CallKind, Processor, Procs};
 
 use crate::context::ThreadContext;
 
-/// Per-thread accounting state.
+/// Per-thread accounting state (the processor of a foreign call in progress is in the
+/// call's record instead).
 pub(crate) struct ThreadAcct {
-    /// The processor of the innermost foreign call in progress, or null.
-    pub(crate) active: Cell<*mut Processor>,
     /// The processor set foreign threads take processors from.
     procs: UnsafeCell<Option<Procs>>,
     /// An extra context's own processor (see the module docs).
@@ -33,16 +32,13 @@ pub(crate) struct ThreadAcct {
 
 impl core::fmt::Debug for ThreadAcct {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ThreadAcct")
-            .field("active", &self.active.get())
-            .finish_non_exhaustive()
+        f.debug_struct("ThreadAcct").finish_non_exhaustive()
     }
 }
 
 impl ThreadAcct {
     pub(crate) const fn new() -> Self {
         ThreadAcct {
-            active: Cell::new(ptr::null_mut()),
             procs: UnsafeCell::new(None),
             own: UnsafeCell::new(None),
         }
@@ -67,23 +63,32 @@ pub(crate) fn attach(m: &ThreadContext) {
     unsafe { *m.acct.procs.get() = procs };
 }
 
-/// Leaves the foreign-code state for a callback (may wait for a processor). `is_extra`
-/// is `m.is_extra` (the caller knows it, often at compile time).
+/// Leaves the foreign-code state of a foreign call's processor for a callback (may wait
+/// for a processor).
+///
+/// # Safety
+/// `p` is the processor of the foreign call in progress on this thread (borrowed by its
+/// `call_foreign_on`, or the context's own), alive for the whole call, and in foreign
+/// code.
 #[inline(always)]
-pub(crate) fn exit(m: &ThreadContext, is_extra: bool) {
-    let p = m.acct.active.get();
-    if !p.is_null() {
-        // SAFETY: `active` points at the processor borrowed by the `call_foreign_on` in
-        // progress on this thread, which is in foreign code (it entered before calling C).
-        unsafe { (*p).exit() };
-        return;
-    }
-    if is_extra {
-        exit_extra(m);
-    }
+pub(crate) unsafe fn exit_call(p: *mut Processor) {
+    // SAFETY: per the contract.
+    unsafe { (*p).exit() };
 }
 
-/// [`exit`] for an extra context with no foreign call in progress (no active processor).
+/// Re-enters the foreign-code state of a foreign call's processor after a callback.
+///
+/// # Safety
+/// `p` was passed to [`exit_call`] by this callback; it is alive (its foreign call is
+/// still in progress).
+#[inline(always)]
+pub(crate) unsafe fn reenter_call(p: *mut Processor) {
+    // SAFETY: per the contract.
+    unsafe { (*p).reenter() };
+}
+
+/// Leaves the foreign-code state for a callback on an extra context with no foreign
+/// call in progress: on its own processor, taken on the first callback.
 #[inline(always)]
 pub(crate) fn exit_extra(m: &ThreadContext) {
     // SAFETY: only this thread uses its context's slot; nothing else borrows it now.
@@ -110,21 +115,7 @@ fn acquire(m: &ThreadContext, own: &mut Option<Processor>) {
     }
 }
 
-/// Re-enters the foreign-code state after a callback (`is_extra` as in [`exit`]).
-#[inline(always)]
-pub(crate) fn reenter(m: &ThreadContext, is_extra: bool) {
-    let p = m.acct.active.get();
-    if !p.is_null() {
-        // SAFETY: as in `exit`; the processor is in managed code since our `exit`.
-        unsafe { (*p).reenter() };
-        return;
-    }
-    if is_extra {
-        reenter_extra(m);
-    }
-}
-
-/// [`reenter`] for an extra context with no foreign call in progress.
+/// Undoes [`exit_extra`] after the callback.
 #[inline(always)]
 pub(crate) fn reenter_extra(m: &ThreadContext) {
     // SAFETY: as in `exit_extra`.
@@ -137,16 +128,11 @@ pub(crate) fn reenter_extra(m: &ThreadContext) {
 }
 
 /// Enters the foreign-code state for a foreign call made with `p` (or, when `p` is null,
-/// with the extra context's own processor; `is_extra` is `m.is_extra`, which the caller
-/// has read already). Returns the previous active processor.
+/// with an extra context's own processor, if it has one). Returns the processor entered,
+/// or null: the one [`leave`] and callbacks use.
 #[inline]
-pub(crate) fn enter(
-    m: &ThreadContext,
-    is_extra: bool,
-    p: *mut Processor,
-    kind: CallKind,
-) -> *mut Processor {
-    let p = if p.is_null() && is_extra {
+pub(crate) fn enter(m: &ThreadContext, p: *mut Processor, kind: CallKind) -> *mut Processor {
+    let p = if p.is_null() && m.is_extra {
         // SAFETY: as in `exit_extra`; the pointer stays valid while the context's slot is
         // not reassigned, which only `acquire`/`detach` do, never during a foreign call.
         match unsafe { m.acct.own() } {
@@ -161,15 +147,14 @@ pub(crate) fn enter(
         // context's own, in managed code right now.
         unsafe { (*p).enter_raw(kind) };
     }
-    m.acct.active.replace(p)
+    p
 }
 
-/// Leaves the foreign-code state after a foreign call; `prev` is what [`enter`] returned.
+/// Leaves the foreign-code state after a foreign call; `p` is what [`enter`] returned.
 #[inline]
-pub(crate) fn leave(m: &ThreadContext, prev: *mut Processor) {
-    let p = m.acct.active.replace(prev);
+pub(crate) fn leave(p: *mut Processor) {
     if !p.is_null() {
-        // SAFETY: set by `enter` for this call; still alive (see `enter`).
+        // SAFETY: entered by `enter` for this call; still alive (see `enter`).
         unsafe { (*p).exit() };
     }
 }

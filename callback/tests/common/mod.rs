@@ -40,6 +40,9 @@ pub static GREENS_FREED: AtomicUsize = AtomicUsize::new(0);
 thread_local! {
     /// The green thread the fake scheduler says runs on this OS thread.
     pub static CURRENT_GREEN: Cell<Option<Green>> = const { Cell::new(None) };
+    /// Green threads locked to this OS thread right now (lock minus unlock calls made on
+    /// it), for tests that check the lock balance of one thread while others run.
+    pub static THREAD_LOCKED: Cell<isize> = const { Cell::new(0) };
 }
 
 /// The fake runtime: green threads are numbers; lock/unlock and extra greens are counted.
@@ -51,9 +54,11 @@ impl Runtime for Fake {
     }
     fn lock_to_thread(&self, _g: Green) {
         LOCKS.fetch_add(1, Ordering::Relaxed);
+        THREAD_LOCKED.with(|c| c.set(c.get() + 1));
     }
     fn unlock_from_thread(&self, _g: Green) {
         UNLOCKS.fetch_add(1, Ordering::Relaxed);
+        THREAD_LOCKED.with(|c| c.set(c.get() - 1));
     }
     fn new_extra_green(&self) -> Green {
         let n = GREENS_MADE.fetch_add(1, Ordering::Relaxed) + 1_000_000;
