@@ -37,13 +37,6 @@ impl Bounds {
     pub fn contains(&self, sp: usize) -> bool {
         self.lo < sp && sp <= self.hi
     }
-
-    /// Whether the bounds are accurate and contain `sp`: a callback at `sp` can keep
-    /// them.
-    #[inline(always)]
-    pub(crate) fn holds(&self, sp: usize) -> bool {
-        self.accurate && self.contains(sp)
-    }
 }
 
 /// The per-thread runtime context ("M").
@@ -67,8 +60,14 @@ pub struct ThreadContext {
     /// An extra context whose thread is in foreign code with no runtime frames above:
     /// its processor (if any) is parked in the foreign-code state. Read by other threads.
     pub(crate) is_extra_in_c: AtomicBool,
-    /// System-stack bounds of this thread.
-    pub(crate) bounds: Cell<Bounds>,
+    /// System-stack bounds of this thread (set with [`set_bounds`](Self::set_bounds)).
+    bounds: Cell<Bounds>,
+    /// The stack-pointer window `lo < sp <= hi` in which a callback keeps the bounds and
+    /// takes the fast path: the bounds if accurate, else empty (`0, 0`), so the hot check
+    /// is two comparisons. Also empty for a runtime-thread context that does not have the
+    /// runtime yet, so that its callbacks take the slow path, which waits for
+    /// initialisation.
+    keep: Cell<(usize, usize)>,
     /// The green thread this context runs: for an extra context its parked green
     /// context; for a runtime thread the green thread locked by the outermost callback in
     /// progress (asked of the runtime when the callback arrives), otherwise none.
@@ -99,6 +98,10 @@ pub struct ThreadContext {
     /// callback after it): a runtime thread's callbacks and foreign calls read it here
     /// instead of checking the initialisation gate and the registry each time.
     pub(crate) rt: Cell<Option<&'static dyn Runtime>>,
+    /// [`rt`](Self::rt) if it runs green threads ([`Runtime::has_green_threads`]): the
+    /// runtime a runtime thread's callback asks for the green thread to lock. `None` for
+    /// a runtime without green threads, so its callbacks skip the question.
+    pub(crate) green_rt: Cell<Option<&'static dyn Runtime>>,
     /// Borrowed for one callback from a signal handler that interrupted its thread's
     /// attach or detach (see [`Phase`]): bounds are estimated from the stack pointer
     /// only, without asking the OS (Go's `needm(true)`).
@@ -120,7 +123,7 @@ static NEXT_ID: independent::AtomicUsize = independent::AtomicUsize::new(1);
 impl ThreadContext {
     /// A fresh context. `green` is the parked green context of an extra context.
     pub(crate) fn new(is_extra: bool, green: Option<Green>) -> Box<Self> {
-        Box::new(ThreadContext {
+        let m = Box::new(ThreadContext {
             // Relaxed: a unique number, no ordering with anything else.
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             is_extra,
@@ -128,6 +131,7 @@ impl ThreadContext {
             depth: Cell::new(0),
             is_extra_in_c: AtomicBool::new(is_extra),
             bounds: Cell::new(Bounds::default()),
+            keep: Cell::new((0, 0)),
             curg: Cell::new(green),
             call: Cell::new(ptr::null()),
             cgo_ctxt: UnsafeCell::new(Vec::new()),
@@ -136,9 +140,22 @@ impl ThreadContext {
             bound: Cell::new(false),
             acct: adapter::acct::ThreadAcct::new(),
             registration: Cell::new(None),
-            rt: Cell::new(crate::runtime::ready_runtime()),
+            rt: Cell::new(None),
+            green_rt: Cell::new(None),
             transient: Cell::new(false),
-        })
+        });
+        if let Some(rt) = crate::runtime::ready_runtime() {
+            m.set_runtime(rt);
+        }
+        m
+    }
+
+    /// Keeps the runtime, once initialisation has finished.
+    pub(crate) fn set_runtime(&self, rt: &'static dyn Runtime) {
+        self.rt.set(Some(rt));
+        self.green_rt.set(rt.has_green_threads().then_some(rt));
+        // Callbacks may take the fast path from now on.
+        self.set_bounds(self.bounds.get());
     }
 
     /// A small number identifying this context.
@@ -198,6 +215,26 @@ impl ThreadContext {
     /// The system-stack bounds recorded for this thread.
     pub fn bounds(&self) -> Bounds {
         self.bounds.get()
+    }
+
+    /// Records the thread's system-stack bounds.
+    #[inline]
+    pub(crate) fn set_bounds(&self, b: Bounds) {
+        self.bounds.set(b);
+        let ready = self.is_extra || self.rt.get().is_some();
+        self.keep.set(if b.accurate && ready {
+            (b.lo, b.hi)
+        } else {
+            (0, 0)
+        });
+    }
+
+    /// Whether a callback at `sp` takes the fast path: the bounds are accurate and contain
+    /// `sp`, and a runtime thread's context has the runtime (see `keep`).
+    #[inline(always)]
+    pub(crate) fn bounds_hold(&self, sp: usize) -> bool {
+        let (lo, hi) = self.keep.get();
+        lo < sp && sp <= hi
     }
 
     /// The green thread this context runs, if any: an extra context's parked green

@@ -66,13 +66,10 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
         let mref = unsafe { &*m };
         if !mref.is_extra {
             // A runtime thread's context may come from a foreign call made before `init`:
-            // then its callbacks wait for initialisation (once, the context keeps the
-            // runtime); it needs the runtime to lock its green thread.
-            let rt = match mref.rt.get() {
-                Some(rt) => rt,
-                None => ready_for(mref),
-            };
-            return run::<false, R>(mref, Some(rt), name, ctxt, f);
+            // then its bounds do not hold until it has the runtime, so its callbacks take
+            // the out-of-line path, which waits for initialisation (once: the context
+            // keeps the runtime).
+            return run::<false, R>(mref, name, ctxt, f);
         }
         // The steady state of a bound foreign thread: no callback or foreign call in
         // progress on it (so no foreign-call record and no green stack to switch to) and
@@ -94,10 +91,8 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
 /// context created before `init`).
 #[cold]
 #[inline(never)]
-fn ready_for(m: &ThreadContext) -> &'static dyn Runtime {
-    let rt = runtime::wait_ready();
-    m.rt.set(Some(rt));
-    rt
+fn ready_for(m: &ThreadContext) {
+    m.set_runtime(runtime::wait_ready());
 }
 
 /// A foreign thread's callback off the steady state: the first one (attach), a nested
@@ -121,13 +116,9 @@ fn foreign_slow<R>(
     // A signal handler that interrupted the TLS check may have installed a runtime
     // context meanwhile (a foreign call of its own): treat it as one.
     let out = if mref.is_extra {
-        run::<true, R>(mref, None, name, ctxt, f)
+        run::<true, R>(mref, name, ctxt, f)
     } else {
-        let rt = match mref.rt.get() {
-            Some(rt) => rt,
-            None => ready_for(mref),
-        };
-        run::<false, R>(mref, Some(rt), name, ctxt, f)
+        run::<false, R>(mref, name, ctxt, f)
     };
     if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && !mref.in_foreign_call() {
         // SAFETY: the outermost callback of a foreign thread whose context is not bound:
@@ -141,7 +132,7 @@ fn foreign_slow<R>(
 /// callback need not consult `stackswitch`.
 #[inline(always)]
 fn bounds_hold(m: &ThreadContext) -> bool {
-    m.bounds.get().holds(adapter::stack::current_sp())
+    m.bounds_hold(adapter::stack::current_sp())
 }
 
 /// [`run`] for the steady state of a bound foreign thread (checked by the caller: extra,
@@ -185,12 +176,11 @@ fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) ->
 /// The common sequence (Go's `cgocallbackg` + `cgocallbackg1`).
 ///
 /// `EXTRA` is `m.is_extra`, fixed at compile time so that each path tests it once (the
-/// caller did). A runtime thread's context (`!EXTRA`) comes with its runtime `rt` (the
-/// caller waited for it) and locks its green thread to the thread per callback.
+/// caller did). A runtime thread's context (`!EXTRA`) locks the green thread to the
+/// thread per outermost callback, if its runtime runs green threads.
 #[inline]
 fn run<const EXTRA: bool, R>(
     m: &ThreadContext,
-    rt: Option<&'static dyn Runtime>,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
@@ -199,27 +189,30 @@ fn run<const EXTRA: bool, R>(
     // crate; only a change goes to `stackswitch`, out of line (and is undone on the way
     // out), so the common case carries no saved record.
     let sp = adapter::stack::current_sp();
-    if !m.bounds.get().holds(sp) {
-        return run_moved::<EXTRA, R>(m, rt, sp, name, ctxt, f);
+    if !m.bounds_hold(sp) {
+        return run_moved::<EXTRA, R>(m, sp, name, ctxt, f);
     }
-    run_here::<EXTRA, R>(m, rt, name, ctxt, f)
+    run_here::<EXTRA, R>(m, name, ctxt, f)
 }
 
 /// [`run`] for a callback whose stack pointer is outside the recorded bounds (or the
-/// bounds are estimates): re-derive them, run, and put the caller's back afterwards,
-/// also when a propagated panic unwinds through here.
+/// bounds are estimates, or a runtime thread's context does not have the runtime yet):
+/// wait for initialisation if needed, re-derive the bounds, run, and put the caller's
+/// back afterwards, also when a propagated panic unwinds through here.
 #[cold]
 #[inline(never)]
 fn run_moved<const EXTRA: bool, R>(
     m: &ThreadContext,
-    rt: Option<&'static dyn Runtime>,
     sp: usize,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
 ) -> R {
+    if !EXTRA && m.rt.get().is_none() {
+        ready_for(m);
+    }
     let _restore = RestoreBounds(m, update_bounds(m, sp, name));
-    run_here::<EXTRA, R>(m, rt, name, ctxt, f)
+    run_here::<EXTRA, R>(m, name, ctxt, f)
 }
 
 /// Puts back the bounds a callback on a moved stack replaced (see [`run_moved`]).
@@ -228,7 +221,7 @@ struct RestoreBounds<'a>(&'a ThreadContext, stackswitch::SystemStack);
 impl Drop for RestoreBounds<'_> {
     fn drop(&mut self) {
         adapter::stack::restore(self.1);
-        self.0.bounds.set(adapter::stack::to_bounds(self.1));
+        self.0.set_bounds(adapter::stack::to_bounds(self.1));
     }
 }
 
@@ -237,7 +230,6 @@ impl Drop for RestoreBounds<'_> {
 #[inline(always)]
 fn run_here<const EXTRA: bool, R>(
     m: &ThreadContext,
-    rt: Option<&'static dyn Runtime>,
     name: &'static str,
     ctxt: usize,
     f: impl FnOnce() -> R,
@@ -255,6 +247,7 @@ fn run_here<const EXTRA: bool, R>(
     // attach), so only runtime threads lock, in their outermost callback during a
     // foreign call: the green thread that made the call, asked of the runtime now (the
     // worker runs it for the whole call, so the call itself need not ask).
+    let rt = if EXTRA { None } else { m.green_rt.get() };
     let mut green = None;
     // SAFETY: a linked record lives in the frame of the `call_foreign` this callback
     // came from, which cannot return (or unwind) before this callback has.
@@ -355,7 +348,7 @@ fn lock_green(m: &ThreadContext, rt: &dyn Runtime) -> Option<Green> {
 #[inline(always)]
 fn unlock_green(m: &ThreadContext, g: Green) {
     m.curg.set(None);
-    if let Some(rt) = m.rt.get() {
+    if let Some(rt) = m.green_rt.get() {
         rt.unlock_from_thread(g);
     }
 }
@@ -393,7 +386,7 @@ fn update_bounds(m: &ThreadContext, sp: usize, name: &'static str) -> stackswitc
         ));
     }
     let new = adapter::stack::update(sp, m.transient.get());
-    m.bounds.set(adapter::stack::to_bounds(new));
+    m.set_bounds(adapter::stack::to_bounds(new));
     old
 }
 
@@ -463,8 +456,7 @@ fn attach(rt: &dyn Runtime) -> *mut ThreadContext {
     // The overflow handler learns this thread's stack (and the real bounds are recorded
     // as accurate), so an overflow inside C later names this thread's stack.
     mref.registration.set(adapter::stack::register_thread(mref));
-    mref.bounds
-        .set(adapter::stack::to_bounds(adapter::stack::recorded()));
+    mref.set_bounds(adapter::stack::to_bounds(adapter::stack::recorded()));
     adapter::acct::attach(mref);
     if let Some(g) = mref.curg.get() {
         // The extra context's green thread stays wired to this thread while attached.
@@ -511,7 +503,7 @@ unsafe fn release(m: *mut ThreadContext) {
     }
     drop(mref.registration.take());
     adapter::stack::restore(stackswitch::SystemStack::UNSET);
-    mref.bounds.set(Bounds::default());
+    mref.set_bounds(Bounds::default());
     if mref.bound.replace(false) {
         adapter::key::set(core::ptr::null_mut());
     }
@@ -549,13 +541,13 @@ fn transient<R>(
     }
     set_current(m);
     // A panic does not come back here: with nothing above on this context it aborts.
-    let out = run::<true, R>(mref, None, name, ctxt, f);
+    let out = run::<true, R>(mref, name, ctxt, f);
     set_current(cur);
     adapter::acct::detach(mref);
     if let Some(g) = mref.curg.get() {
         rt.unlock_from_thread(g);
     }
-    mref.bounds.set(Bounds::default());
+    mref.set_bounds(Bounds::default());
     mref.transient.set(false);
     if phase() == Phase::Idle {
         // SAFETY: uninstalled above, referenced by nobody.

@@ -69,7 +69,7 @@ fn create_runtime_context() -> *mut ThreadContext {
     // The thread may be running a green thread right now, so its stack pointer says
     // nothing about the system stack: record the thread's real bounds, if the runtime has
     // not registered the thread already.
-    mref.bounds.set(adapter::stack::to_bounds(
+    mref.set_bounds(adapter::stack::to_bounds(
         adapter::stack::record_system_stack(),
     ));
     adapter::key::create();

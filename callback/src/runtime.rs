@@ -34,6 +34,14 @@ pub trait Runtime: Sync + 'static {
     /// of the context's internal lock count.
     fn lock_to_thread(&self, g: Green);
 
+    /// Whether the runtime runs green threads at all (the default). A runtime that does
+    /// not ([`ThreadsOnly`]) answers `false` once, at registration, and callbacks on its
+    /// threads then never ask [`current_green`](Runtime::current_green), which would
+    /// always answer `None`.
+    fn has_green_threads(&self) -> bool {
+        true
+    }
+
     /// The green thread running on the calling OS thread, locked to it
     /// ([`current_green`](Runtime::current_green) then
     /// [`lock_to_thread`](Runtime::lock_to_thread), which the default does): what a
@@ -77,6 +85,9 @@ pub struct ThreadsOnly;
 static THREADS_ONLY_GREENS: independent::AtomicUsize = independent::AtomicUsize::new(1);
 
 impl Runtime for ThreadsOnly {
+    fn has_green_threads(&self) -> bool {
+        false
+    }
     fn current_green(&self) -> Option<Green> {
         None
     }
