@@ -62,32 +62,105 @@ pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
     switch_to_system_stack::<R, F, false>(f)
 }
 
+/// [`on_system_stack_nounwind`] for a leaf: a function that never calls back
+/// onto the green thread, such as a C function declared not to call back into
+/// Rust (Go's `#cgo nocallback`). The switch records nothing for
+/// [`on_green_stack`], so it is cheaper still: it only moves the thread to
+/// its system stack and marks it as being there.
+///
+/// Everything else holds as in [`on_system_stack_nounwind`]: inside `f`,
+/// [`on_system_stack_now`] is true, [`crate::remaining_stack`] measures the
+/// system stack, a context resumed inside `f` runs nested below it, and a
+/// panic of `f` aborts the process. The one difference: an
+/// [`on_green_stack`] inside `f` does not reach the caller's green thread. It
+/// does what it would do if this switch were not there: it runs its closure
+/// in place, or, when the caller is a context that was itself resumed on the
+/// system stack inside an enclosing [`on_system_stack`], on the green thread
+/// waiting in that enclosing call. Neither is unsafe, but neither is a
+/// callback onto the caller: use [`on_system_stack`] for functions that may
+/// call back.
+///
+/// # References
+/// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`; Go's
+/// `#cgo nocallback` (`cmd/cgo`), which lets a call skip the callback
+/// bookkeeping.
+#[inline]
+pub fn on_system_stack_leaf<R, F: FnOnce() -> R>(f: F) -> R {
+    if thread::with(|t| t.current.get().is_null()) {
+        return f();
+    }
+    switch_leaf(f)
+}
+
+/// The switching part of [`on_system_stack_leaf`].
+#[inline]
+fn switch_leaf<R, F: FnOnce() -> R>(f: F) -> R {
+    thread::with(|t| {
+        let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
+            return f();
+        };
+        // On the system stack: no context current (so queries and a context
+        // resumed inside `f` see the system stack) and no override of the
+        // system stack pointer (a context resumed inside `f` must switch
+        // below `f`'s frames, not to `g0_sp` above them). `curg` / `curg_sp`
+        // are left as they are: that is the leaf's saving.
+        t.current.set(core::ptr::null());
+        t.g0_sp.set(0);
+        // SAFETY: as in `switch_to_system_stack`: everything below `sys_sp`
+        // on the system stack is dead until we return, and the system stack
+        // ends in the thread's guard area. A panic of `f` aborts inside the
+        // switch, so the two stores below always run before anything else
+        // reads the state.
+        let r = unsafe { switch_call_nounwind(sys_sp, move |_| f()) };
+        t.current.set(g);
+        t.g0_sp.set(g0_sp);
+        r
+    })
+}
+
+/// The current context, the thread's `g0_sp` and the system stack pointer to
+/// switch below (see [`system_sp`]); `None` when no context is current.
+#[inline(always)]
+fn leaving_green(t: &thread::ThreadState) -> Option<(*const crate::context::Header, usize, usize)> {
+    let g = t.current.get();
+    if g.is_null() {
+        return None;
+    }
+    let g0_sp = t.g0_sp.get();
+    // SAFETY: `g` is the current context (non-null `current`), and `g0_sp`
+    // was read while it is.
+    Some((g, g0_sp, unsafe { system_sp(g, g0_sp) }))
+}
+
+/// The system stack pointer below which the current context `g` switches to
+/// run on its thread's system stack: `g0_sp` when set (the green thread runs
+/// a callback: below the C frames that called back), else the stack pointer
+/// saved by the resume of the outermost context (`Header::outer_link`).
+///
+/// # Safety
+/// - `g` is the thread's current context (`ThreadState::current`), non-null.
+/// - `g0_sp` is the thread's `ThreadState::g0_sp`, read while `g` is current.
+#[inline(always)]
+unsafe fn system_sp(g: *const crate::context::Header, g0_sp: usize) -> usize {
+    if g0_sp != 0 {
+        return g0_sp;
+    }
+    // SAFETY: `g` is the current context (caller's contract), alive while it
+    // runs. Its `outer_link` points at the link slot of the outermost context
+    // running on this thread (itself, or the one a chain of nested resumes
+    // started from), whose resumer is blocked in the switch that stored its
+    // stack pointer there.
+    unsafe { *(*g).outer_link.get() }
+}
+
 /// The switching part of [`on_system_stack`]: a green context runs here.
 /// `CATCH`: whether a panic of `f` is caught on the system stack and resumed
 /// on the green one ([`on_system_stack`]), or aborts the process
 /// ([`on_system_stack_nounwind`]).
 fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(f: F) -> R {
     thread::with(|t| {
-        let g = t.current.get();
-        if g.is_null() {
+        let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
             return f();
-        }
-        let g0_sp = t.g0_sp.get();
-        let sys_sp = if g0_sp != 0 {
-            g0_sp
-        } else {
-            // SAFETY: `current` is non-null, so a context runs on this thread;
-            // following `parent` leads through the contexts that resumed each
-            // other (all alive: each is blocked in its resume) to the one
-            // resumed from the system stack, whose link slot holds the system
-            // stack pointer saved by that resume.
-            unsafe {
-                let mut outer = g;
-                while !(*outer).parent.get().is_null() {
-                    outer = (*outer).parent.get();
-                }
-                *(*outer).link
-            }
         };
         // The green thread's limit stays in its header (`Header::limit`);
         // with no context current, `t.limit` is again the limit of the stack

@@ -27,9 +27,14 @@ pub(crate) struct Header {
     /// First, so that the switching code reaches it through the header
     /// pointer both sides already hold.
     link_words: Link,
-    /// Points at `link_words.sp` (the cgo switches read the outermost
-    /// context's link through it).
-    pub(crate) link: *mut usize,
+    /// The link slot that holds the stack pointer of the code that resumed
+    /// the outermost context running on this thread: this context's own
+    /// `link_words.sp` when it was resumed from outside any context (the
+    /// usual case, set at creation), the outermost context's while a nested
+    /// resume runs it. `on_system_stack` switches below the value in that
+    /// slot with two loads, without walking `parent`. Changed only by a
+    /// nested resume and by the nested context's switch back.
+    pub(crate) outer_link: Cell<*mut usize>,
     /// The context that was running on this thread when this one was
     /// resumed from inside it; null when resumed from the system stack (or an
     /// `on_stack` stack outside any context). Set by a nested resume, cleared
@@ -140,6 +145,7 @@ impl Header {
         t.current.set(self.parent.get());
         self.parent.set(core::ptr::null());
         self.nested.set(false);
+        self.outer_link.set(self.link_ptr());
     }
 }
 
@@ -313,7 +319,7 @@ impl<R: 'static> Context<R> {
                     sp: Cell::new(0),
                     scratch: Cell::new(0),
                 },
-                link: core::ptr::null_mut(),
+                outer_link: Cell::new(core::ptr::null_mut()),
                 parent: Cell::new(core::ptr::null()),
                 limit: Cell::new(stack.bottom()),
                 callbacks: Cell::new(0),
@@ -328,7 +334,7 @@ impl<R: 'static> Context<R> {
         let mut inner = NonNull::from(Box::leak(inner));
         // SAFETY: `inner` is valid (just leaked) and not shared yet.
         let header = unsafe { &mut inner.as_mut().header };
-        header.link = header.link_ptr();
+        header.outer_link.set(header.link_ptr());
         // SAFETY: the stack is ours (moved in), unused, far larger than the
         // initial frame, and the entry/data pair matches (context_entry::<R>
         // expects exactly this Inner<R>, whose header holds `link`).
@@ -337,7 +343,7 @@ impl<R: 'static> Context<R> {
                 stack.top(),
                 context_entry::<R>,
                 inner.as_ptr().cast(),
-                header.link,
+                header.link_ptr(),
             )
         };
         Context {
@@ -401,6 +407,10 @@ impl<R> Context<R> {
                 // both as it switches back (see Header::hand_back_current).
                 header.parent.set(prev);
                 header.nested.set(true);
+                // SAFETY: a non-null `current` is the header of the context
+                // running on this thread (the one resuming us), alive while
+                // it runs; only its Cell is read.
+                header.outer_link.set(unsafe { (*prev).outer_link.get() });
             }
             // SAFETY: `self.sp` is non-zero, so it is the context's initial
             // frame or the frame its last switch handed back, not resumed

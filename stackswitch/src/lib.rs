@@ -141,7 +141,8 @@ cfg_if::cfg_if! {
         };
         pub use call::{on_stack, on_stack_raw};
         pub use cgo::{
-            green_thread_waiting, on_green_stack, on_system_stack, on_system_stack_nounwind,
+            green_thread_waiting, on_green_stack, on_system_stack, on_system_stack_leaf,
+            on_system_stack_nounwind,
             on_system_stack_now,
         };
         pub use context::{Context, ContextOptions, Resume, SendContext, Yielder};

@@ -7,7 +7,8 @@ mod common;
 use common::{child_scenario, run_child, signal_of};
 use stackswitch::{
     Context, Resume, Stack, StackBounds, current_sp, green_thread_waiting, on_green_stack,
-    on_system_stack, on_system_stack_nounwind, on_system_stack_now, remaining_stack,
+    on_system_stack, on_system_stack_leaf, on_system_stack_nounwind, on_system_stack_now,
+    remaining_stack,
 };
 
 /// Where each level of a Rust→"C"→Rust chain ran.
@@ -244,4 +245,145 @@ fn nounwind_switch_aborts_on_a_panic() {
         "{stderr}"
     );
     assert_eq!(signal_of(&out), Some(libc::SIGABRT), "{stderr}");
+}
+
+#[test]
+fn leaf_switch_runs_on_the_system_stack_and_nests() {
+    let thread_stack = stackswitch::thread_stack_bounds().unwrap();
+    let mut g = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+        let (sp, on_sys, room) =
+            on_system_stack_leaf(|| (current_sp(), on_system_stack_now(), remaining_stack()));
+        // Inside a callback, a leaf lands below the C frames that called back.
+        let (c_sp, leaf_sp) = on_system_stack(|| {
+            let c_sp = current_sp();
+            let guard = std::hint::black_box([7u8; 2048]);
+            let leaf_sp = on_green_stack(|| on_system_stack_leaf(current_sp));
+            assert!(guard.iter().all(|&b| b == 7), "C frame clobbered");
+            (c_sp, leaf_sp)
+        });
+        // A context resumed inside a leaf runs its own system-stack calls
+        // below the leaf's frames, not at the callback's stack pointer.
+        let (outer_sp, inner_sp) = on_system_stack(|| {
+            on_green_stack(|| {
+                on_system_stack_leaf(|| {
+                    let outer_sp = current_sp();
+                    let mut inner = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+                        on_system_stack(current_sp)
+                    });
+                    let Resume::Returned(inner_sp) = inner.resume(0) else {
+                        panic!()
+                    };
+                    (outer_sp, inner_sp)
+                })
+            })
+        });
+        (
+            sp,
+            on_sys,
+            room,
+            c_sp,
+            leaf_sp,
+            outer_sp,
+            inner_sp,
+            on_system_stack_now(),
+        )
+    });
+    let Resume::Returned((sp, on_sys, room, c_sp, leaf_sp, outer_sp, inner_sp, after)) =
+        g.resume(0)
+    else {
+        panic!()
+    };
+    assert!(
+        thread_stack.contains_sp(sp),
+        "{sp:#x} not in {thread_stack:x?}"
+    );
+    assert!(on_sys, "on_system_stack_now inside a leaf");
+    assert!(
+        room.is_some_and(|r| r > 64 * 1024),
+        "remaining_stack inside a leaf measures the system stack: {room:?}"
+    );
+    assert!(leaf_sp < c_sp, "{leaf_sp:#x} must be below {c_sp:#x}");
+    assert!(thread_stack.contains_sp(leaf_sp));
+    assert!(
+        inner_sp < outer_sp,
+        "{inner_sp:#x} must be below {outer_sp:#x}"
+    );
+    assert!(!after, "back on the green stack afterwards");
+    // Outside a context it runs in place.
+    let here = current_sp();
+    let r = on_system_stack_leaf(current_sp);
+    assert!(r <= here && here - r < 4096);
+}
+
+#[test]
+fn on_green_stack_inside_a_leaf_does_not_reach_the_caller() {
+    let mut g = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+        on_system_stack_leaf(|| {
+            let waiting = green_thread_waiting();
+            let leaf_sp = current_sp();
+            let back_sp = on_green_stack(current_sp);
+            (waiting, leaf_sp, back_sp, on_system_stack_now())
+        })
+    });
+    let Resume::Returned((waiting, leaf_sp, back_sp, on_sys)) = g.resume(0) else {
+        panic!()
+    };
+    assert!(!waiting, "a leaf records no green thread for callbacks");
+    assert!(
+        back_sp <= leaf_sp && leaf_sp - back_sp < 4096,
+        "on_green_stack ran in place: {back_sp:#x} vs {leaf_sp:#x}"
+    );
+    assert!(on_sys);
+}
+
+/// Resumes `b` from a frame `depth` KiB below the caller's, returning the
+/// stack pointer there and `b`'s result.
+#[inline(never)]
+fn resume_deep(b: &mut Context<usize>, depth: usize) -> (usize, Resume<usize>) {
+    if depth > 0 {
+        let pad = std::hint::black_box([0u8; 1024]);
+        let r = resume_deep(b, depth - 1);
+        std::hint::black_box(&pad);
+        return r;
+    }
+    (current_sp(), b.resume(0))
+}
+
+#[test]
+fn a_context_resumed_nested_then_from_the_system_stack_switches_below_its_resumer() {
+    // `b` first runs nested inside `a` (its system-stack calls go below where
+    // `a` was resumed), then, after `a` has finished, from the system stack
+    // again: its next call must go below that new resumer, not the old one.
+    let b = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+        let first = on_system_stack(current_sp);
+        y.suspend(first);
+        on_system_stack(current_sp)
+    });
+    let mut a = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+        let mut b = b;
+        let Resume::Suspended(first) = b.resume(0) else {
+            panic!()
+        };
+        (first, b)
+    });
+    let a_resumer = current_sp();
+    let Resume::Returned((first, mut b)) = a.resume(0) else {
+        panic!()
+    };
+    assert!(
+        first < a_resumer && a_resumer - first < 16 * 1024,
+        "nested: {first:#x} must be just below {a_resumer:#x}"
+    );
+    let (deep_sp, r) = resume_deep(&mut b, 32);
+    let Resume::Returned(second) = r else {
+        panic!()
+    };
+    assert!(
+        deep_sp < a_resumer - 16 * 1024,
+        "the deep resumer is deep: {deep_sp:#x}"
+    );
+    assert!(
+        second < deep_sp && deep_sp - second < 16 * 1024,
+        "from the system stack: {second:#x} must be just below {deep_sp:#x}"
+    );
 }

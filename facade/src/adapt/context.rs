@@ -101,11 +101,12 @@ pub(crate) fn on_system_stack<R>(f: impl FnOnce() -> R) -> R {
     stackswitch::on_system_stack(f)
 }
 
-/// [`on_system_stack`] for a function that cannot panic (a C call that may not
-/// call back): no panic-catching frame; a panic would abort the process.
+/// [`on_system_stack`] for a function that cannot panic and never calls back
+/// onto the green thread (a `#[nocallback]` C call): no panic-catching frame
+/// (a panic would abort the process) and no record for callbacks.
 #[inline(always)]
-pub(crate) fn on_system_stack_nounwind<R>(f: impl FnOnce() -> R) -> R {
-    stackswitch::on_system_stack_nounwind(f)
+pub(crate) fn on_system_stack_leaf<R>(f: impl FnOnce() -> R) -> R {
+    stackswitch::on_system_stack_leaf(f)
 }
 
 /// Prepare a worker thread: real system-stack bounds, overflow reporting.

@@ -318,8 +318,9 @@ fn foreign_call<const FLAGS: u8, R>(
         IN_NOCALLBACK.set(Some(func));
         proc.enter_raw(kind);
         // `f` is the call of a C function; a panic cannot come out of it (no
-        // callback may run), so the switch needs no panic-catching frame.
-        let r = context::on_system_stack_nounwind(f);
+        // callback may run), so the switch needs no panic-catching frame, and
+        // it records nothing for callbacks onto this green thread (a leaf).
+        let r = context::on_system_stack_leaf(f);
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
         // Nothing to restore: no callback, so no nested foreign call, ran meanwhile.
