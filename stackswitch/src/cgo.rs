@@ -37,11 +37,6 @@ use crate::thread;
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
 #[inline]
 pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
-    // Fast path, kept small enough to inline into every caller: on the system
-    // stack already (one thread-local load), `f` just runs.
-    if thread::with(|t| t.current.get().is_null()) {
-        return f();
-    }
     switch_to_system_stack::<R, F, true>(f)
 }
 
@@ -56,9 +51,6 @@ pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
 #[inline]
 pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
-    if thread::with(|t| t.current.get().is_null()) {
-        return f();
-    }
     switch_to_system_stack::<R, F, false>(f)
 }
 
@@ -86,15 +78,8 @@ pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
 /// bookkeeping.
 #[inline]
 pub fn on_system_stack_leaf<R, F: FnOnce() -> R>(f: F) -> R {
-    if thread::with(|t| t.current.get().is_null()) {
-        return f();
-    }
-    switch_leaf(f)
-}
-
-/// The switching part of [`on_system_stack_leaf`].
-#[inline]
-fn switch_leaf<R, F: FnOnce() -> R>(f: F) -> R {
+    // One look at the thread state decides and does the switch (each look is
+    // a call, see `thread::with`).
     thread::with(|t| {
         let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
             return f();
@@ -153,10 +138,12 @@ unsafe fn system_sp(g: *const crate::context::Header, g0_sp: usize) -> usize {
     unsafe { *(*g).outer_link.get() }
 }
 
-/// The switching part of [`on_system_stack`]: a green context runs here.
-/// `CATCH`: whether a panic of `f` is caught on the system stack and resumed
-/// on the green one ([`on_system_stack`]), or aborts the process
+/// [`on_system_stack`] and [`on_system_stack_nounwind`]: on the system stack
+/// already, `f` just runs; in a green context, the switch. `CATCH`: whether a
+/// panic of `f` is caught on the system stack and resumed on the green one
+/// ([`on_system_stack`]), or aborts the process
 /// ([`on_system_stack_nounwind`]).
+#[inline]
 fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(f: F) -> R {
     thread::with(|t| {
         let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
@@ -226,16 +213,12 @@ impl Drop for Restore<'_> {
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
 #[inline]
 pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
-    // Fast path, kept small enough to inline into every caller: no green
-    // thread waits in `on_system_stack` here (two thread-local loads).
-    if thread::with(|t| !t.current.get().is_null() || t.curg.get().is_null()) {
-        return f();
-    }
     switch_to_green_stack(f)
 }
 
-/// The switching part of [`on_green_stack`]: a green thread waits in
-/// [`on_system_stack`] on this thread.
+/// [`on_green_stack`]: when no green thread waits in [`on_system_stack`]
+/// here, `f` just runs; otherwise the switch.
+#[inline]
 fn switch_to_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
     thread::with(|t| {
         let g = t.curg.get();

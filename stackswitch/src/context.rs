@@ -35,6 +35,11 @@ pub(crate) struct Header {
     /// slot with two loads, without walking `parent`. Changed only by a
     /// nested resume and by the nested context's switch back.
     pub(crate) outer_link: Cell<*mut usize>,
+    /// The state of the OS thread this context runs on, set by every resume:
+    /// a context runs on its resumer's thread until it switches back, so
+    /// `suspend` finds the state here with one load, with no thread-local
+    /// lookup (which would be a call, see `thread::with`).
+    thread: Cell<*const thread::ThreadState>,
     /// The context that was running on this thread when this one was
     /// resumed from inside it; null when resumed from the system stack (or an
     /// `on_stack` stack outside any context). Set by a nested resume, cleared
@@ -320,6 +325,7 @@ impl<R: 'static> Context<R> {
                     scratch: Cell::new(0),
                 },
                 outer_link: Cell::new(core::ptr::null_mut()),
+                thread: Cell::new(core::ptr::null()),
                 parent: Cell::new(core::ptr::null()),
                 limit: Cell::new(stack.bottom()),
                 callbacks: Cell::new(0),
@@ -402,6 +408,7 @@ impl<R> Context<R> {
         let header: &Header = unsafe { &(*self.inner.as_ptr()).header };
         let (ret, sp) = thread::with(|t| {
             let prev = t.current.replace(header);
+            header.thread.set(t);
             if !prev.is_null() {
                 // Resumed from inside another context; the context clears
                 // both as it switches back (see Header::hand_back_current).
@@ -553,7 +560,15 @@ impl Yielder {
         // SAFETY: the Yielder only exists inside the entry closure, while the
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
-        let (arg, cancel) = thread::with(|t| {
+        let (arg, cancel) = {
+            // SAFETY: `thread` was set by the resume that started this context's
+            // current run. A Yielder is only reachable from this context's own
+            // code, which only runs during such a run (also inside
+            // `on_system_stack` or a callback of it, the misuses caught below),
+            // and a run stays on its resumer's OS thread: the context moves only
+            // by suspending. So this is the calling thread's state, alive as long
+            // as the thread.
+            let t = unsafe { &*header.thread.get() };
             let gate = header.gate();
             // This context is the one running here (on its own stack or an
             // `on_stack` stack of it), and no C callback runs on it.
@@ -580,7 +595,7 @@ impl Yielder {
                 // SAFETY: as above, with this context's `fp_control`.
                 unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
             }
-        });
+        };
         if cancel != 0 {
             panic::resume_unwind(Box::new(ForcedUnwind));
         }

@@ -78,18 +78,42 @@ const _: () = assert!(!core::mem::needs_drop::<ThreadState>());
 
 /// Runs `f` with this thread's state.
 ///
-/// Only the address is taken inside `LocalKey::with` (a closure that small
-/// lets the compiler inline the whole access into one thread-pointer-relative
-/// address), and `f` runs outside it: with `f` inside, `LocalKey::with` was
-/// often left out of line and reached the variable through an indirect call.
+/// The state's address comes from [`state_ptr`], a call the optimiser can
+/// neither see into nor move, made anew by every `with`. A green thread can
+/// continue on another OS thread after any switch, and the compiler treats a
+/// thread-local's address as a constant of the function it is used in: once
+/// code calling into this crate is inlined into a loop that also switches
+/// (a scheduler's yield), the compiler may compute the address once, before
+/// the loop, and later iterations would then read and write the state of the
+/// thread the green thread *started* on (measured: an optimised loop of
+/// `on_system_stack` + yield on two workers recorded its callback state on
+/// the wrong thread in 46% of the calls). Callers keep the reference only for
+/// the duration of one operation that cannot switch threads.
 #[inline(always)]
 pub(crate) fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> R {
+    // SAFETY: `state_ptr` returns this thread's STATE, which is
+    // constant-initialised and needs no drop (asserted above), so its storage
+    // is valid, and never deallocated, for as long as this thread runs code;
+    // the reference is only used by `f`, during this call, on this thread.
+    f(unsafe { &*state_ptr() })
+}
+
+/// The address of this thread's [`STATE`].
+///
+/// Never inlined, and containing an assembly block with side effects, so
+/// that the compiler treats every call as one that must be made where it is
+/// written: it cannot reuse an earlier call's result or hoist the call out
+/// of a loop (see [`with`]). A plain `#[inline(never)]` would not be enough:
+/// the compiler infers that a function which only computes a thread-local
+/// address reads no memory, and moves calls to such functions freely.
+#[inline(never)]
+fn state_ptr() -> *const ThreadState {
     let t: *const ThreadState = STATE.with(|t| t as *const ThreadState);
-    // SAFETY: `t` is this thread's STATE, which is constant-initialised and
-    // needs no drop (asserted above), so its storage is valid, and never
-    // deallocated, for as long as this thread runs code; the reference is
-    // only used by `f`, during this call, on this thread (as with `STATE.with`).
-    f(unsafe { &*t })
+    // SAFETY: an empty assembly block: it executes nothing, touches no
+    // register, memory, stack or flag. Its only effect is on the optimiser
+    // (it is assumed to have side effects), as explained above.
+    unsafe { core::arch::asm!("", options(nostack, preserves_flags)) };
+    t
 }
 
 /// The stack limit of the code running now: the current context's (its

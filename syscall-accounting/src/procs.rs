@@ -65,6 +65,19 @@ thread_local! {
     static THREAD_CALLS: std::cell::Cell<u64> = std::cell::Cell::new(0);
 }
 
+/// Adds one to the calling thread's [`thread_calls`].
+///
+/// Never inlined: `enter` is inlined into its callers, and a caller may be a green
+/// thread of a runtime that continues on another OS thread after a switch. Inlined, the
+/// compiler could compute the thread-local's address once, before a loop that both
+/// calls and switches (it treats that address as fixed within a function), and later
+/// iterations would update the counter of the thread the loop started on: a data race
+/// with that thread. A call that writes memory is made anew each time.
+#[inline(never)]
+fn count_thread_call() {
+    THREAD_CALLS.with(|c| c.set(c.get() + 1));
+}
+
 /// Foreign calls entered by the calling thread so far (through any [`Procs`]).
 ///
 /// This is the per-thread part of [`Stats::calls`]; Go keeps it per M (`m.ncgocall`).
@@ -925,7 +938,7 @@ impl Processor {
         self.calls += 1;
         // Relaxed: the owner is the only writer; readers (stats) want a count, no data.
         self.lease.calls.store(self.calls, Ordering::Relaxed);
-        THREAD_CALLS.with(|c| c.set(c.get() + 1));
+        count_thread_call();
         let bits = match kind {
             CallKind::Lazy => 0,
             CallKind::Short => NO_HANDOFF,

@@ -85,7 +85,6 @@
 //! thread ([`nocallback_function`]); an exported function called during it aborts
 //! with a message naming both functions.
 
-use std::cell::Cell;
 use std::marker::PhantomData;
 
 use crate::adapt::check::{Checker, Level, Pointers, Violation};
@@ -315,7 +314,7 @@ fn foreign_call<const FLAGS: u8, R>(
     if FLAGS & NOCALLBACK != 0 {
         // No callback can legally happen: no record for `callback` is needed, only
         // the thread's mark, which `export!` wrappers check (and refuse) first.
-        IN_NOCALLBACK.set(Some(func));
+        local.nocallback.set(Some(func));
         proc.enter_raw(kind);
         // `f` is the call of a C function; a panic cannot come out of it (no
         // callback may run), so the switch needs no panic-catching frame, and
@@ -324,7 +323,7 @@ fn foreign_call<const FLAGS: u8, R>(
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
         // Nothing to restore: no callback, so no nested foreign call, ran meanwhile.
-        IN_NOCALLBACK.set(None);
+        local.nocallback.set(None);
         Reclaim(local);
         r
     } else {
@@ -391,23 +390,17 @@ pub(crate) fn claimed<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-thread_local! {
-    /// The `#[nocallback]` C function a green thread is running on this worker
-    /// thread, if any. The mark belongs to the OS thread: a green thread inside a C
-    /// call cannot switch out or move to another worker until the call returns, and
-    /// a callback that C makes during the call runs on this same thread. A plain
-    /// thread-local (one `fs`/`tpidr` relative access), so `export!`'s check costs a
-    /// load and a test on every callback, also on threads C created.
-    static IN_NOCALLBACK: Cell<Option<&'static callback::ForeignFn>> = const { Cell::new(None) };
-}
-
 /// The `#[nocallback]` C function the calling thread's green thread is inside, if
 /// any. Code reached from C during a foreign call (a callback) uses it to refuse to
 /// enter the runtime, naming the function (`export!` does). `None` on threads that
 /// are not runtime workers and outside such calls.
+///
+/// The mark belongs to the worker thread: a green thread inside a C call cannot
+/// switch out or move to another worker until the call returns, and a callback that
+/// C makes during the call runs on this same thread.
 #[inline]
 pub fn nocallback_function() -> Option<&'static str> {
-    Some(IN_NOCALLBACK.get()?.name)
+    Some(current_local()?.nocallback.get()?.name)
 }
 
 /// Run `f` on the current thread's system stack and return its result (Go's

@@ -162,6 +162,13 @@ pub(crate) struct WorkerLocal {
     pub(crate) proc: UnsafeCell<Option<Processor>>,
     /// The task running now, or null while on the scheduler loop.
     pub(crate) current: Cell<*const Task>,
+    /// The `#[nocallback]` C function the running green thread is inside, if any
+    /// (see `foreign::nocallback_function`). Kept here, reached through the
+    /// worker pointer the call path has already looked up, rather than in a
+    /// thread-local of its own: an inlined thread-local access in a green thread's
+    /// code can name the thread it ran on before its last switch (see
+    /// `current_local`).
+    pub(crate) nocallback: Cell<Option<&'static callback::ForeignFn>>,
     reason: Cell<Reason>,
 }
 
@@ -172,7 +179,10 @@ thread_local! {
 /// The calling thread's worker state, if it is a runtime worker.
 ///
 /// Never inlined: a green thread can migrate between workers at every switch, and a
-/// thread-local address cached across a switch would name the old worker's slot.
+/// thread-local address cached across a switch would name the old worker's slot (the
+/// compiler treats a thread-local's address as fixed within a function, and may
+/// compute it once before a loop that switches). The load keeps the compiler from
+/// treating this function as pure: it cannot reuse a result across a switch.
 #[inline(never)]
 pub(crate) fn current_local() -> Option<&'static WorkerLocal> {
     let p = LOCAL.with(|l| l.get());
@@ -448,6 +458,7 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
         id,
         proc: UnsafeCell::new(None),
         current: Cell::new(std::ptr::null()),
+        nocallback: Cell::new(None),
         reason: Cell::new(Reason::Yield),
     };
     LOCAL.with(|l| l.set(&local));
