@@ -333,8 +333,15 @@ std::thread_local! {
     static PHASE: Cell<Phase> = const { Cell::new(Phase::Idle) };
 }
 
-/// The context installed on this thread, or null. One TLS load.
-#[inline(always)]
+/// The context installed on this thread, or null: one thread-local load, in a call.
+///
+/// Never inlined. The foreign-call path runs on a runtime's green threads, inlined
+/// into their code, and a green thread can continue on another OS thread after any
+/// switch. The compiler treats a thread-local's address as fixed within a function,
+/// so an inlined load could read the context of the thread a loop started on after
+/// the loop's green thread moved (a bug stackswitch had, measured in the facade's
+/// `tests/migration.rs`). A call that reads memory is made anew after every switch.
+#[inline(never)]
 pub(crate) fn current_ptr() -> *mut ThreadContext {
     CURRENT.with(Cell::get)
 }

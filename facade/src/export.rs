@@ -72,6 +72,14 @@ impl callback::Runtime for FacadeRuntime {
         }
     }
 
+    /// `current_green` + `lock_to_thread` with one worker lookup.
+    fn lock_current_green(&self) -> Option<Green> {
+        let local = current_local()?;
+        let t = running_task(local)?;
+        t.locked.set(t.locked.get() + 1);
+        NonZeroUsize::new(core::ptr::from_ref::<Task>(t) as usize).map(Green)
+    }
+
     fn unlock_from_thread(&self, g: Green) {
         if let Some(t) = task_of(g) {
             t.locked.set(t.locked.get().saturating_sub(1));
@@ -89,10 +97,10 @@ impl callback::Runtime for FacadeRuntime {
 
 /// The task behind `g`, if `g` names a task (extra contexts' placeholders are odd).
 ///
-/// `callback` locks and unlocks only the green thread recorded by the foreign call in
-/// progress on the calling thread (`current_green` at the time of the call): that
-/// task is alive and suspended inside the call on this very thread, so no lookup is
-/// needed to reach it.
+/// `callback` locks and unlocks only the green thread that `current_green` (or
+/// `lock_current_green`) named when a callback arrived during a foreign call on the
+/// calling thread: that task is alive and suspended inside the call on this very
+/// thread, so no lookup is needed to reach it.
 #[inline]
 fn task_of(g: Green) -> Option<&'static Task> {
     let addr = g.0.get();
