@@ -155,6 +155,10 @@ cfg_if::cfg_if! {
         // pattern + 0..11, fs0..fs11 = pattern + 12..23 (as bits); after
         // call(arg) they are stored to out[0..24].
         core::arch::global_asm!(
+            // Optimised builds assemble module-level assembly without the
+            // target's D extension: enable it for this block (as stackswitch).
+            ".option push",
+            ".option arch, +d",
             ".globl ss_probe",
     "ss_probe:",
     "addi sp, sp, -224",
@@ -274,7 +278,8 @@ cfg_if::cfg_if! {
     "fld fs10, 184(sp)",
     "fld fs11, 192(sp)",
     "addi sp, sp, 224",
-    "ret"
+    "ret",
+            ".option pop",
         );
         const N: usize = 24;
         const GPRS: usize = 24;

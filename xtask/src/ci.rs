@@ -11,8 +11,14 @@ pub const HOST: &str = "x86_64-unknown-linux-gnu";
 
 /// The steps, in the order they run.
 pub const STEPS: &[&str] = &[
-    "layout", "fmt", "clippy", "doc", "test", "cross", "check", "miri", "loom", "bench",
+    "layout", "fmt", "clippy", "doc", "test", "cross", "release", "check", "miri", "loom",
+    "bench",
 ];
+
+/// Test files (`tests/<name>.rs` of each crate listed) that also run as optimised
+/// builds, on every Linux target: bugs that only the optimiser exposes, such as a
+/// thread-local address reused after a green thread moved to another OS thread.
+const RELEASE_TESTS: &[(&str, &str)] = &[("stackswitch", "migration"), ("facade", "migration")];
 
 /// Library crates (everything but xtask).
 const LIBS: &[&str] = &[
@@ -107,6 +113,9 @@ pub fn main(opts: Options) -> bool {
         }
         let targets: Vec<&str> = match step {
             "cross" => CROSS.iter().map(|c| c.triple).collect(),
+            "release" => std::iter::once(HOST)
+                .chain(CROSS.iter().map(|c| c.triple))
+                .collect(),
             "check" => FOREIGN.to_vec(),
             _ => vec![HOST],
         };
@@ -205,6 +214,22 @@ impl Ci {
                 ]);
                 for (k, v) in cross.env() {
                     cmd.env(k, v);
+                }
+                self.exec(&mut cmd, tests)?;
+                nonzero(tests)
+            }
+            "release" => {
+                let mut cmd = self.cargo();
+                cmd.args(["test", "--release", "--target", target]);
+                for (krate, test) in RELEASE_TESTS {
+                    cmd.args(["-p", krate, "--test", test]);
+                }
+                if let Some(cross) = CROSS.iter().find(|c| c.triple == target) {
+                    tools::ensure_target(cross.triple)?;
+                    tools::ensure_apt(cross.packages)?;
+                    for (k, v) in cross.env() {
+                        cmd.env(k, v);
+                    }
                 }
                 self.exec(&mut cmd, tests)?;
                 nonzero(tests)

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
-//! test (host), cross (aarch64 and riscv64 under qemu-user), check (macOS and
+//! test (host), cross (aarch64 and riscv64 under qemu-user), release (the
+//! optimiser-sensitive test files, optimised, on all three), check (macOS and
 //! Windows, compile only), miri, loom, bench (each criterion bench once).
 
 mod bench_go;
@@ -29,7 +30,7 @@ pub fn root() -> PathBuf {
 
 const USAGE: &str = "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
        cargo xtask bench-go [--count N]   (Go's cgo costs and ours, one table of ratios)
-steps: layout fmt clippy doc test cross check miri loom bench
+steps: layout fmt clippy doc test cross release check miri loom bench
 (--only/--skip take one step or a comma-separated list; --target selects rows by target triple)";
 
 fn main() -> ExitCode {

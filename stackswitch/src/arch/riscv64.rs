@@ -140,6 +140,11 @@ global_asm!(
 );
 
 global_asm!(
+    // The target has the D extension (riscv64gc), but LLVM assembles
+    // module-level assembly of an optimised build without the target's
+    // features, and rejects `fsd` / `fld` there; enable D for this block only.
+    ".option push",
+    ".option arch, +d",
     asm_fn_begin!("stackswitch_switch"),
     ".cfi_startproc",
     "addi sp, sp, -208",
@@ -205,6 +210,7 @@ global_asm!(
     "ret",
     ".cfi_endproc",
     asm_fn_end!("stackswitch_switch"),
+    ".option pop",
 );
 
 global_asm!(
