@@ -11,8 +11,7 @@ pub const HOST: &str = "x86_64-unknown-linux-gnu";
 
 /// The steps, in the order they run.
 pub const STEPS: &[&str] = &[
-    "layout", "fmt", "clippy", "doc", "test", "cross", "release", "check", "miri", "loom",
-    "bench",
+    "layout", "fmt", "clippy", "doc", "test", "cross", "release", "check", "miri", "loom", "bench",
 ];
 
 /// Test files (`tests/<name>.rs` of each crate listed) that also run as optimised
