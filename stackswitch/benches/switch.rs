@@ -5,7 +5,10 @@
 //!   `stackswitch_default` keeps the MXCSR and x87 control words across the
 //!   switch as the ABI requires (corosensei does not), and
 //!   `stackswitch_like_corosensei` (`preserve_fp_control: false`) keeps the
-//!   same register set as corosensei: the like-for-like comparison;
+//!   same register set as corosensei: the like-for-like comparison. Both
+//!   resume through a `Resumer` made before the loop, as a scheduler does;
+//!   `stackswitch_like_corosensei_lookup` resumes with `Context::resume`,
+//!   which looks the thread's state up on every call;
 //! - `fp_control_words` (x86_64): the control-word instructions on their own;
 //! - `register_current_thread` (Linux): a new C thread that registers and
 //!   drops its registration, next to one that does nothing, both timed inside
@@ -20,7 +23,7 @@ use std::hint::black_box;
 
 use corosensei::{Coroutine, CoroutineResult};
 use criterion::{Criterion, criterion_group, criterion_main};
-use stackswitch::{Context, ContextOptions, Resume, Stack, on_stack};
+use stackswitch::{Context, ContextOptions, Resume, Resumer, Stack, on_stack};
 
 #[inline(never)]
 fn work(x: usize) -> usize {
@@ -64,8 +67,9 @@ fn context_group(c: &mut Criterion) {
             v = y.suspend(work(v));
         }
     });
+    let here = Resumer::current();
     g.bench_function("stackswitch_default", |b| {
-        b.iter(|| match ctx.resume(black_box(7)) {
+        b.iter(|| match ctx.resume_on(&here, black_box(7)) {
             Resume::Suspended(v) => v,
             _ => unreachable!(),
         })
@@ -80,6 +84,12 @@ fn context_group(c: &mut Criterion) {
         },
     );
     g.bench_function("stackswitch_like_corosensei", |b| {
+        b.iter(|| match ctx_nofp.resume_on(&here, black_box(7)) {
+            Resume::Suspended(v) => v,
+            _ => unreachable!(),
+        })
+    });
+    g.bench_function("stackswitch_like_corosensei_lookup", |b| {
         b.iter(|| match ctx_nofp.resume(black_box(7)) {
             Resume::Suspended(v) => v,
             _ => unreachable!(),

@@ -124,11 +124,11 @@ pub fn on_stack<R, F: FnOnce() -> R>(stack: &mut Stack, f: F) -> R {
 /// - Memory below `bottom` is unmapped or a guard page if `f` may overflow.
 #[inline]
 pub unsafe fn on_stack_raw<R, F: FnOnce() -> R>(top: usize, bottom: usize, f: F) -> R {
-    let prev = thread::replace_limit(bottom);
+    let prev = thread::replace_range((bottom, top));
     // SAFETY: forwarded from this function's contract.
     let out = unsafe { switch_call_catching(top, move |_| f()) };
     // `out` holds any panic, so the limit is restored on every path.
-    thread::replace_limit(prev);
+    thread::replace_range(prev);
     match out {
         Ok(r) => r,
         Err(payload) => panic::resume_unwind(payload),

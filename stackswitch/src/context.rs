@@ -22,34 +22,28 @@ struct Link {
 
 /// The part of a context the switching code needs, independent of the
 /// closure's result type.
-#[repr(C)]
+///
+/// Aligned to a cache line: what a switch reads and writes (the link, the
+/// thread, the stack range, the gate word) is in its first 64 bytes.
+#[repr(C, align(64))]
 pub(crate) struct Header {
     /// First, so that the switching code reaches it through the header
     /// pointer both sides already hold.
     link_words: Link,
-    /// The link slot that holds the stack pointer of the code that resumed
-    /// the outermost context running on this thread: this context's own
-    /// `link_words.sp` when it was resumed from outside any context (the
-    /// usual case, set at creation), the outermost context's while a nested
-    /// resume runs it. `on_system_stack` switches below the value in that
-    /// slot with two loads, without walking `parent`. Changed only by a
-    /// nested resume and by the nested context's switch back.
-    pub(crate) outer_link: Cell<*mut usize>,
     /// The state of the OS thread this context runs on, set by every resume:
     /// a context runs on its resumer's thread until it switches back, so
     /// `suspend` finds the state here with one load, with no thread-local
     /// lookup (which would be a call, see `thread::with`).
     thread: Cell<*const thread::ThreadState>,
-    /// The context that was running on this thread when this one was
-    /// resumed from inside it; null when resumed from the system stack (or an
-    /// `on_stack` stack outside any context). Set by a nested resume, cleared
-    /// by the context when it switches back.
-    pub(crate) parent: Cell<*const Header>,
     /// Lowest address the context's code may use: the stack's bottom, or an
     /// `on_stack` stack's while it runs inside one. Kept here, always up to
-    /// date (`thread::replace_limit` writes it while the context is current),
+    /// date (`thread::replace_range` writes it while the context is current),
     /// so that switches neither save nor restore a thread-local limit.
     pub(crate) limit: Cell<usize>,
+    /// The (exclusive) top of the stack whose bottom is `limit`. `suspend`
+    /// checks that the stack pointer lies in `limit..top`: the context's own
+    /// code runs there and nothing else does (see `Yielder::suspend`).
+    pub(crate) top: Cell<usize>,
     /// Number of `on_green_stack` calls running on this context's stack: C
     /// frames sit on the system stack below its resumer, so it must not
     /// suspend (the resumer would overwrite them).
@@ -65,6 +59,19 @@ pub(crate) struct Header {
     nested: Cell<bool>,
     /// Zero; completes the gate word (no padding bytes inside it).
     gate_zero: [u8; 2],
+    /// The link slot that holds the stack pointer of the code that resumed
+    /// the outermost context running on this thread: this context's own
+    /// `link_words.sp` when it was resumed from outside any context (the
+    /// usual case, set at creation), the outermost context's while a nested
+    /// resume runs it. `on_system_stack` switches below the value in that
+    /// slot with two loads, without walking `parent`. Changed only by a
+    /// nested resume and by the nested context's switch back.
+    pub(crate) outer_link: Cell<*mut usize>,
+    /// The context that was running on this thread when this one was
+    /// resumed from inside it; null when resumed from the system stack (or an
+    /// `on_stack` stack outside any context). Set by a nested resume, cleared
+    /// by the context when it switches back.
+    pub(crate) parent: Cell<*const Header>,
     stack_id: u64,
 }
 
@@ -74,6 +81,8 @@ struct Gate(u64);
 // The gate word is `callbacks`, `fp_control`, `nested` and `gate_zero`, all
 // initialised, starting at an 8-byte aligned offset.
 static_assertions::const_assert_eq!(core::mem::offset_of!(Header, callbacks) % 8, 0);
+// The fields a switch uses share the header's first cache line.
+static_assertions::const_assert!(core::mem::offset_of!(Header, gate_zero) + 2 <= 64);
 static_assertions::const_assert_eq!(
     core::mem::offset_of!(Header, gate_zero) + 2,
     core::mem::offset_of!(Header, callbacks) + 8
@@ -92,20 +101,30 @@ impl Gate {
         u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
     }
 
-    /// No callback, no floating-point control words, not nested.
+    /// No callback and not nested (whatever `fp_control` says).
     #[inline(always)]
-    fn is_zero(&self) -> bool {
-        self.0 == 0
+    fn is_plain(&self) -> bool {
+        const NOT_FP: u64 = {
+            let mut bytes = [0xff; 8];
+            bytes[Gate::FP_BYTE] = 0;
+            u64::from_ne_bytes(bytes)
+        };
+        self.0 & NOT_FP == 0
     }
+
+    /// Index of `fp_control` in the word's bytes, in memory order.
+    const FP_BYTE: usize =
+        core::mem::offset_of!(Header, fp_control) - core::mem::offset_of!(Header, callbacks);
 
     #[inline(always)]
     fn fp_control(&self) -> bool {
-        self.byte(4) != 0
+        self.byte(Self::FP_BYTE) != 0
     }
 
     #[inline(always)]
     fn nested(&self) -> bool {
-        self.byte(5) != 0
+        self.byte(core::mem::offset_of!(Header, nested) - core::mem::offset_of!(Header, callbacks))
+            != 0
     }
 }
 
@@ -163,9 +182,13 @@ pub struct ContextOptions {
     /// nothing there). Default `true`.
     ///
     /// With `false` a switch preserves exactly the registers `corosensei`
-    /// preserves (x86_64: rbx, rbp, r12–r15), and a round trip costs about
-    /// what corosensei's resume + yield costs (3.8–3.9 ns on the development
-    /// machine, an AMD EPYC Zen 4 VM, against 14.6–16.6 ns with `true`).
+    /// preserves (x86_64: rbx, rbp, r12–r15), and a round trip through a
+    /// [`Resumer`] costs about 1.15× corosensei's resume + yield in the same
+    /// run (5.7–6.0 ns against 5.0–5.2 ns on the development machine, an AMD
+    /// EPYC Zen 4 VM, and 16.4–16.7 ns with `true`). The difference is the
+    /// record of which context runs on the thread, which
+    /// [`crate::on_system_stack`] and the checks of [`Yielder::suspend`] need
+    /// and corosensei does not keep.
     /// What is given up: a change of the rounding mode, exception masks,
     /// flush-to-zero / denormals-are-zero or x87 precision control made on one
     /// side of a switch (`fesetround`, `_mm_setcsr`, a library that sets FTZ)
@@ -303,6 +326,66 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     unsafe { arch::finish(0, header.link_ptr(), header.fp_control) }
 }
 
+/// The calling OS thread's switching state, looked up once, for a loop that
+/// resumes contexts ([`Context::resume_on`]): a scheduler's.
+///
+/// [`Context::resume`] records on the resuming thread which context runs
+/// there (for [`crate::on_system_stack`] and the checks of
+/// [`Yielder::suspend`]), and finds that thread's state with a call the
+/// optimiser can neither inline nor move: code that resumes contexts may itself
+/// run in a green thread that continues on another OS thread after a switch,
+/// so an address computed once could name the wrong thread (see the crate's
+/// notes on thread-locals). A `Resumer` is that lookup made once by code that
+/// knows it stays on its thread, typically a scheduler loop on a worker's
+/// system stack; it saves about a third of a round trip's time.
+///
+/// It is neither `Send` nor `Sync`, so it stays on the thread that created it.
+/// The one way around that is a context moved to another thread while it holds
+/// a `Resumer` across a suspension, which [`Context::into_send`]'s contract
+/// rules out (a `Resumer` is a thread-bound value).
+///
+/// ```
+/// use stackswitch::{Context, Resume, Resumer, Stack};
+/// let mut ctx: Context<()> = Context::new(Stack::new(64 * 1024)?, |y, mut v| loop {
+///     v = y.suspend(v * 2);
+/// });
+/// let here = Resumer::current();
+/// for i in 0..1000 {
+///     assert!(matches!(ctx.resume_on(&here, i), Resume::Suspended(v) if v == i * 2));
+/// }
+/// # Ok::<(), stackswitch::StackError>(())
+/// ```
+pub struct Resumer {
+    state: NonNull<thread::ThreadState>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Resumer {
+    /// The calling thread.
+    pub fn current() -> Resumer {
+        Resumer {
+            state: thread::with(|t| NonNull::from(t)),
+            _not_send: PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    fn state(&self) -> &thread::ThreadState {
+        // SAFETY: `state` is the state of the thread that created this
+        // Resumer, which is the calling thread: a Resumer is neither Send nor
+        // Sync, and a context holding one across a suspension is not moved to
+        // another thread (`Context::into_send`'s contract). That state lives
+        // as long as its thread and needs no drop (see `thread::with`).
+        unsafe { self.state.as_ref() }
+    }
+}
+
+impl core::fmt::Debug for Resumer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Resumer").finish_non_exhaustive()
+    }
+}
+
 impl<R: 'static> Context<R> {
     /// A context that will run `f(&yielder, first_resume_arg)` on `stack`
     /// when first resumed.
@@ -328,6 +411,7 @@ impl<R: 'static> Context<R> {
                 thread: Cell::new(core::ptr::null()),
                 parent: Cell::new(core::ptr::null()),
                 limit: Cell::new(stack.bottom()),
+                top: Cell::new(stack.top()),
                 callbacks: Cell::new(0),
                 fp_control: options.preserve_fp_control,
                 nested: Cell::new(false),
@@ -392,21 +476,39 @@ impl<R> Context<R> {
     /// If the context has finished (check [`Resume::Returned`] /
     /// [`Resume::Panicked`] before resuming again). A context cannot be
     /// resumed while it runs: that would need a second `&mut` to it.
+    ///
+    /// Each call looks the calling thread's switching state up (a call that
+    /// cannot be inlined, see [`Resumer`]); a loop that resumes contexts many
+    /// times, such as a scheduler's, does that once with
+    /// [`Context::resume_on`].
     #[inline]
     pub fn resume(&mut self, arg: usize) -> Resume<R> {
-        self.switch_in(arg, false)
+        thread::with(|t| self.switch_in(t, arg, false))
     }
 
-    /// Resumes the context; with `cancel`, its pending `suspend` unwinds.
+    /// [`Context::resume`] on the thread `resumer` stands for (the calling
+    /// thread: a [`Resumer`] cannot leave it), without looking its state up
+    /// again.
+    ///
+    /// # Panics
+    /// As [`Context::resume`].
+    #[inline]
+    pub fn resume_on(&mut self, resumer: &Resumer, arg: usize) -> Resume<R> {
+        self.switch_in(resumer.state(), arg, false)
+    }
+
+    /// Resumes the context on the thread whose state is `t` (the calling
+    /// thread's); with `cancel`, its pending `suspend` unwinds.
     #[inline(always)]
-    fn switch_in(&mut self, arg: usize, cancel: bool) -> Resume<R> {
-        if self.sp == 0 {
+    fn switch_in(&mut self, t: &thread::ThreadState, arg: usize, cancel: bool) -> Resume<R> {
+        let ctx_sp = self.sp;
+        if ctx_sp == 0 {
             resume_finished(self.header().stack_id);
         }
         // SAFETY: `inner` stays valid until Drop; only its header's Cells are
         // touched through this shared reference while the context runs.
         let header: &Header = unsafe { &(*self.inner.as_ptr()).header };
-        let (ret, sp) = thread::with(|t| {
+        let (ret, sp) = {
             let prev = t.current.replace(header);
             header.thread.set(t);
             if !prev.is_null() {
@@ -419,11 +521,11 @@ impl<R> Context<R> {
                 // it runs; only its Cell is read.
                 header.outer_link.set(unsafe { (*prev).outer_link.get() });
             }
-            // SAFETY: `self.sp` is non-zero, so it is the context's initial
-            // frame or the frame its last switch handed back, not resumed
-            // since (resume takes &mut self); the link is its header's.
-            unsafe { arch::resume(arg, usize::from(cancel), self.sp, header.link_ptr()) }
-        });
+            // SAFETY: `ctx_sp` (`self.sp`) is non-zero, so it is the context's
+            // initial frame or the frame its last switch handed back, not
+            // resumed since (resume takes &mut self); the link is its header's.
+            unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) }
+        };
         self.sp = sp;
         if sp != 0 {
             return Resume::Suspended(ret);
@@ -455,7 +557,7 @@ impl<R> Context<R> {
     ///
     /// # Safety
     /// - Nothing the context's code keeps across a [`Yielder::suspend`] is tied
-    ///   to the thread it ran on (no `Rc`, no references into thread-locals,
+    ///   to the thread it ran on (no `Rc`, no [`Resumer`], no references into thread-locals,
     ///   no held `MutexGuard` of a lock that must be released on the same
     ///   thread), and `R` may be sent (it is required to be `Send`).
     pub unsafe fn into_send(self) -> SendContext<R>
@@ -475,7 +577,7 @@ impl<R> Context<R> {
                 return;
             }
             // A panic payload other than ours is dropped: the owner is gone.
-            let _ = self.switch_in(0, true);
+            let _ = thread::with(|t| self.switch_in(t, 0, true));
         }
     }
 }
@@ -570,25 +672,32 @@ impl Yielder {
             // as the thread.
             let t = unsafe { &*header.thread.get() };
             let gate = header.gate();
-            // This context is the one running here (on its own stack or an
-            // `on_stack` stack of it), and no C callback runs on it.
-            if !core::ptr::eq(t.current.get(), header) {
-                suspend_misuse(header);
-            }
-            if gate.is_zero() {
-                // The common case, tested with one comparison of the whole
-                // gate word: no callback runs on this context (so suspending
-                // is allowed), it was resumed from the system stack (the
-                // resumer's `current` is the constant null), and it does not
-                // keep the floating-point control words.
+            let sp = arch::current_sp();
+            if gate.is_plain() && sp >= header.limit.get() && sp < header.top.get() {
+                // The common case, tested with one comparison of the gate
+                // word and two of the stack pointer: no callback runs on this
+                // context (so suspending is allowed), it was resumed from the
+                // system stack (the resumer's `current` is the constant null),
+                // and we run on its stack (or the `on_stack` stack it runs
+                // in). Only this context's own code runs there with no
+                // callback counted: `on_system_stack` and a context resumed
+                // inside it run on other stacks, and the only way back onto
+                // this stack from them is a callback. So this context is the
+                // one running here, as the slow path checks directly; the
+                // check by address reads nothing through `t`, which would
+                // put two dependent loads before the switch (measured: a
+                // quarter of a round trip).
+                debug_assert!(core::ptr::eq(t.current.get(), header));
                 t.current.set(core::ptr::null());
                 // SAFETY: this context runs (checked above), so its resumer
-                // is blocked in the switch that stored the link; the gate
-                // says `fp_control` is false, which is fixed at creation, so
-                // every switch of this context uses the same frame.
-                unsafe { arch::suspend(value, header.link_ptr(), false) }
+                // is blocked in the switch that stored the link;
+                // `fp_control` is fixed at creation, so every switch of this
+                // context uses the same frame.
+                unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
             } else {
-                if gate.callbacks() != 0 {
+                // This context is the one running here (on its own stack or an
+                // `on_stack` stack of it), and no C callback runs on it.
+                if !core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0 {
                     suspend_misuse(header);
                 }
                 header.hand_back_current(t, &gate);

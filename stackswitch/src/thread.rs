@@ -134,18 +134,20 @@ pub(crate) fn limit() -> usize {
     })
 }
 
-/// Sets the stack limit of the code running now (where [`limit`] reads it)
-/// and returns the previous one.
+/// Sets the stack range `(bottom, top)` of the code running now (where
+/// [`limit`] reads the bottom) and returns the previous one. With no context
+/// current only the bottom is kept (the returned top is then 0).
 #[inline]
-pub(crate) fn replace_limit(new: usize) -> usize {
+pub(crate) fn replace_range(new: (usize, usize)) -> (usize, usize) {
     with(|t| {
         let g = t.current.get();
         if g.is_null() {
-            t.limit.replace(new)
+            (t.limit.replace(new.0), 0)
         } else {
             // SAFETY: as in `limit`; the header is only touched by the thread
-            // it runs on, through its Cell.
-            unsafe { (*g).limit.replace(new) }
+            // it runs on, through its Cells.
+            let g = unsafe { &*g };
+            (g.limit.replace(new.0), g.top.replace(new.1))
         }
     })
 }

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use stackswitch::{Context, Resume, Stack, StackPool, remaining_stack};
+use stackswitch::{Context, Resume, Resumer, Stack, StackPool, Yielder, remaining_stack};
 
 #[test]
 fn values_flow_both_ways_until_return() {
@@ -212,4 +212,80 @@ fn suspending_inside_on_stack_keeps_that_stack_and_its_room() {
         "{before} {after}"
     );
     assert_eq!(remaining_stack().is_some(), here.is_some());
+}
+
+#[test]
+fn suspend_of_the_outer_context_from_a_nested_one_is_refused() {
+    let mut outer: Context<()> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+        let outer_yielder = y as *const Yielder;
+        let mut inner: Context<String> =
+            Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // SAFETY: the outer context is alive and blocked in the resume
+                    // of this one, so its Yielder is valid; the call is the misuse
+                    // under test and must panic before switching.
+                    unsafe { (*outer_yielder).suspend(1) }
+                }));
+                *r.unwrap_err().downcast::<String>().unwrap()
+            });
+        let Resume::Returned(msg) = inner.resume(0) else {
+            panic!("the inner context did not return")
+        };
+        assert!(msg.contains("while not running on its stack"), "{msg}");
+        // The outer context still suspends normally afterwards.
+        assert_eq!(y.suspend(5), 6);
+    });
+    assert!(matches!(outer.resume(0), Resume::Suspended(5)));
+    assert!(matches!(outer.resume(6), Resume::Returned(())));
+}
+
+#[test]
+fn suspend_on_the_system_stack_inside_on_stack_is_refused() {
+    let mut ctx: Context<()> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+        let mut big = Stack::new(256 * 1024).unwrap();
+        let r = stackswitch::on_stack(&mut big, || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                stackswitch::on_system_stack(|| y.suspend(0))
+            }))
+        });
+        let msg = r.unwrap_err().downcast::<String>().unwrap();
+        assert!(msg.contains("while not running on its stack"), "{msg}");
+        // And from the on_stack stack itself it is allowed.
+        let back = stackswitch::on_stack(&mut big, || y.suspend(7));
+        assert_eq!(back, 8);
+    });
+    assert!(matches!(ctx.resume(0), Resume::Suspended(7)));
+    assert!(matches!(ctx.resume(8), Resume::Returned(())));
+}
+
+#[test]
+fn a_resumer_resumes_like_resume() {
+    let here = Resumer::current();
+    let mut ctx = Context::new(Stack::new(64 * 1024).unwrap(), |y, mut v| {
+        for _ in 0..100 {
+            // A context resumed inside this one through the same Resumer runs
+            // nested, and on_system_stack inside it still reaches the system
+            // stack.
+            let here = Resumer::current();
+            let mut inner: Context<bool> = Context::new(Stack::new(32 * 1024).unwrap(), |_, _| {
+                stackswitch::on_system_stack(stackswitch::on_system_stack_now)
+            });
+            assert!(matches!(inner.resume_on(&here, 0), Resume::Returned(true)));
+            assert!(!stackswitch::on_system_stack_now());
+            v = y.suspend(v + 1);
+        }
+        v
+    });
+    let mut v = 0;
+    loop {
+        match ctx.resume_on(&here, v) {
+            Resume::Suspended(x) => v = x,
+            Resume::Returned(x) => {
+                assert_eq!(x, 100);
+                break;
+            }
+            Resume::Panicked(p) => std::panic::resume_unwind(p),
+        }
+        assert!(stackswitch::on_system_stack_now());
+    }
 }

@@ -6,7 +6,8 @@
 //!   as managed memory while it is mapped;
 //! - [`Fiber`]: a context created on such a stack with an entry closure, resumed by
 //!   any worker thread, suspended from inside, and finished
-//!   (`stackswitch::Context`, made `Send` with `into_send`);
+//!   (`stackswitch::Context`, made `Send` with `into_send`), resumed through the
+//!   worker's [`Resumer`] (its thread's switching state, looked up once);
 //! - [`Suspender`]: the handle a running fiber uses to switch back to its resumer;
 //! - [`on_system_stack`]: run a closure on the worker thread's system stack below
 //!   the point where it resumed the fiber — Go's `asmcgocall`
@@ -17,6 +18,8 @@
 use std::sync::Mutex;
 
 use stackswitch::{Context, Resume, SendContext, Stack, Yielder};
+
+pub(crate) use stackswitch::Resumer;
 
 use crate::adapt::check::{self, Checker, RegionId};
 
@@ -143,10 +146,12 @@ impl Fiber {
         })
     }
 
-    /// Switch into the fiber until it suspends or finishes.
+    /// Switch into the fiber until it suspends or finishes, from the worker thread
+    /// `here` stands for (the calling one: the worker's loop looks its thread's
+    /// switching state up once, not per resume).
     #[inline]
-    pub(crate) fn resume(&mut self) -> Resumed {
-        match self.ctx.resume(0) {
+    pub(crate) fn resume(&mut self, here: &Resumer) -> Resumed {
+        match self.ctx.resume_on(here, 0) {
             Resume::Suspended(_) => Resumed::Suspended,
             Resume::Returned(()) => Resumed::Finished,
             // The runtime's entry catches the user's panic itself; reaching this means

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 use crate::adapt::check::{self, Checker};
-use crate::adapt::context::{Fiber, Resumed, StackPool, Suspender, register_worker};
+use crate::adapt::context::{Fiber, Resumed, Resumer, StackPool, Suspender, register_worker};
 use crate::adapt::procs::{self, Processor, Procs, Scheduler};
 use crate::runtime::Config;
 use crate::runtime::timer::Timer;
@@ -170,6 +170,8 @@ pub(crate) struct WorkerLocal {
     /// `current_local`).
     pub(crate) nocallback: Cell<Option<&'static callback::ForeignFn>>,
     reason: Cell<Reason>,
+    /// This worker thread's switching state, for resuming green threads.
+    resumer: Resumer,
 }
 
 thread_local! {
@@ -460,6 +462,7 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
         current: Cell::new(std::ptr::null()),
         nocallback: Cell::new(None),
         reason: Cell::new(Reason::Yield),
+        resumer: Resumer::current(),
     };
     LOCAL.with(|l| l.set(&local));
     let mut p = first.or_else(|| wait_for_work(&shared));
@@ -521,7 +524,7 @@ fn run(local: &WorkerLocal, mut task: Arc<Task>) {
         let outcome = fiber
             .as_mut()
             .expect("facade: resumed a finished green thread")
-            .resume();
+            .resume(&local.resumer);
         local.current.set(std::ptr::null());
         let shared = &local.shared;
         match outcome {
