@@ -26,7 +26,9 @@
 //! - [`call_foreign`] / [`call_foreign_on`]: the runtime's side of a foreign call,
 //!   recorded so callbacks know what is above them (nesting Rust → C → Rust → C … to any
 //!   depth); `call_foreign_on` accounts the call on a `syscall_accounting::Processor`,
-//!   and a callback exits and re-enters it around the Rust code.
+//!   and a callback exits and re-enters it around the Rust code;
+//!   [`call_foreign_on_with`] does the same through the worker's switching state and
+//!   call counter, looked up once by the runtime instead of per call.
 //! - On a foreign thread, the context takes a processor from [`Runtime::procs`] on its
 //!   first callback and keeps it parked in the foreign-code state between callbacks: the
 //!   next callback reclaims it on the accounting fast path unless the monitor handed it
@@ -108,7 +110,7 @@ pub use entry::{callback, callback_with_context};
 #[doc(hidden)]
 pub use extra::{SpareListHold, hold_spare_list};
 pub use extra::{SpareStats, spare_stats};
-pub use foreign::{ForeignFn, call_foreign, call_foreign_on};
+pub use foreign::{ForeignFn, call_foreign, call_foreign_on, call_foreign_on_with};
 pub use runtime::{
     AlreadyInitialized, BindPolicy, Green, PanicPolicy, Runtime, ThreadsOnly, bind_policy, init,
     is_initialized, panic_policy, set_bind_policy, set_panic_policy,

@@ -6,7 +6,7 @@
 //!   switch as the ABI requires (corosensei does not), and
 //!   `stackswitch_like_corosensei` (`preserve_fp_control: false`) keeps the
 //!   same register set as corosensei: the like-for-like comparison. Both
-//!   resume through a `Resumer` made before the loop, as a scheduler does;
+//!   resume through a `CurrentThread` made before the loop, as a scheduler does;
 //!   `stackswitch_like_corosensei_lookup` resumes with `Context::resume`,
 //!   which looks the thread's state up on every call;
 //! - `fp_control_words` (x86_64): the control-word instructions on their own;
@@ -23,7 +23,7 @@ use std::hint::black_box;
 
 use corosensei::{Coroutine, CoroutineResult};
 use criterion::{Criterion, criterion_group, criterion_main};
-use stackswitch::{Context, ContextOptions, Resume, Resumer, Stack, on_stack};
+use stackswitch::{Context, ContextOptions, CurrentThread, Resume, Stack, on_stack};
 
 #[inline(never)]
 fn work(x: usize) -> usize {
@@ -67,7 +67,7 @@ fn context_group(c: &mut Criterion) {
             v = y.suspend(work(v));
         }
     });
-    let here = Resumer::current();
+    let here = CurrentThread::get();
     g.bench_function("stackswitch_default", |b| {
         b.iter(|| match ctx.resume_on(&here, black_box(7)) {
             Resume::Suspended(v) => v,

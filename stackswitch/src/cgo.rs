@@ -21,6 +21,7 @@
 //! stacks.
 
 use crate::call::{switch_call, switch_call_nounwind};
+use crate::context::CurrentThread;
 use crate::thread;
 
 /// Runs `f` on the current thread's system stack and returns its result
@@ -37,7 +38,7 @@ use crate::thread;
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
 #[inline]
 pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
-    switch_to_system_stack::<R, F, true>(f)
+    thread::with(|t| switch_to_system_stack::<R, F, true>(t, f))
 }
 
 /// [`on_system_stack`] for a function that does not panic, such as a call of a
@@ -51,7 +52,7 @@ pub fn on_system_stack<R, F: FnOnce() -> R>(f: F) -> R {
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
 #[inline]
 pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
-    switch_to_system_stack::<R, F, false>(f)
+    thread::with(|t| switch_to_system_stack::<R, F, false>(t, f))
 }
 
 /// [`on_system_stack_nounwind`] for a leaf: a function that never calls back
@@ -80,7 +81,47 @@ pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
 pub fn on_system_stack_leaf<R, F: FnOnce() -> R>(f: F) -> R {
     // One look at the thread state decides and does the switch (each look is
     // a call, see `thread::with`).
-    thread::with(|t| {
+    thread::with(|t| leaf_on(t, f))
+}
+
+impl CurrentThread {
+    /// [`on_system_stack`] on this thread (the calling one), without looking
+    /// its state up again.
+    ///
+    /// # References
+    /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
+    #[inline]
+    pub fn on_system_stack<R, F: FnOnce() -> R>(&self, f: F) -> R {
+        switch_to_system_stack::<R, F, true>(self.state(), f)
+    }
+
+    /// [`on_system_stack_nounwind`] on this thread, without looking its state
+    /// up again.
+    ///
+    /// # References
+    /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`.
+    #[inline]
+    pub fn on_system_stack_nounwind<R, F: FnOnce() -> R>(&self, f: F) -> R {
+        switch_to_system_stack::<R, F, false>(self.state(), f)
+    }
+
+    /// [`on_system_stack_leaf`] on this thread, without looking its state up
+    /// again.
+    ///
+    /// # References
+    /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `asmcgocall`; Go's
+    /// `#cgo nocallback`.
+    #[inline]
+    pub fn on_system_stack_leaf<R, F: FnOnce() -> R>(&self, f: F) -> R {
+        leaf_on(self.state(), f)
+    }
+}
+
+/// [`on_system_stack_leaf`] on the thread whose state is `t` (the calling
+/// thread's).
+#[inline(always)]
+fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
+    {
         let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
             return f();
         };
@@ -100,7 +141,7 @@ pub fn on_system_stack_leaf<R, F: FnOnce() -> R>(f: F) -> R {
         t.current.set(g);
         t.g0_sp.set(g0_sp);
         r
-    })
+    }
 }
 
 /// The current context, the thread's `g0_sp` and the system stack pointer to
@@ -138,14 +179,18 @@ unsafe fn system_sp(g: *const crate::context::Header, g0_sp: usize) -> usize {
     unsafe { *(*g).outer_link.get() }
 }
 
-/// [`on_system_stack`] and [`on_system_stack_nounwind`]: on the system stack
-/// already, `f` just runs; in a green context, the switch. `CATCH`: whether a
+/// [`on_system_stack`] and [`on_system_stack_nounwind`] on the thread whose
+/// state is `t` (the calling thread's): on the system stack already, `f` just
+/// runs; in a green context, the switch. `CATCH`: whether a
 /// panic of `f` is caught on the system stack and resumed on the green one
 /// ([`on_system_stack`]), or aborts the process
 /// ([`on_system_stack_nounwind`]).
 #[inline]
-fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(f: F) -> R {
-    thread::with(|t| {
+fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
+    t: &thread::ThreadState,
+    f: F,
+) -> R {
+    {
         let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
             return f();
         };
@@ -178,7 +223,7 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(f: F) -> R {
         };
         drop(restore);
         r
-    })
+    }
 }
 
 /// Puts back the thread state that [`switch_to_system_stack`] changed: the

@@ -183,7 +183,7 @@ pub struct ContextOptions {
     ///
     /// With `false` a switch preserves exactly the registers `corosensei`
     /// preserves (x86_64: rbx, rbp, r12–r15), and a round trip through a
-    /// [`Resumer`] costs about 1.15× corosensei's resume + yield in the same
+    /// [`CurrentThread`] costs about 1.15× corosensei's resume + yield in the same
     /// run (5.7–6.0 ns against 5.0–5.2 ns on the development machine, an AMD
     /// EPYC Zen 4 VM, and 16.4–16.7 ns with `true`). The difference is the
     /// record of which context runs on the thread, which
@@ -326,63 +326,64 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     unsafe { arch::finish(0, header.link_ptr(), header.fp_control) }
 }
 
-/// The calling OS thread's switching state, looked up once, for a loop that
-/// resumes contexts ([`Context::resume_on`]): a scheduler's.
+/// The calling OS thread's switching state, looked up once: for code that
+/// knows it stays on its thread and switches many times, such as a
+/// scheduler's loop ([`Context::resume_on`]) or a runtime's foreign-call path
+/// ([`CurrentThread::on_system_stack`] and its variants), which can reach the
+/// handle through state it has already looked up for the call.
 ///
-/// [`Context::resume`] records on the resuming thread which context runs
-/// there (for [`crate::on_system_stack`] and the checks of
-/// [`Yielder::suspend`]), and finds that thread's state with a call the
-/// optimiser can neither inline nor move: code that resumes contexts may itself
-/// run in a green thread that continues on another OS thread after a switch,
-/// so an address computed once could name the wrong thread (see the crate's
-/// notes on thread-locals). A `Resumer` is that lookup made once by code that
-/// knows it stays on its thread, typically a scheduler loop on a worker's
-/// system stack; it saves about a third of a round trip's time.
+/// Every free function of this crate that switches ([`Context::resume`],
+/// [`crate::on_system_stack`], …) finds the calling thread's state with a
+/// call that the optimiser can neither inline nor move: code that switches
+/// may itself run in a green thread that continues on another OS thread
+/// after a switch, so an address computed once could name the wrong thread
+/// (see `Yielder::suspend` and the 0.1.3 CHANGELOG entry). Such a call costs
+/// 1–2 ns in a switch-heavy path; a `CurrentThread` makes it once.
 ///
-/// It is neither `Send` nor `Sync`, so it stays on the thread that created it.
-/// The one way around that is a context moved to another thread while it holds
-/// a `Resumer` across a suspension, which [`Context::into_send`]'s contract
-/// rules out (a `Resumer` is a thread-bound value).
+/// It is neither `Send` nor `Sync`, so it stays on the thread that created
+/// it. The one way around that is a context moved to another thread while it
+/// holds a `CurrentThread` (or a reference to one) across a suspension, which
+/// [`Context::into_send`]'s contract rules out (it is a thread-bound value).
 ///
 /// ```
-/// use stackswitch::{Context, Resume, Resumer, Stack};
+/// use stackswitch::{Context, CurrentThread, Resume, Stack};
 /// let mut ctx: Context<()> = Context::new(Stack::new(64 * 1024)?, |y, mut v| loop {
 ///     v = y.suspend(v * 2);
 /// });
-/// let here = Resumer::current();
+/// let here = CurrentThread::get();
 /// for i in 0..1000 {
 ///     assert!(matches!(ctx.resume_on(&here, i), Resume::Suspended(v) if v == i * 2));
 /// }
 /// # Ok::<(), stackswitch::StackError>(())
 /// ```
-pub struct Resumer {
+pub struct CurrentThread {
     state: NonNull<thread::ThreadState>,
     _not_send: PhantomData<*mut ()>,
 }
 
-impl Resumer {
+impl CurrentThread {
     /// The calling thread.
-    pub fn current() -> Resumer {
-        Resumer {
+    pub fn get() -> CurrentThread {
+        CurrentThread {
             state: thread::with(|t| NonNull::from(t)),
             _not_send: PhantomData,
         }
     }
 
     #[inline(always)]
-    fn state(&self) -> &thread::ThreadState {
+    pub(crate) fn state(&self) -> &thread::ThreadState {
         // SAFETY: `state` is the state of the thread that created this
-        // Resumer, which is the calling thread: a Resumer is neither Send nor
-        // Sync, and a context holding one across a suspension is not moved to
-        // another thread (`Context::into_send`'s contract). That state lives
+        // handle, which is the calling thread: a CurrentThread is neither Send
+        // nor Sync, and a context holding one across a suspension is not moved
+        // to another thread (`Context::into_send`'s contract). That state lives
         // as long as its thread and needs no drop (see `thread::with`).
         unsafe { self.state.as_ref() }
     }
 }
 
-impl core::fmt::Debug for Resumer {
+impl core::fmt::Debug for CurrentThread {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Resumer").finish_non_exhaustive()
+        f.debug_struct("CurrentThread").finish_non_exhaustive()
     }
 }
 
@@ -478,7 +479,7 @@ impl<R> Context<R> {
     /// resumed while it runs: that would need a second `&mut` to it.
     ///
     /// Each call looks the calling thread's switching state up (a call that
-    /// cannot be inlined, see [`Resumer`]); a loop that resumes contexts many
+    /// cannot be inlined, see [`CurrentThread`]); a loop that resumes contexts many
     /// times, such as a scheduler's, does that once with
     /// [`Context::resume_on`].
     #[inline]
@@ -486,15 +487,15 @@ impl<R> Context<R> {
         thread::with(|t| self.switch_in(t, arg, false))
     }
 
-    /// [`Context::resume`] on the thread `resumer` stands for (the calling
-    /// thread: a [`Resumer`] cannot leave it), without looking its state up
-    /// again.
+    /// [`Context::resume`] on the thread `here` stands for (the calling
+    /// thread: a [`CurrentThread`] cannot leave it), without looking its state
+    /// up again.
     ///
     /// # Panics
     /// As [`Context::resume`].
     #[inline]
-    pub fn resume_on(&mut self, resumer: &Resumer, arg: usize) -> Resume<R> {
-        self.switch_in(resumer.state(), arg, false)
+    pub fn resume_on(&mut self, here: &CurrentThread, arg: usize) -> Resume<R> {
+        self.switch_in(here.state(), arg, false)
     }
 
     /// Resumes the context on the thread whose state is `t` (the calling
@@ -557,7 +558,7 @@ impl<R> Context<R> {
     ///
     /// # Safety
     /// - Nothing the context's code keeps across a [`Yielder::suspend`] is tied
-    ///   to the thread it ran on (no `Rc`, no [`Resumer`], no references into thread-locals,
+    ///   to the thread it ran on (no `Rc`, no [`CurrentThread`], no references into thread-locals,
     ///   no held `MutexGuard` of a lock that must be released on the same
     ///   thread), and `R` may be sent (it is required to be `Send`).
     pub unsafe fn into_send(self) -> SendContext<R>

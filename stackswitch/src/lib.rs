@@ -14,7 +14,7 @@
 //!   [`Stack`], [`Context::resume`] it, [`Yielder::suspend`] out of it, and get
 //!   its return value or panic back. [`ContextOptions`] can drop the x86_64
 //!   floating-point control words from the switch; [`SendContext`] lets a
-//!   runtime move contexts between threads; a [`Resumer`] lets a scheduler
+//!   runtime move contexts between threads; a [`CurrentThread`] lets a scheduler
 //!   loop look its thread's switching state up once instead of per resume.
 //! - [`on_system_stack`] (Go's `asmcgocall`) and [`on_green_stack`] (Go's
 //!   `cgocallback`): the two cgo switches, nestable to any depth.
@@ -146,7 +146,7 @@ cfg_if::cfg_if! {
             on_system_stack_nounwind,
             on_system_stack_now,
         };
-        pub use context::{Context, ContextOptions, Resume, Resumer, SendContext, Yielder};
+        pub use context::{Context, ContextOptions, Resume, CurrentThread, SendContext, Yielder};
         pub use overflow::{ensure_signal_stack, install_overflow_handler};
         pub use stack::{Stack, StackError, StackPool};
     } else {

@@ -387,3 +387,55 @@ fn a_context_resumed_nested_then_from_the_system_stack_switches_below_its_resume
         "from the system stack: {second:#x} must be just below {deep_sp:#x}"
     );
 }
+
+/// The `CurrentThread` forms of the three system-stack switches do what the
+/// free functions do: switch below the resumer's frames, let a callback reach
+/// the green thread (all but the leaf), and nest.
+#[test]
+fn current_thread_switches_match_the_free_functions() {
+    let here = stackswitch::CurrentThread::get();
+    let mut ctx: Context<()> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+        for round in 0..3 {
+            // Looked up inside the context, as a runtime's worker state would be.
+            let here = stackswitch::CurrentThread::get();
+            let green_sp = current_sp();
+            let (sys, cb) = here.on_system_stack(|| {
+                // Off the 64 KiB green stack, on the thread's own.
+                let sys = current_sp().abs_diff(green_sp) > 64 * 1024 && on_system_stack_now();
+                let cb = on_green_stack(|| {
+                    // Back on the green stack, below the frame that switched.
+                    let sp = current_sp();
+                    !on_system_stack_now() && sp < green_sp && green_sp - sp < 32 * 1024
+                });
+                (sys, cb)
+            });
+            assert!(sys && cb, "on_system_stack, round {round}");
+            let (sys, cb) = here.on_system_stack_nounwind(|| {
+                (
+                    on_system_stack_now(),
+                    on_green_stack(|| !on_system_stack_now()),
+                )
+            });
+            assert!(sys && cb, "on_system_stack_nounwind, round {round}");
+            // The leaf records nothing for callbacks: on_green_stack runs in place.
+            let (sys, cb) = here.on_system_stack_leaf(|| {
+                (on_system_stack_now(), on_green_stack(on_system_stack_now))
+            });
+            assert!(sys && cb, "on_system_stack_leaf, round {round}");
+            // Nested: a handle's switch inside a free function's callback.
+            let nested = on_system_stack(|| {
+                on_green_stack(|| here.on_system_stack_leaf(on_system_stack_now))
+            });
+            assert!(nested, "nested, round {round}");
+            assert!(!on_system_stack_now());
+            y.suspend(round);
+        }
+    });
+    for round in 0..3 {
+        assert!(matches!(ctx.resume_on(&here, 0), Resume::Suspended(r) if r == round));
+    }
+    assert!(matches!(ctx.resume_on(&here, 0), Resume::Returned(())));
+    // Outside any context the switches run in place.
+    assert!(here.on_system_stack(on_system_stack_now));
+    assert!(here.on_system_stack_leaf(|| on_green_stack(|| 7)) == 7);
+}

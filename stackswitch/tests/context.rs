@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use stackswitch::{Context, Resume, Resumer, Stack, StackPool, Yielder, remaining_stack};
+use stackswitch::{Context, CurrentThread, Resume, Stack, StackPool, Yielder, remaining_stack};
 
 #[test]
 fn values_flow_both_ways_until_return() {
@@ -260,13 +260,13 @@ fn suspend_on_the_system_stack_inside_on_stack_is_refused() {
 
 #[test]
 fn a_resumer_resumes_like_resume() {
-    let here = Resumer::current();
+    let here = CurrentThread::get();
     let mut ctx = Context::new(Stack::new(64 * 1024).unwrap(), |y, mut v| {
         for _ in 0..100 {
-            // A context resumed inside this one through the same Resumer runs
+            // A context resumed inside this one through the same CurrentThread runs
             // nested, and on_system_stack inside it still reaches the system
             // stack.
-            let here = Resumer::current();
+            let here = CurrentThread::get();
             let mut inner: Context<bool> = Context::new(Stack::new(32 * 1024).unwrap(), |_, _| {
                 stackswitch::on_system_stack(stackswitch::on_system_stack_now)
             });

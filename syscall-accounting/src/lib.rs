@@ -21,7 +21,9 @@
 //!   work; take this processor; wake an idle thread). [`NoScheduler`] answers "nothing".
 //! * The monitor: a thread per [`Procs`], started by the first foreign call, that retakes
 //!   processors stuck in foreign code ([`Config`], [`Policy`], [`MonitorPriority`]).
-//! * [`Stats`] from [`Procs::stats`], and [`thread_calls`]: counters readable at any time.
+//! * [`Stats`] from [`Procs::stats`], and [`thread_calls`]: counters readable at any time;
+//!   a runtime with per-thread state of its own keeps a [`ThreadCalls`] there and enters
+//!   with [`Processor::enter_raw_with`], saving the counter's lookup per call.
 //!
 //! # Example
 //!
@@ -210,5 +212,5 @@ pub use hooks::{NoScheduler, Scheduler};
 pub use procs::WeakProcs;
 pub use procs::{
     Backend, BackendChoice, CallKind, Config, Error, Exit, ForeignCall, MonitorPriority, Policy,
-    Processor, Procs, Stats, thread_calls,
+    Processor, Procs, Stats, ThreadCalls, thread_calls,
 };

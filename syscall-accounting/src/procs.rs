@@ -78,6 +78,70 @@ fn count_thread_call() {
     THREAD_CALLS.with(|c| c.set(c.get() + 1));
 }
 
+/// The calling thread's foreign-call counter ([`thread_calls`]), looked up once.
+///
+/// [`Processor::enter_raw`] (and every `enter`) finds the counter with a call that
+/// cannot be inlined (a green thread may continue on another OS thread after any
+/// switch, see `count_thread_call`), which costs 1–2 ns on a path that also switches
+/// stacks. A runtime that already looks up per-thread state of its own for each foreign
+/// call can keep a `ThreadCalls` there, made once by the thread, and enter with
+/// [`Processor::enter_raw_with`] instead: the same accounting, no lookup.
+///
+/// Neither `Send` nor `Sync`, so it stays on the thread that made it. A runtime whose
+/// green threads move between OS threads must not let one keep a `ThreadCalls` across a
+/// switch; it reaches the current thread's through state it looks up per call.
+///
+/// ```
+/// use syscall_accounting::{CallKind, NoScheduler, Procs, ThreadCalls, thread_calls};
+/// let procs = Procs::new(1, NoScheduler)?;
+/// let mut p = procs.acquire();
+/// let here = ThreadCalls::current();
+/// let before = thread_calls();
+/// p.enter_raw_with(CallKind::Lazy, &here);
+/// // ... the foreign call ...
+/// p.exit();
+/// assert_eq!(thread_calls(), before + 1);
+/// # Ok::<(), syscall_accounting::Error>(())
+/// ```
+pub struct ThreadCalls {
+    #[cfg(not(loom))]
+    cell: core::ptr::NonNull<std::cell::Cell<u64>>,
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl ThreadCalls {
+    /// The calling thread's counter.
+    pub fn current() -> ThreadCalls {
+        ThreadCalls {
+            #[cfg(not(loom))]
+            cell: THREAD_CALLS.with(|c| core::ptr::NonNull::from(c)),
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    fn bump(&self) {
+        #[cfg(not(loom))]
+        {
+            // SAFETY: `cell` is the THREAD_CALLS of the thread that made this handle,
+            // which is the calling thread (neither Send nor Sync); that thread-local is
+            // constant-initialised and has no destructor, so its storage lives as long
+            // as the thread. Only this thread touches it, through a Cell.
+            let c = unsafe { self.cell.as_ref() };
+            c.set(c.get() + 1);
+        }
+        // Loom's thread-locals are not constant-initialised: count through the lookup.
+        #[cfg(loom)]
+        count_thread_call();
+    }
+}
+
+impl fmt::Debug for ThreadCalls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadCalls").finish_non_exhaustive()
+    }
+}
+
 /// Foreign calls entered by the calling thread so far (through any [`Procs`]).
 ///
 /// This is the per-thread part of [`Stats::calls`]; Go keeps it per M (`m.ncgocall`).
@@ -932,13 +996,28 @@ impl Processor {
     /// If already in foreign code (`enter` twice without `exit`).
     #[inline]
     pub fn enter_raw(&mut self, kind: CallKind) {
+        self.enter_counted(kind, count_thread_call);
+    }
+
+    /// [`Processor::enter_raw`], counting the call in [`thread_calls`] through `here`
+    /// (the calling thread's counter, looked up once) instead of looking it up.
+    ///
+    /// # Panics
+    /// If already in foreign code (`enter` twice without `exit`).
+    #[inline]
+    pub fn enter_raw_with(&mut self, kind: CallKind, here: &ThreadCalls) {
+        self.enter_counted(kind, || here.bump());
+    }
+
+    #[inline(always)]
+    fn enter_counted(&mut self, kind: CallKind, count: impl FnOnce()) {
         if self.in_foreign() {
             already_in_foreign(self.id());
         }
         self.calls += 1;
         // Relaxed: the owner is the only writer; readers (stats) want a count, no data.
         self.lease.calls.store(self.calls, Ordering::Relaxed);
-        count_thread_call();
+        count();
         let bits = match kind {
             CallKind::Lazy => 0,
             CallKind::Short => NO_HANDOFF,

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::FakeSched;
 use syscall_accounting::{
-    Backend, BackendChoice, CallKind, Config, Error, Exit, NoScheduler, Policy, Procs, thread_calls,
+    Backend, BackendChoice, CallKind, Config, Error, Exit, NoScheduler, Policy, Procs, ThreadCalls,
+    thread_calls,
 };
 
 #[test]
@@ -59,6 +60,31 @@ fn fast_path_keeps_the_processor_and_counts() {
     assert_eq!(procs.stats().calls, 1001);
     drop(p);
     assert_eq!(procs.stats().calls, 1001, "released leases stay counted");
+}
+
+#[test]
+fn entering_through_a_thread_counter_counts_on_that_thread() {
+    let procs = Procs::new(1, NoScheduler).unwrap();
+    let mut p = procs.acquire();
+    let here = ThreadCalls::current();
+    let before = thread_calls();
+    for kind in [CallKind::Lazy, CallKind::Short, CallKind::Lazy] {
+        p.enter_raw_with(kind, &here);
+        assert!(p.in_foreign());
+        assert_eq!(p.exit(), Exit::Kept);
+    }
+    assert_eq!(thread_calls() - before, 3);
+    assert_eq!(procs.stats().calls, 3);
+    // Another thread's counter is its own: counting here does not touch it.
+    let other = std::thread::spawn(move || {
+        let procs2 = Procs::new(1, NoScheduler).unwrap();
+        let mut q = procs2.acquire();
+        q.enter_raw_with(CallKind::Lazy, &ThreadCalls::current());
+        q.exit();
+        thread_calls()
+    });
+    assert_eq!(other.join().unwrap(), 1);
+    assert_eq!(thread_calls() - before, 3);
 }
 
 #[test]

@@ -21,6 +21,11 @@ use syscall_accounting::{Config, Exit, MonitorPriority, Procs};
 
 const CALL: Duration = Duration::from_millis(50);
 
+/// One scenario at a time: a busy phase fills both cores, and the monitor of another
+/// scenario running meanwhile would then tick late (under qemu, late enough for
+/// `no_pending_work_no_handoff_no_wake` to see less than 20 ms of its 50 ms call).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// One sample: enter, block until handed off (the call ends early then; a hand-off later
 /// than the 50 ms call is counted by the caller, and only a missing one fails), exit.
 fn sample(procs: &Procs, fake: &FakeSched, p: &mut syscall_accounting::Processor) -> Duration {
@@ -89,8 +94,6 @@ fn median_bound() -> Duration {
 
 /// Measures `samples` hand-offs from idle and as many right after 30 ms of busy work.
 fn measure(priority: MonitorPriority) {
-    // One measurement at a time: two busy phases at once would fill both cores.
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let fake = FakeSched::with_work(true);
     let config = Config::default().with_monitor_priority(priority);
@@ -165,6 +168,7 @@ fn handoff_from_idle_and_after_busy_work_realtime_monitor() {
 
 #[test]
 fn no_pending_work_no_handoff_no_wake() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let fake = FakeSched::with_work(false);
     let procs = Procs::new(1, fake.clone()).unwrap();
     let mut p = procs.acquire();

@@ -17,7 +17,7 @@
 use core::cell::UnsafeCell;
 use core::ptr;
 
-use syscall_accounting::{CallKind, Processor, Procs};
+use syscall_accounting::{CallKind, Processor, Procs, ThreadCalls};
 
 use crate::context::ThreadContext;
 
@@ -129,9 +129,15 @@ pub(crate) fn reenter_extra(m: &ThreadContext) {
 
 /// Enters the foreign-code state for a foreign call made with `p` (or, when `p` is null,
 /// with an extra context's own processor, if it has one). Returns the processor entered,
-/// or null: the one [`leave`] and callbacks use.
+/// or null: the one [`leave`] and callbacks use. The call is counted in the calling
+/// thread's `thread_calls`, through `calls` when given.
 #[inline]
-pub(crate) fn enter(m: &ThreadContext, p: *mut Processor, kind: CallKind) -> *mut Processor {
+pub(crate) fn enter(
+    m: &ThreadContext,
+    p: *mut Processor,
+    kind: CallKind,
+    calls: Option<&ThreadCalls>,
+) -> *mut Processor {
     let p = if p.is_null() && m.is_extra {
         // SAFETY: as in `exit_extra`; the pointer stays valid while the context's slot is
         // not reassigned, which only `acquire`/`detach` do, never during a foreign call.
@@ -145,7 +151,14 @@ pub(crate) fn enter(m: &ThreadContext, p: *mut Processor, kind: CallKind) -> *mu
     if !p.is_null() {
         // SAFETY: `p` is the caller's processor (alive for the whole foreign call) or the
         // context's own, in managed code right now.
-        unsafe { (*p).enter_raw(kind) };
+        // The call counter through `calls` (the calling thread's, looked up once by the
+        // caller) when given.
+        match calls {
+            // SAFETY: as above.
+            Some(calls) => unsafe { (*p).enter_raw_with(kind, calls) },
+            // SAFETY: as above.
+            None => unsafe { (*p).enter_raw(kind) },
+        }
     }
     p
 }

@@ -77,11 +77,17 @@ pub(crate) fn on_green_stack<R>(f: impl FnOnce() -> R) -> R {
     stackswitch::on_green_stack(f)
 }
 
-/// Runs `f` (the foreign call) on this thread's system stack.
+/// Runs `f` (the foreign call) on this thread's system stack; through `here` (the
+/// calling thread's switching state, looked up once by the caller) when given.
 #[inline(always)]
-pub(crate) fn on_system_stack<R>(f: impl FnOnce() -> R) -> R {
-    stackswitch::on_system_stack(f)
+pub(crate) fn on_system_stack<R>(here: Option<&CurrentThread>, f: impl FnOnce() -> R) -> R {
+    match here {
+        Some(here) => here.on_system_stack(f),
+        None => stackswitch::on_system_stack(f),
+    }
 }
+
+pub(crate) use stackswitch::CurrentThread;
 
 /// Per-thread overflow registration of an attached foreign thread.
 pub(crate) type Registration = stackswitch::ThreadRegistration;

@@ -7,7 +7,7 @@
 //! - [`Fiber`]: a context created on such a stack with an entry closure, resumed by
 //!   any worker thread, suspended from inside, and finished
 //!   (`stackswitch::Context`, made `Send` with `into_send`), resumed through the
-//!   worker's [`Resumer`] (its thread's switching state, looked up once);
+//!   worker's [`CurrentThread`] (its thread's switching state, looked up once);
 //! - [`Suspender`]: the handle a running fiber uses to switch back to its resumer;
 //! - [`on_system_stack`]: run a closure on the worker thread's system stack below
 //!   the point where it resumed the fiber — Go's `asmcgocall`
@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use stackswitch::{Context, Resume, SendContext, Stack, Yielder};
 
-pub(crate) use stackswitch::Resumer;
+pub(crate) use stackswitch::CurrentThread;
 
 use crate::adapt::check::{self, Checker, RegionId};
 
@@ -104,14 +104,6 @@ pub(crate) fn on_system_stack<R>(f: impl FnOnce() -> R) -> R {
     stackswitch::on_system_stack(f)
 }
 
-/// [`on_system_stack`] for a function that cannot panic and never calls back
-/// onto the green thread (a `#[nocallback]` C call): no panic-catching frame
-/// (a panic would abort the process) and no record for callbacks.
-#[inline(always)]
-pub(crate) fn on_system_stack_leaf<R>(f: impl FnOnce() -> R) -> R {
-    stackswitch::on_system_stack_leaf(f)
-}
-
 /// Prepare a worker thread: real system-stack bounds, overflow reporting.
 pub(crate) fn register_worker() -> Result<ThreadRegistration, StackError> {
     stackswitch::register_current_thread()
@@ -150,7 +142,7 @@ impl Fiber {
     /// `here` stands for (the calling one: the worker's loop looks its thread's
     /// switching state up once, not per resume).
     #[inline]
-    pub(crate) fn resume(&mut self, here: &Resumer) -> Resumed {
+    pub(crate) fn resume(&mut self, here: &CurrentThread) -> Resumed {
         match self.ctx.resume_on(here, 0) {
             Resume::Suspended(_) => Resumed::Suspended,
             Resume::Returned(()) => Resumed::Finished,

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-pub(crate) use syscall_accounting::{CallKind, Exit, Processor, Procs, Scheduler};
+pub(crate) use syscall_accounting::{CallKind, Exit, Processor, Procs, Scheduler, ThreadCalls};
 
 use crate::runtime::HandoffPolicy;
 

@@ -315,11 +315,13 @@ fn foreign_call<const FLAGS: u8, R>(
         // No callback can legally happen: no record for `callback` is needed, only
         // the thread's mark, which `export!` wrappers check (and refuse) first.
         local.nocallback.set(Some(func));
-        proc.enter_raw(kind);
+        // The worker's counter and switching state, looked up once per worker: this
+        // green thread runs on that worker until the call returns.
+        proc.enter_raw_with(kind, &local.calls);
         // `f` is the call of a C function; a panic cannot come out of it (no
         // callback may run), so the switch needs no panic-catching frame, and
         // it records nothing for callbacks onto this green thread (a leaf).
-        let r = context::on_system_stack_leaf(f);
+        let r = local.here.on_system_stack_leaf(f);
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
         // Nothing to restore: no callback, so no nested foreign call, ran meanwhile.
@@ -332,7 +334,8 @@ fn foreign_call<const FLAGS: u8, R>(
         // out of a callback (`PanicPolicy::Propagate`) resumes here.
         // The claim is retaken by a guard, so it also happens when a panic propagates.
         let _reclaim = Reclaim(local);
-        callback::call_foreign_on(proc, kind, func, f)
+        // Through the worker's counter and switching state, as above.
+        callback::call_foreign_on_with(&local.here, &local.calls, proc, kind, func, f)
     }
 }
 

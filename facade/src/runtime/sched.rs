@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 use crate::adapt::check::{self, Checker};
-use crate::adapt::context::{Fiber, Resumed, Resumer, StackPool, Suspender, register_worker};
-use crate::adapt::procs::{self, Processor, Procs, Scheduler};
+use crate::adapt::context::{CurrentThread, Fiber, Resumed, StackPool, Suspender, register_worker};
+use crate::adapt::procs::{self, Processor, Procs, Scheduler, ThreadCalls};
 use crate::runtime::Config;
 use crate::runtime::timer::Timer;
 
@@ -170,8 +170,14 @@ pub(crate) struct WorkerLocal {
     /// `current_local`).
     pub(crate) nocallback: Cell<Option<&'static callback::ForeignFn>>,
     reason: Cell<Reason>,
-    /// This worker thread's switching state, for resuming green threads.
-    resumer: Resumer,
+    /// This worker thread's switching state, looked up once: for resuming green
+    /// threads, and for the system-stack switch of a foreign call made by the green
+    /// thread running here (which reaches it through this worker state, looked up
+    /// anew for each call).
+    pub(crate) here: CurrentThread,
+    /// This worker thread's foreign-call counter (`syscall_accounting::thread_calls`),
+    /// looked up once, for the same reason.
+    pub(crate) calls: ThreadCalls,
 }
 
 thread_local! {
@@ -462,7 +468,8 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
         current: Cell::new(std::ptr::null()),
         nocallback: Cell::new(None),
         reason: Cell::new(Reason::Yield),
-        resumer: Resumer::current(),
+        here: CurrentThread::get(),
+        calls: ThreadCalls::current(),
     };
     LOCAL.with(|l| l.set(&local));
     let mut p = first.or_else(|| wait_for_work(&shared));
@@ -524,7 +531,7 @@ fn run(local: &WorkerLocal, mut task: Arc<Task>) {
         let outcome = fiber
             .as_mut()
             .expect("facade: resumed a finished green thread")
-            .resume(&local.resumer);
+            .resume(&local.here);
         local.current.set(std::ptr::null());
         let shared = &local.shared;
         match outcome {
