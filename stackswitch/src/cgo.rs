@@ -121,27 +121,25 @@ impl CurrentThread {
 /// thread's).
 #[inline(always)]
 fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
-    {
-        let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
-            return f();
-        };
-        // On the system stack: no context current (so queries and a context
-        // resumed inside `f` see the system stack) and no override of the
-        // system stack pointer (a context resumed inside `f` must switch
-        // below `f`'s frames, not to `g0_sp` above them). `curg` / `curg_sp`
-        // are left as they are: that is the leaf's saving.
-        t.current.set(core::ptr::null());
-        t.g0_sp.set(0);
-        // SAFETY: as in `switch_to_system_stack`: everything below `sys_sp`
-        // on the system stack is dead until we return, and the system stack
-        // ends in the thread's guard area. A panic of `f` aborts inside the
-        // switch, so the two stores below always run before anything else
-        // reads the state.
-        let r = unsafe { switch_call_nounwind(sys_sp, move |_| f()) };
-        t.current.set(g);
-        t.g0_sp.set(g0_sp);
-        r
-    }
+    let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
+        return f();
+    };
+    // On the system stack: no context current (so queries and a context
+    // resumed inside `f` see the system stack) and no override of the
+    // system stack pointer (a context resumed inside `f` must switch
+    // below `f`'s frames, not to `g0_sp` above them). `curg` / `curg_sp`
+    // are left as they are: that is the leaf's saving.
+    t.current.set(core::ptr::null());
+    t.g0_sp.set(0);
+    // SAFETY: as in `switch_to_system_stack`: everything below `sys_sp`
+    // on the system stack is dead until we return, and the system stack
+    // ends in the thread's guard area. A panic of `f` aborts inside the
+    // switch, so the two stores below always run before anything else
+    // reads the state.
+    let r = unsafe { switch_call_nounwind(sys_sp, move |_| f()) };
+    t.current.set(g);
+    t.g0_sp.set(g0_sp);
+    r
 }
 
 /// The current context, the thread's `g0_sp` and the system stack pointer to
@@ -190,40 +188,38 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     t: &thread::ThreadState,
     f: F,
 ) -> R {
-    {
-        let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
-            return f();
-        };
-        // The green thread's limit stays in its header (`Header::limit`);
-        // with no context current, `t.limit` is again the limit of the stack
-        // under the resumers, where `sys_sp` points.
-        let saved = (t.curg.get(), t.curg_sp.get(), g0_sp);
-        t.current.set(core::ptr::null());
-        // On the system stack there is no override (see ThreadState::g0_sp).
-        t.g0_sp.set(0);
-        let restore = Restore(t, g, saved);
-        let on_system = move |green_sp| {
-            t.curg.set(g);
-            t.curg_sp.set(green_sp);
-            f()
-        };
-        // Everything below `sys_sp` on the system stack is dead: the thread
-        // left the system stack there (a switch into the context, or the C
-        // frames of the callback that resumed this green stack) and only comes
-        // back to it when we return. The system stack ends in the thread's
-        // guard area.
-        let r = if CATCH {
-            // SAFETY: the stack contract holds (above); a panic of `f` is
-            // resumed here, and `restore` is dropped while it unwinds.
-            unsafe { switch_call(sys_sp, on_system) }
-        } else {
-            // SAFETY: the stack contract holds (above); a panic of `f` aborts
-            // inside the switch, so nothing unwinds past `restore`.
-            unsafe { switch_call_nounwind(sys_sp, on_system) }
-        };
-        drop(restore);
-        r
-    }
+    let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
+        return f();
+    };
+    // The green thread's limit stays in its header (`Header::limit`);
+    // with no context current, `t.limit` is again the limit of the stack
+    // under the resumers, where `sys_sp` points.
+    let saved = (t.curg.get(), t.curg_sp.get(), g0_sp);
+    t.current.set(core::ptr::null());
+    // On the system stack there is no override (see ThreadState::g0_sp).
+    t.g0_sp.set(0);
+    let restore = Restore(t, g, saved);
+    let on_system = move |green_sp| {
+        t.curg.set(g);
+        t.curg_sp.set(green_sp);
+        f()
+    };
+    // Everything below `sys_sp` on the system stack is dead: the thread
+    // left the system stack there (a switch into the context, or the C
+    // frames of the callback that resumed this green stack) and only comes
+    // back to it when we return. The system stack ends in the thread's
+    // guard area.
+    let r = if CATCH {
+        // SAFETY: the stack contract holds (above); a panic of `f` is
+        // resumed here, and `restore` is dropped while it unwinds.
+        unsafe { switch_call(sys_sp, on_system) }
+    } else {
+        // SAFETY: the stack contract holds (above); a panic of `f` aborts
+        // inside the switch, so nothing unwinds past `restore`.
+        unsafe { switch_call_nounwind(sys_sp, on_system) }
+    };
+    drop(restore);
+    r
 }
 
 /// Puts back the thread state that [`switch_to_system_stack`] changed: the
