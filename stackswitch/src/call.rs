@@ -124,11 +124,13 @@ pub fn on_stack<R, F: FnOnce() -> R>(stack: &mut Stack, f: F) -> R {
 /// - Memory below `bottom` is unmapped or a guard page if `f` may overflow.
 #[inline]
 pub unsafe fn on_stack_raw<R, F: FnOnce() -> R>(top: usize, bottom: usize, f: F) -> R {
-    let prev = thread::replace_range((bottom, top));
+    let (slot, prev) = thread::replace_range((bottom, top));
     // SAFETY: forwarded from this function's contract.
     let out = unsafe { switch_call_catching(top, move |_| f()) };
-    // `out` holds any panic, so the limit is restored on every path.
-    thread::replace_range(prev);
+    // `out` holds any panic, so the range is restored on every path.
+    // SAFETY: `slot` and `prev` come from the replace above, and `f` ran on the
+    // stack switched to from here and came back.
+    unsafe { thread::restore_range(slot, prev) };
     match out {
         Ok(r) => r,
         Err(payload) => panic::resume_unwind(payload),

@@ -134,20 +134,57 @@ pub(crate) fn limit() -> usize {
     })
 }
 
+/// Where the stack range of the code running now is kept: the current
+/// context's header, or, with no context current, the thread's state.
+pub(crate) enum RangeSlot {
+    Thread(*const ThreadState),
+    Context(*const Header),
+}
+
 /// Sets the stack range `(bottom, top)` of the code running now (where
-/// [`limit`] reads the bottom) and returns the previous one. With no context
-/// current only the bottom is kept (the returned top is then 0).
+/// [`limit`] reads the bottom) and returns where it is kept and the previous
+/// range, for [`restore_range`]. With no context current only the bottom is
+/// kept (the returned top is then 0).
 #[inline]
-pub(crate) fn replace_range(new: (usize, usize)) -> (usize, usize) {
+pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) {
     with(|t| {
         let g = t.current.get();
         if g.is_null() {
-            (t.limit.replace(new.0), 0)
+            (RangeSlot::Thread(t), (t.limit.replace(new.0), 0))
         } else {
             // SAFETY: as in `limit`; the header is only touched by the thread
             // it runs on, through its Cells.
-            let g = unsafe { &*g };
-            (g.limit.replace(new.0), g.top.replace(new.1))
+            let h = unsafe { &*g };
+            (
+                RangeSlot::Context(g),
+                (h.limit.replace(new.0), h.top.replace(new.1)),
+            )
         }
     })
+}
+
+/// Puts back the range [`replace_range`] replaced, where it was kept, without
+/// looking the thread's state up again.
+///
+/// # Safety
+/// - `slot` and `prev` come from a [`replace_range`] made by the code calling
+///   this, which has run only on stacks switched to from there since and has
+///   come back (a context's code may have moved to another thread meanwhile:
+///   its header is still the one in use; code outside any context cannot
+///   move, so the thread's state is still its thread's).
+#[inline]
+pub(crate) unsafe fn restore_range(slot: RangeSlot, prev: (usize, usize)) {
+    match slot {
+        // SAFETY: no context was current, so the caller ran on this thread
+        // throughout (the contract), whose state lives as long as it.
+        RangeSlot::Thread(t) => unsafe { (*t).limit.set(prev.0) },
+        RangeSlot::Context(g) => {
+            // SAFETY: the context whose code calls this is running (the
+            // contract), so its header is alive; only its Cells are written,
+            // by the thread running it.
+            let h = unsafe { &*g };
+            h.limit.set(prev.0);
+            h.top.set(prev.1);
+        }
+    }
 }
