@@ -674,37 +674,34 @@ impl Yielder {
             let t = unsafe { &*header.thread.get() };
             let gate = header.gate();
             let sp = arch::current_sp();
-            if gate.is_plain() && sp >= header.limit.get() && sp < header.top.get() {
-                // The common case, tested with one comparison of the gate
-                // word and two of the stack pointer: no callback runs on this
-                // context (so suspending is allowed), it was resumed from the
-                // system stack (the resumer's `current` is the constant null),
-                // and we run on its stack (or the `on_stack` stack it runs
-                // in). Only this context's own code runs there with no
-                // callback counted: `on_system_stack` and a context resumed
-                // inside it run on other stacks, and the only way back onto
-                // this stack from them is a callback. So this context is the
-                // one running here, as the slow path checks directly; the
-                // check by address reads nothing through `t`, which would
-                // put two dependent loads before the switch (measured: a
-                // quarter of a round trip).
-                debug_assert!(core::ptr::eq(t.current.get(), header));
-                t.current.set(core::ptr::null());
-                // SAFETY: this context runs (checked above), so its resumer
-                // is blocked in the switch that stored the link;
-                // `fp_control` is fixed at creation, so every switch of this
-                // context uses the same frame.
-                unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
-            } else {
-                // This context is the one running here (on its own stack or an
-                // `on_stack` stack of it), and no C callback runs on it.
-                if !core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0 {
-                    suspend_misuse(header);
-                }
-                header.hand_back_current(t, &gate);
-                // SAFETY: as above, with this context's `fp_control`.
-                unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
+            // The common case, tested with one comparison of the gate word and
+            // two of the stack pointer: no callback runs on this context (so
+            // suspending is allowed), it was resumed from the system stack (the
+            // resumer's `current` is the constant null), and we run on its
+            // stack (or the `on_stack` stack it runs in). Only this context's
+            // own code runs there with no callback counted: `on_system_stack`
+            // and a context resumed inside it run on other stacks, and the only
+            // way back onto this stack from them is a callback. So this context
+            // is the one running here, as the other path checks directly; the
+            // check by address reads nothing through `t`, which would put two
+            // dependent loads before the switch (measured: a quarter of a
+            // round trip).
+            let plain = gate.is_plain() && sp >= header.limit.get() && sp < header.top.get();
+            // Otherwise: this context is the one running here (on its own stack
+            // or an `on_stack` stack of it), and no C callback runs on it.
+            if !plain && (!core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0) {
+                suspend_misuse(header);
             }
+            debug_assert!(core::ptr::eq(t.current.get(), header));
+            if plain {
+                t.current.set(core::ptr::null());
+            } else {
+                header.hand_back_current(t, &gate);
+            }
+            // SAFETY: this context runs (checked above), so its resumer is
+            // blocked in the switch that stored the link; `fp_control` is fixed
+            // at creation, so every switch of this context uses the same frame.
+            unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
         };
         if cancel != 0 {
             panic::resume_unwind(Box::new(ForcedUnwind));
