@@ -9,7 +9,8 @@ pub(crate) trait OsImp {
     /// The page size.
     fn page_size() -> usize;
     /// The calling thread's stack as `(lo, hi, guard_size)`, or `None` when the
-    /// OS cannot tell. Slow (glibc reads `/proc/self/maps` for the main
+    /// OS cannot tell. Can be slow (glibc's `pthread_getattr_np` reads
+    /// `/proc/self/maps` for the main thread and makes a system call for any
     /// thread): callers cache it.
     fn thread_stack() -> Option<(usize, usize, usize)>;
     /// A small number naming the calling thread in messages.
@@ -35,6 +36,10 @@ cfg_if::cfg_if! {
     if #[cfg(target_os = "linux")] {
         mod linux;
         pub(crate) use self::linux::Imp;
+        #[cfg(test)]
+        pub(crate) use self::linux::bounds_from_getattr;
+        #[cfg(all(test, target_env = "gnu"))]
+        pub(crate) use self::linux::{DESCRIPTOR_CONFIRMATIONS, descriptor_layout};
     } else if #[cfg(target_vendor = "apple")] {
         mod macos;
         pub(crate) use self::macos::Imp;

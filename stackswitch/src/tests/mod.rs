@@ -227,3 +227,89 @@ fn nested_registrations_share_the_guard_until_the_last_is_dropped() {
     .join()
     .unwrap();
 }
+
+/// A pthread with the given attributes running `f`, joined.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn on_pthread(attr: &mut libc::pthread_attr_t, f: fn()) {
+    extern "C" fn run(f: *mut libc::c_void) -> *mut libc::c_void {
+        // SAFETY: `f` is the `fn()` passed to pthread_create below.
+        let f: fn() = unsafe { core::mem::transmute::<*mut libc::c_void, fn()>(f) };
+        f();
+        core::ptr::null_mut()
+    }
+    let mut t = core::mem::MaybeUninit::<libc::pthread_t>::uninit();
+    // SAFETY: `attr` is an initialised attribute object; `run` receives a valid
+    // `fn()` and does not unwind (a failed assertion aborts the process, which
+    // fails the test); the thread is joined before returning.
+    unsafe {
+        assert_eq!(
+            libc::pthread_create(t.as_mut_ptr(), attr, run, f as *mut libc::c_void),
+            0
+        );
+        assert_eq!(
+            libc::pthread_join(t.assume_init(), core::ptr::null_mut()),
+            0
+        );
+    }
+}
+
+/// Asserts, on the calling thread, that the OS layer's bounds are exactly
+/// `pthread_getattr_np`'s; aborts otherwise (it runs on C-created threads too).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn bounds_agree_with_getattr() {
+    let ours = crate::os::Imp::thread_stack();
+    let theirs = crate::os::bounds_from_getattr();
+    if ours != theirs || ours.is_none() {
+        eprintln!("thread_stack {ours:x?} != pthread_getattr_np {theirs:x?}");
+        std::process::abort();
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn descriptor_read_bounds_equal_pthread_getattr_np_for_every_kind_of_thread() {
+    // Threads of several sizes and guards, and threads on stacks the program
+    // supplies: the first few teach the layout, the rest read it, and every one
+    // must get exactly what pthread_getattr_np reports.
+    for round in 0..3 {
+        for (size, guard) in [
+            (0, None),
+            (64 << 10, None),
+            (1 << 20, Some(12345)),
+            (200_000, Some(0)),
+        ] {
+            // SAFETY: an attribute object initialised, set, used and destroyed here.
+            unsafe {
+                let mut attr = core::mem::zeroed();
+                libc::pthread_attr_init(&mut attr);
+                if size != 0 {
+                    libc::pthread_attr_setstacksize(&mut attr, size);
+                }
+                if let Some(g) = guard {
+                    libc::pthread_attr_setguardsize(&mut attr, g);
+                }
+                on_pthread(&mut attr, bounds_agree_with_getattr);
+                libc::pthread_attr_destroy(&mut attr);
+            }
+        }
+        let mut own = vec![0u8; (256 << 10) + round * 4096];
+        // SAFETY: the supplied stack outlives the thread (joined in on_pthread).
+        unsafe {
+            let mut attr = core::mem::zeroed();
+            libc::pthread_attr_init(&mut attr);
+            libc::pthread_attr_setstack(&mut attr, own.as_mut_ptr().cast(), own.len());
+            on_pthread(&mut attr, bounds_agree_with_getattr);
+            libc::pthread_attr_destroy(&mut attr);
+        }
+        std::thread::spawn(bounds_agree_with_getattr)
+            .join()
+            .unwrap();
+    }
+    let (offset, confirmed) = crate::os::descriptor_layout()
+        .expect("the descriptor's layout was learned (and nothing disagreed)");
+    assert!(
+        confirmed >= crate::os::DESCRIPTOR_CONFIRMATIONS,
+        "{confirmed}"
+    );
+    assert!(offset % 8 == 0 && offset < 4096, "{offset}");
+}
