@@ -35,15 +35,15 @@ pub(crate) struct Header {
     /// `suspend` finds the state here with one load, with no thread-local
     /// lookup (which would be a call, see `thread::with`).
     thread: Cell<*const thread::ThreadState>,
-    /// Lowest address the context's code may use: the stack's bottom, or an
-    /// `on_stack` stack's while it runs inside one. Kept here, always up to
-    /// date (`thread::replace_range` writes it while the context is current),
-    /// so that switches neither save nor restore a thread-local limit.
-    pub(crate) limit: Cell<usize>,
-    /// The (exclusive) top of the stack whose bottom is `limit`. `suspend`
-    /// checks that the stack pointer lies in `limit..top`: the context's own
-    /// code runs there and nothing else does (see `Yielder::suspend`).
-    pub(crate) top: Cell<usize>,
+    /// The stack the context's code runs on, as `(limit, top)`: `limit` is
+    /// the lowest address it may use (the stack's bottom, or an `on_stack`
+    /// stack's while it runs inside one) and `top` that stack's (exclusive)
+    /// top. Kept here, always up to date (`thread::replace_range` writes it
+    /// while the context is current), so that switches neither save nor
+    /// restore a thread-local limit. `suspend` checks that the stack pointer
+    /// lies in `limit..top`: the context's own code runs there and nothing
+    /// else does (see `Yielder::suspend`).
+    pub(crate) range: Cell<(usize, usize)>,
     /// Number of `on_green_stack` calls running on this context's stack: C
     /// frames sit on the system stack below its resumer, so it must not
     /// suspend (the resumer would overwrite them).
@@ -411,8 +411,7 @@ impl<R: 'static> Context<R> {
                 outer_link: Cell::new(core::ptr::null_mut()),
                 thread: Cell::new(core::ptr::null()),
                 parent: Cell::new(core::ptr::null()),
-                limit: Cell::new(stack.bottom()),
-                top: Cell::new(stack.top()),
+                range: Cell::new((stack.bottom(), stack.top())),
                 callbacks: Cell::new(0),
                 fp_control: options.preserve_fp_control,
                 nested: Cell::new(false),
@@ -686,7 +685,8 @@ impl Yielder {
             // check by address reads nothing through `t`, which would put two
             // dependent loads before the switch (measured: a quarter of a
             // round trip).
-            let plain = gate.is_plain() && sp >= header.limit.get() && sp < header.top.get();
+            let (limit, top) = header.range.get();
+            let plain = gate.is_plain() && sp >= limit && sp < top;
             // Otherwise: this context is the one running here (on its own stack
             // or an `on_stack` stack of it), and no C callback runs on it.
             if !plain && (!core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0) {

@@ -14,12 +14,14 @@ pub(crate) struct ThreadState {
     /// gives the previous value back as it switches out (see
     /// `Header::hand_back_current`).
     pub(crate) current: Cell<*const Header>,
-    /// While no context is current: the lowest usable address of the
-    /// `on_stack` stack we run on, or 0 on the system stack. While a context
-    /// is current its header's `limit` is the live one, and this keeps the
-    /// value of the code that resumed the outermost context (switches do not
-    /// touch it; see `Header::limit`).
-    pub(crate) limit: Cell<usize>,
+    /// While no context is current: the `on_stack` stack we run on as
+    /// `(lowest usable address, top)`, or `(0, 0)` on the system stack. While
+    /// a context is current its header's `range` is the live one, and this
+    /// keeps the value of the code that resumed the outermost context
+    /// (switches do not touch it; see `Header::range`). The same shape as the
+    /// header's, so that `on_stack` saves and restores either through one
+    /// pointer.
+    pub(crate) range: Cell<(usize, usize)>,
     /// The system stack pointer to use for `on_system_stack` instead of the
     /// outermost context's link (set by `on_green_stack`: below the C frames
     /// that called back); 0 = none. Non-zero only while `current` is non-null.
@@ -57,7 +59,7 @@ thread_local! {
     pub(crate) static STATE: ThreadState = const {
         ThreadState {
             current: Cell::new(core::ptr::null()),
-            limit: Cell::new(0),
+            range: Cell::new((0, 0)),
             g0_sp: Cell::new(0),
             curg: Cell::new(core::ptr::null()),
             curg_sp: Cell::new(0),
@@ -125,41 +127,37 @@ pub(crate) fn limit() -> usize {
     with(|t| {
         let g = t.current.get();
         if g.is_null() {
-            t.limit.get()
+            t.range.get().0
         } else {
             // SAFETY: a non-null `current` is the header of the context
             // running on this thread, alive while it runs; only its Cell is read.
-            unsafe { (*g).limit.get() }
+            unsafe { (*g).range.get().0 }
         }
     })
 }
 
 /// Where the stack range of the code running now is kept: the current
 /// context's header, or, with no context current, the thread's state.
-pub(crate) enum RangeSlot {
-    Thread(*const ThreadState),
-    Context(*const Header),
-}
+pub(crate) struct RangeSlot(*const Cell<(usize, usize)>);
 
 /// Sets the stack range `(bottom, top)` of the code running now (where
 /// [`limit`] reads the bottom) and returns where it is kept and the previous
-/// range, for [`restore_range`]. With no context current only the bottom is
-/// kept (the returned top is then 0).
+/// range, for [`restore_range`].
 #[inline]
 pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) {
     with(|t| {
         let g = t.current.get();
-        if g.is_null() {
-            (RangeSlot::Thread(t), (t.limit.replace(new.0), 0))
+        let slot: *const Cell<(usize, usize)> = if g.is_null() {
+            &t.range
         } else {
             // SAFETY: as in `limit`; the header is only touched by the thread
             // it runs on, through its Cells.
-            let h = unsafe { &*g };
-            (
-                RangeSlot::Context(g),
-                (h.limit.replace(new.0), h.top.replace(new.1)),
-            )
-        }
+            unsafe { &(*g).range }
+        };
+        // SAFETY: `slot` is one of the two Cells just named, both alive (the
+        // thread's state for as long as the thread, the running context's
+        // header while it runs) and only used by this thread.
+        (RangeSlot(slot), unsafe { (*slot).replace(new) })
     })
 }
 
@@ -174,17 +172,9 @@ pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) 
 ///   move, so the thread's state is still its thread's).
 #[inline]
 pub(crate) unsafe fn restore_range(slot: RangeSlot, prev: (usize, usize)) {
-    match slot {
-        // SAFETY: no context was current, so the caller ran on this thread
-        // throughout (the contract), whose state lives as long as it.
-        RangeSlot::Thread(t) => unsafe { (*t).limit.set(prev.0) },
-        RangeSlot::Context(g) => {
-            // SAFETY: the context whose code calls this is running (the
-            // contract), so its header is alive; only its Cells are written,
-            // by the thread running it.
-            let h = unsafe { &*g };
-            h.limit.set(prev.0);
-            h.top.set(prev.1);
-        }
-    }
+    // SAFETY: by the contract, the Cell is the running context's header's
+    // (alive while it runs, written only by the thread running it) or, with
+    // no context current, the caller's thread's state (the caller ran on this
+    // thread throughout, and the state lives as long as it).
+    unsafe { (*slot.0).set(prev) }
 }
