@@ -1,6 +1,7 @@
 //! Callback costs, side by side in one group so ratios come from one run:
 //! a plain C → Rust call (no protocol), a callback on a runtime thread inside a foreign
-//! call (with and without processor accounting), a bound foreign-thread callback, a
+//! call (with and without processor accounting, and with accounting through the
+//! per-thread handles a runtime's workers make once), a bound foreign-thread callback, a
 //! callback that attaches and detaches every time, and a new C thread that calls in once
 //! (attach + exit) next to one that does not.
 
@@ -11,9 +12,13 @@ use std::os::raw::{c_int, c_long};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use callback::{BindPolicy, ForeignFn, ThreadsOnly, call_foreign, call_foreign_on, callback};
+use callback::{
+    BindPolicy, ForeignFn, ThreadsOnly, call_foreign, call_foreign_on, call_foreign_on_with,
+    callback,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
-use syscall_accounting::{CallKind, NoScheduler, Procs};
+use stackswitch::CurrentThread;
+use syscall_accounting::{CallKind, NoScheduler, Procs, ThreadCalls};
 
 type Cb = extern "C" fn(c_int) -> c_int;
 
@@ -88,6 +93,19 @@ fn benches(c: &mut Criterion) {
             })
         })
     });
+    // The same through the handles a runtime's worker makes once (the facade's workers
+    // do): the call looks up only the thread's context.
+    let (here, calls) = (CurrentThread::get(), ThreadCalls::current());
+    g.bench_function(
+        "runtime_thread_call_and_callback_with_processor_handles",
+        |b| {
+            b.iter(|| {
+                call_foreign_on_with(&here, &calls, &mut p, CallKind::Lazy, &F, || {
+                    c_call(exported, black_box(1))
+                })
+            })
+        },
+    );
     drop(p);
 
     // A foreign thread (no runtime context until its first callback) runs C loops of

@@ -104,6 +104,18 @@ const ROWS: &[Compare] = &[
         minus: None,
     },
     Compare {
+        operation: "callback crate: callback on a runtime thread (worker handles)",
+        go_table: "cgocheck=1",
+        go_row: "CallbackFromGoThread",
+        go_unit: "ns/op",
+        package: "callback",
+        bench: "callback",
+        // `call_foreign_on_with`: the API a runtime's workers use (the facade's do),
+        // with the thread's switching state and call counter looked up once.
+        criterion: "callback/runtime_thread_call_and_callback_with_processor_handles",
+        minus: None,
+    },
+    Compare {
         operation: "callback crate: callback from a bound C thread",
         go_table: "cgocheck=1",
         go_row: "CallbackFromCThreadCached",
