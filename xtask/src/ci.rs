@@ -62,6 +62,90 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
 /// Crates checked by Miri (no assembly, no foreign code in their tests).
 const MIRI: &[&str] = &["ptrcheck", "directives"];
 
+/// Miri jobs running at once (the CI machine has two cores).
+const MIRI_WORKERS: usize = 2;
+
+/// Test targets known to take longest under Miri, started first so that the two
+/// workers finish close together (measured: `vectors_flags` alone is about half of
+/// `directives`' Miri time).
+const MIRI_LONGEST: &[&str] = &["vectors_flags", "go_ptr", "vectors_parse", "parse"];
+
+/// One `cargo miri test` invocation: a crate and which of its tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MiriJob {
+    krate: String,
+    /// `--lib`, `--bins`, `--test <name>` or `--doc`.
+    selection: Vec<String>,
+}
+
+impl MiriJob {
+    fn label(&self) -> String {
+        format!("{} {}", self.krate, self.selection.join(" "))
+    }
+}
+
+/// The jobs that together run every test `cargo miri test -p <crate>` runs for the
+/// crates in [`MIRI`] (library unit tests, binaries' unit tests, each integration test
+/// file, doctests), read from `cargo metadata`; the longest ([`MIRI_LONGEST`]) first.
+fn miri_jobs(meta: &crate::json::Json) -> Result<Vec<MiriJob>, String> {
+    use crate::json::Json;
+    let mut jobs = Vec::new();
+    for &k in MIRI {
+        let pkg = meta
+            .get("packages")
+            .map(Json::as_array)
+            .unwrap_or_default()
+            .iter()
+            .find(|p| p.get("name").and_then(Json::as_str) == Some(k))
+            .ok_or_else(|| format!("cargo metadata lists no package `{k}`"))?;
+        let mut has_lib = false;
+        let mut has_bins = false;
+        let mut doctests = false;
+        for t in pkg.get("targets").map(Json::as_array).unwrap_or_default() {
+            let kinds: Vec<&str> = t
+                .get("kind")
+                .map(Json::as_array)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Json::as_str)
+                .collect();
+            let runs_tests = t.get("test") != Some(&Json::Bool(false));
+            if kinds.iter().any(|k| k.ends_with("lib")) {
+                has_lib |= runs_tests;
+                doctests |= t.get("doctest") != Some(&Json::Bool(false));
+            } else if kinds.contains(&"bin") {
+                has_bins |= runs_tests;
+            } else if kinds.contains(&"test") {
+                let name = t.get("name").and_then(Json::as_str).unwrap_or_default();
+                jobs.push(MiriJob {
+                    krate: k.to_string(),
+                    selection: vec!["--test".into(), name.to_string()],
+                });
+            }
+        }
+        for (present, flag) in [
+            (has_lib, "--lib"),
+            (has_bins, "--bins"),
+            (doctests, "--doc"),
+        ] {
+            if present {
+                jobs.push(MiriJob {
+                    krate: k.to_string(),
+                    selection: vec![flag.into()],
+                });
+            }
+        }
+    }
+    let rank = |j: &MiriJob| {
+        MIRI_LONGEST
+            .iter()
+            .position(|n| j.selection.last().map(String::as_str) == Some(*n))
+            .unwrap_or(MIRI_LONGEST.len())
+    };
+    jobs.sort_by_key(rank);
+    Ok(jobs)
+}
+
 /// Crates with loom models (internal tests named `loom…`, built with `--cfg loom`).
 const LOOM: &[&str] = &["syscall-accounting", "callback"];
 
@@ -243,12 +327,21 @@ impl Ci {
             }
             "miri" => {
                 tools::ensure_miri()?;
-                let mut cmd = tools::nightly_cargo();
-                cmd.current_dir(&self.root).args(["miri", "test"]);
+                // Build every test of the Miri crates once, then run them as separate
+                // jobs, two at a time: Miri interprets a test binary on one core, and
+                // one crate's binaries in a row took 13 minutes of this machine's two
+                // cores' time on one of them. Every test target cargo would run is a
+                // job (from `cargo metadata`), so none is left out.
+                let mut build = tools::nightly_cargo();
+                build
+                    .current_dir(&self.root)
+                    .args(["miri", "test", "--no-run"]);
                 for k in MIRI {
-                    cmd.args(["-p", k]);
+                    build.args(["-p", k]);
                 }
-                self.exec(&mut cmd, tests)?;
+                self.exec(&mut build, tests)?;
+                let jobs = miri_jobs(&layout::metadata(&self.root)?)?;
+                self.run_jobs(&jobs, MIRI_WORKERS, tests)?;
                 nonzero(tests)
             }
             "loom" => {
@@ -272,6 +365,64 @@ impl Ci {
                 tests,
             ),
             other => Err(format!("unknown step {other}")),
+        }
+    }
+
+    /// Runs `cargo +nightly miri test -p <crate> <selection>` for every job, `workers`
+    /// at a time, longest first (the order of `jobs`); their output lines are labelled
+    /// with the job. Every job runs even when one fails; the error names each failure.
+    fn run_jobs(
+        &self,
+        jobs: &[MiriJob],
+        workers: usize,
+        tests: &mut TestCounts,
+    ) -> Result<(), String> {
+        let next = std::sync::Mutex::new(jobs.iter());
+        let results = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let Some(job) = next.lock().unwrap_or_else(|p| p.into_inner()).next()
+                        else {
+                            break;
+                        };
+                        let mut cmd = tools::nightly_cargo();
+                        cmd.current_dir(&self.root)
+                            .args(["miri", "test", "-p", &job.krate])
+                            .args(&job.selection);
+                        let label = job.label();
+                        let out = run::run_labelled(&mut cmd, STEP_LIMIT, false, Some(&label));
+                        results
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((label, out));
+                    }
+                });
+            }
+        });
+        let mut failures = Vec::new();
+        for (label, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            match out {
+                Ok(o) => {
+                    tests.add(o.tests);
+                    if o.timed_out {
+                        failures.push(format!(
+                            "{label}: timed out after {} s, {}",
+                            STEP_LIMIT.as_secs(),
+                            o.running.describe()
+                        ));
+                    } else if !o.success {
+                        failures.push(format!("{label} failed"));
+                    }
+                }
+                Err(e) => failures.push(format!("{label}: {e}")),
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
         }
     }
 
@@ -373,5 +524,57 @@ fn nonzero(tests: &TestCounts) -> Result<String, String> {
         Err("no test was executed".into())
     } else {
         Ok(String::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(name: &str, kind: &str, extra: &str) -> String {
+        format!(r#"{{"name": "{name}", "kind": ["{kind}"]{extra}}}"#)
+    }
+
+    #[test]
+    fn miri_jobs_cover_every_test_target_longest_first() {
+        let meta = format!(
+            r#"{{"packages": [
+                {{"name": "facade", "targets": [{}]}},
+                {{"name": "directives", "targets": [{}, {}, {}, {}, {}, {}]}},
+                {{"name": "ptrcheck", "targets": [{}, {}, {}]}}
+            ]}}"#,
+            target("facade", "lib", ""),
+            target("directives", "lib", ""),
+            target("cgo-directives", "bin", ""),
+            target("parse", "test", ""),
+            target("vectors_flags", "test", ""),
+            target("parse", "bench", r#", "test": false"#),
+            target("demo", "example", ""),
+            target("ptrcheck", "lib", r#", "doctest": false"#),
+            target("go_ptr", "test", ""),
+            target("build-script-build", "custom-build", ""),
+        );
+        let jobs = miri_jobs(&crate::json::parse(&meta).unwrap()).unwrap();
+        let labels: Vec<String> = jobs.iter().map(MiriJob::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "directives --test vectors_flags",
+                "ptrcheck --test go_ptr",
+                "directives --test parse",
+                "ptrcheck --lib",
+                "directives --lib",
+                "directives --bins",
+                "directives --doc",
+            ],
+            "facade is not a Miri crate; benches, examples and build scripts are not \
+             tests; a library without doctests gets no --doc job"
+        );
+    }
+
+    #[test]
+    fn miri_jobs_name_a_missing_crate() {
+        let err = miri_jobs(&crate::json::parse(r#"{"packages": []}"#).unwrap()).unwrap_err();
+        assert!(err.contains("ptrcheck"), "{err}");
     }
 }

@@ -64,6 +64,16 @@ pub fn check(root: &Path) -> Vec<String> {
 
 /// Package name → sibling package names it depends on, from `cargo metadata`.
 pub fn workspace_graph(root: &Path) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    graph_from_metadata(&metadata_text(root)?)
+}
+
+/// The workspace's `cargo metadata --no-deps`, parsed.
+pub fn metadata(root: &Path) -> Result<Json, String> {
+    json::parse(&metadata_text(root)?)
+}
+
+/// The text of `cargo metadata --no-deps` for the workspace at `root`.
+fn metadata_text(root: &Path) -> Result<String, String> {
     let out = Command::new("cargo")
         .args([
             "metadata",
@@ -91,7 +101,7 @@ pub fn workspace_graph(root: &Path) -> Result<BTreeMap<String, BTreeSet<String>>
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    graph_from_metadata(&String::from_utf8_lossy(&out.stdout))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn graph_from_metadata(text: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {

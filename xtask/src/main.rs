@@ -8,7 +8,8 @@
 //! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
 //! test (host), cross (aarch64 and riscv64 under qemu-user), release (the
 //! optimiser-sensitive test files, optimised, on all three), check (macOS and
-//! Windows, compile only), miri, loom, bench (each criterion bench once).
+//! Windows, compile only), miri (`ptrcheck` and `directives`, one Miri process per
+//! crate side by side), loom, bench (each criterion bench once).
 
 mod bench_go;
 mod ci;

@@ -103,7 +103,19 @@ impl Progress {
 /// Runs `cmd`, echoing its stdout line by line (and stderr, unless `capture_stderr`),
 /// counting libtest summary lines, and killing its whole process group after `limit`.
 pub fn run(cmd: &mut Command, limit: Duration, capture_stderr: bool) -> Result<Outcome, String> {
-    println!("$ {}", describe(cmd));
+    run_labelled(cmd, limit, capture_stderr, None)
+}
+
+/// [`run`] with every echoed stdout line (and the command line) prefixed by
+/// `[label] `, for commands that run side by side.
+pub fn run_labelled(
+    cmd: &mut Command,
+    limit: Duration,
+    capture_stderr: bool,
+    label: Option<&str>,
+) -> Result<Outcome, String> {
+    let prefix = label.map(|l| format!("[{l}] ")).unwrap_or_default();
+    println!("{prefix}$ {}", describe(cmd));
     cmd.stdout(Stdio::piped());
     if capture_stderr {
         cmd.stderr(Stdio::piped());
@@ -120,7 +132,7 @@ pub fn run(cmd: &mut Command, limit: Duration, capture_stderr: bool) -> Result<O
         let mut progress = Progress::default();
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            println!("{line}");
+            println!("{prefix}{line}");
             if let Some(c) = TestCounts::parse_line(&line) {
                 counts.add(c);
             }
