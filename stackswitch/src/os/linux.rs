@@ -106,16 +106,22 @@ mod descriptor {
     /// 1168–1680 bytes on the three supported architectures).
     const SEARCH: usize = 4096;
 
-    /// What is known: [`UNKNOWN`], [`OFF`], or `offset << 8 | confirmations`.
+    /// What is known: [`UNKNOWN`], [`OFF`], or a found offset and its
+    /// confirmations ([`known`]).
     static LAYOUT: AtomicUsize = AtomicUsize::new(UNKNOWN);
     const UNKNOWN: usize = 0;
     const OFF: usize = usize::MAX;
 
-    /// The state word for a found `offset` confirmed `n` times.
+    /// The state word for a found `offset` (below [`SEARCH`]) confirmed `n`
+    /// (at most [`CONFIRMATIONS`]) times: `(offset + 1) << 8 | n`, which is never
+    /// [`UNKNOWN`] or [`OFF`].
     fn known(offset: usize, n: usize) -> usize {
-        // Offsets are below SEARCH and 8-aligned, so never 0 after the shift and
-        // never all ones.
-        offset << 8 | n
+        (offset + 1) << 8 | n
+    }
+
+    /// The offset and confirmations of a [`known`] state word.
+    fn unpack(s: usize) -> (usize, usize) {
+        ((s >> 8) - 1, s & 0xff)
     }
 
     /// The calling thread's descriptor (`pthread_self()` is its address in glibc).
@@ -145,16 +151,21 @@ mod descriptor {
         // Relaxed: the state is one self-contained word (the offset travels in
         // it), and reading an older state only means one more pthread_getattr_np.
         let s = LAYOUT.load(Ordering::Relaxed);
-        if s == UNKNOWN || s == OFF || s & 0xff < CONFIRMATIONS {
+        if s == UNKNOWN || s == OFF {
+            return None;
+        }
+        let (offset, confirmed) = unpack(s);
+        if confirmed < CONFIRMATIONS {
             return None;
         }
         let me = descriptor();
         // SAFETY: every glibc thread's descriptor is a `struct pthread`, one layout
-        // per process; the offset was found inside the descriptor of a thread whose
-        // stack block extended at least 32 bytes past it, and confirmed on
-        // CONFIRMATIONS more threads, so the four words are fields of this
-        // thread's descriptor: readable, and 8-aligned as the descriptor is.
-        unsafe { decode(me + (s >> 8), me) }
+        // per process. The offset was the only place within 4 KiB of a descriptor
+        // where four words reproduced `pthread_getattr_np`'s answer, and on
+        // CONFIRMATIONS more threads the same place did again, so it holds the
+        // fields `pthread_getattr_np` reads (glibc keeps no other copy of them):
+        // inside every descriptor, so readable, and 8-aligned as descriptors are.
+        unsafe { decode(me + offset, me) }
     }
 
     /// Learns from bounds `b = (lo, hi, guard)` that `pthread_getattr_np` just
@@ -162,7 +173,7 @@ mod descriptor {
     pub(super) fn learn(b: (usize, usize, usize)) {
         let me = descriptor();
         let s = LAYOUT.load(Ordering::Relaxed);
-        if s == OFF || (s != UNKNOWN && s & 0xff >= CONFIRMATIONS) {
+        if s == OFF || (s != UNKNOWN && unpack(s).1 >= CONFIRMATIONS) {
             return;
         }
         // Only a descriptor inside its own stack block is searched or checked (not
@@ -194,9 +205,16 @@ mod descriptor {
                 None => OFF,
             }
         } else {
-            // SAFETY: as in `bounds`: the offset is inside every descriptor.
-            if unsafe { decode(me + (s >> 8), me) } == Some(b) {
-                known(s >> 8, (s & 0xff) + 1)
+            let (offset, confirmed) = unpack(s);
+            if me + offset + 32 > hi {
+                // Not inside this thread's usable stack: the place found cannot
+                // be a field of every descriptor.
+                OFF
+            // SAFETY: [me + offset, + 32) lies inside the calling thread's usable
+            // stack [lo, hi) (lo <= me, checked above, and the end just now),
+            // which is readable; 8-aligned as me and the offset are.
+            } else if unsafe { decode(me + offset, me) } == Some(b) {
+                known(offset, confirmed + 1)
             } else {
                 OFF
             }
@@ -215,7 +233,7 @@ mod descriptor {
     #[cfg(test)]
     pub(crate) fn state() -> Option<(usize, usize)> {
         let s = LAYOUT.load(Ordering::Relaxed);
-        (s != UNKNOWN && s != OFF).then_some((s >> 8, s & 0xff))
+        (s != UNKNOWN && s != OFF).then(|| unpack(s))
     }
 }
 
