@@ -62,6 +62,22 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
 /// Crates checked by Miri (no assembly, no foreign code in their tests).
 const MIRI: &[&str] = &["ptrcheck", "directives"];
 
+/// Whether the finished `cmd` passed: an error naming the time limit and what was
+/// still running, or the command that failed.
+fn verdict(out: &run::Outcome, cmd: &Command) -> Result<(), String> {
+    if out.timed_out {
+        Err(format!(
+            "timed out after {} s, {}",
+            STEP_LIMIT.as_secs(),
+            out.running.describe()
+        ))
+    } else if out.success {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed", run::describe(cmd)))
+    }
+}
+
 /// Miri jobs running at once (the CI machine has two cores).
 const MIRI_WORKERS: usize = 2;
 
@@ -392,31 +408,24 @@ impl Ci {
                             .args(["miri", "test", "-p", &job.krate])
                             .args(&job.selection);
                         let label = job.label();
-                        let out = run::run_labelled(&mut cmd, STEP_LIMIT, false, Some(&label));
+                        let verdict = run::run_labelled(&mut cmd, STEP_LIMIT, false, Some(&label))
+                            .map(|out| (out.tests, verdict(&out, &cmd)));
                         results
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
-                            .push((label, out));
+                            .push((label, verdict));
                     }
                 });
             }
         });
         let mut failures = Vec::new();
         for (label, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            match out {
-                Ok(o) => {
-                    tests.add(o.tests);
-                    if o.timed_out {
-                        failures.push(format!(
-                            "{label}: timed out after {} s, {}",
-                            STEP_LIMIT.as_secs(),
-                            o.running.describe()
-                        ));
-                    } else if !o.success {
-                        failures.push(format!("{label} failed"));
-                    }
-                }
-                Err(e) => failures.push(format!("{label}: {e}")),
+            let result = out.and_then(|(counts, verdict)| {
+                tests.add(counts);
+                verdict
+            });
+            if let Err(e) = result {
+                failures.push(format!("{label}: {e}"));
             }
         }
         if failures.is_empty() {
@@ -429,17 +438,7 @@ impl Ci {
     fn exec(&self, cmd: &mut Command, tests: &mut TestCounts) -> Result<String, String> {
         let out = run::run(cmd, STEP_LIMIT, false)?;
         tests.add(out.tests);
-        if out.timed_out {
-            Err(format!(
-                "timed out after {} s, {}",
-                STEP_LIMIT.as_secs(),
-                out.running.describe()
-            ))
-        } else if out.success {
-            Ok(String::new())
-        } else {
-            Err(format!("`{}` failed", run::describe(cmd)))
-        }
+        verdict(&out, cmd).map(|()| String::new())
     }
 
     /// `cargo check` of one library crate for a compile-only target, held to the
