@@ -125,15 +125,26 @@ fn state_ptr() -> *const ThreadState {
 #[inline]
 pub(crate) fn limit() -> usize {
     with(|t| {
-        let g = t.current.get();
-        if g.is_null() {
-            t.range.get().0
-        } else {
-            // SAFETY: a non-null `current` is the header of the context
-            // running on this thread, alive while it runs; only its Cell is read.
-            unsafe { (*g).range.get().0 }
-        }
+        // SAFETY: `range_cell` returns a Cell that is alive while this thread
+        // runs the current code, read here on this thread.
+        unsafe { (*range_cell(t)).get().0 }
     })
+}
+
+/// The cell holding the stack range of the code running now: the current
+/// context's header's, or, with no context current, the thread state's. It
+/// stays valid while the current context runs (or, with none, for the
+/// thread's life) and is only touched by the thread running that code.
+#[inline(always)]
+fn range_cell(t: &ThreadState) -> *const Cell<(usize, usize)> {
+    let g = t.current.get();
+    if g.is_null() {
+        &t.range
+    } else {
+        // SAFETY: a non-null `current` is the header of the context running on
+        // this thread, alive while it runs; only the address of its Cell is taken.
+        unsafe { &(*g).range }
+    }
 }
 
 /// Where the stack range of the code running now is kept: the current
@@ -146,17 +157,10 @@ pub(crate) struct RangeSlot(*const Cell<(usize, usize)>);
 #[inline]
 pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) {
     with(|t| {
-        let g = t.current.get();
-        let slot: *const Cell<(usize, usize)> = if g.is_null() {
-            &t.range
-        } else {
-            // SAFETY: as in `limit`; the header is only touched by the thread
-            // it runs on, through its Cells.
-            unsafe { &(*g).range }
-        };
-        // SAFETY: `slot` is one of the two Cells just named, both alive (the
-        // thread's state for as long as the thread, the running context's
-        // header while it runs) and only used by this thread.
+        let slot = range_cell(t);
+        // SAFETY: `range_cell` returns a Cell alive while the current code
+        // runs (the thread's state for as long as the thread, the running
+        // context's header while it runs), only used by this thread.
         (RangeSlot(slot), unsafe { (*slot).replace(new) })
     })
 }
