@@ -242,13 +242,43 @@ pub fn current_sp() -> usize {
 /// on: a context's stack, an [`crate::on_stack`] stack, or the system stack
 /// (recorded bounds if they contain the stack pointer, else the OS bounds).
 /// `None` when the bounds of the system stack are unknown.
+///
+/// The stack is found from the stack pointer, in this order: the range
+/// recorded for the running context (or [`crate::on_stack_raw`] call); the
+/// thread's recorded system stack when accurate; the registered stack the
+/// previous query on this thread found; any registered stack (each
+/// [`crate::Stack`], and the system stack of each registered thread: a walk of
+/// the registry, whose answer is kept for the next query); the recorded system
+/// stack's estimate; the OS bounds. [`crate::on_stack`] records nothing, so
+/// that it costs no more than the switch itself: queries inside it take the
+/// third step after the first.
 pub fn remaining_stack() -> Option<usize> {
     let sp = arch::current_sp();
-    let limit = thread::limit();
-    let system = thread::with(|t| t.system.get());
-    if limit != 0 {
-        return Some(sp.saturating_sub(limit));
+    let (system, found) = thread::with(|t| {
+        let (lo, hi) = thread::range(t);
+        if lo <= sp && sp < hi {
+            return (None, Some(lo));
+        }
+        let system = t.system.get();
+        if system.accurate && system.bounds.contains_sp(sp) {
+            return (None, Some(system.bounds.lo));
+        }
+        let found = t.found.get();
+        if found.holds(sp) {
+            return (None, Some(found.lo));
+        }
+        (Some(system), None)
+    });
+    if let Some(lo) = found {
+        return Some(sp - lo);
     }
+    if let Some(found) = overflow::stack_containing(sp) {
+        // The state is looked up again: this code cannot switch threads, but
+        // keeping a reference across calls is what `thread::with` rules out.
+        thread::with(|t| t.found.set(found));
+        return Some(sp - found.lo);
+    }
+    let system = system.unwrap_or(SystemStack::UNSET);
     if system.bounds.contains_sp(sp) {
         return Some(sp - system.bounds.lo);
     }

@@ -36,13 +36,15 @@ pub(crate) struct Header {
     /// lookup (which would be a call, see `thread::with`).
     thread: Cell<*const thread::ThreadState>,
     /// The stack the context's code runs on, as `(limit, top)`: `limit` is
-    /// the lowest address it may use (the stack's bottom, or an `on_stack`
-    /// stack's while it runs inside one) and `top` that stack's (exclusive)
-    /// top. Kept here, always up to date (`thread::replace_range` writes it
-    /// while the context is current), so that switches neither save nor
-    /// restore a thread-local limit. `suspend` checks that the stack pointer
-    /// lies in `limit..top`: the context's own code runs there and nothing
-    /// else does (see `Yielder::suspend`).
+    /// the lowest address it may use (the stack's bottom, or an
+    /// `on_stack_raw` stack's while it runs inside one) and `top` that stack's
+    /// (exclusive) top. Kept here (`thread::replace_range` writes it while the
+    /// context is current), so that switches neither save nor restore a
+    /// thread-local range. `on_stack` on a registered `Stack` leaves it alone:
+    /// `remaining_stack` finds that stack by address. `suspend` checks that the
+    /// stack pointer lies in `limit..top`: the context's own code runs there
+    /// and nothing else does (see `Yielder::suspend`); a suspend from inside an
+    /// `on_stack` takes its other path, which checks the thread's state.
     pub(crate) range: Cell<(usize, usize)>,
     /// Number of `on_green_stack` calls running on this context's stack: C
     /// frames sit on the system stack below its resumer, so it must not
@@ -677,7 +679,7 @@ impl Yielder {
             // two of the stack pointer: no callback runs on this context (so
             // suspending is allowed), it was resumed from the system stack (the
             // resumer's `current` is the constant null), and we run on its
-            // stack (or the `on_stack` stack it runs in). Only this context's
+            // stack (or the `on_stack_raw` stack it runs in). Only this context's
             // own code runs there with no callback counted: `on_system_stack`
             // and a context resumed inside it run on other stacks, and the only
             // way back onto this stack from them is a callback. So this context

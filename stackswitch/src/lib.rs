@@ -95,7 +95,8 @@
 //! | `ContextOptions { preserve_fp_control: false }` (same registers as corosensei) | 3.88 | 1.01 |
 //! | default (MXCSR and x87 control word preserved, as the ABI requires) | 16.6 | 4.3 |
 //!
-//! and `on_stack` 4.2 ns against psm's 5.2 ns. Two more runs on the same
+//! and `on_stack` 3.85 ns against psm's 5.23 ns (0.74×; another run, with
+//! `on_stack` recording nothing per call, see its docs). Two more runs on the same
 //! (loaded) machine gave 1.08× and 1.02× for the like-for-like round trip; in
 //! a tighter loop (the minimum of 150 runs of 200 000 round trips each) it
 //! and corosensei's both take 3.79 ns: parity, within the machine's noise. The round trip is bound by loads and

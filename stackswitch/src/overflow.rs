@@ -10,7 +10,7 @@ use core::mem::MaybeUninit;
 use std::sync::Once;
 
 use crate::os::{Imp, OsImp};
-use crate::primitive::{AtomicPtr, AtomicUsize, Ordering};
+use crate::primitive::{AtomicPtr, AtomicUsize, Ordering, fence};
 use crate::stack::StackError;
 use crate::thread;
 
@@ -44,6 +44,12 @@ const SLOTS: usize = 256;
 
 pub(crate) struct Slot {
     state: AtomicUsize,
+    /// A sequence lock over the stack range, for [`stack_containing`] (which,
+    /// unlike the signal handler, keeps what it found for later calls): odd
+    /// while the owner writes the fields, and advanced by every registration
+    /// and every release, so an unchanged even value means the same
+    /// registration is still live.
+    seq: AtomicUsize,
     guard_lo: AtomicUsize,
     guard_hi: AtomicUsize,
     stack_lo: AtomicUsize,
@@ -63,6 +69,7 @@ impl Chunk {
         #[allow(clippy::declare_interior_mutable_const)]
         const EMPTY: Slot = Slot {
             state: AtomicUsize::new(FREE),
+            seq: AtomicUsize::new(0),
             guard_lo: AtomicUsize::new(0),
             guard_hi: AtomicUsize::new(0),
             stack_lo: AtomicUsize::new(0),
@@ -105,6 +112,7 @@ pub(crate) fn register(guard: (usize, usize), stack: (usize, usize), kind: Kind)
                 .compare_exchange(FREE, WRITING, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
+                let seq = slot.write_begin();
                 slot.guard_lo.store(guard.0, Ordering::Relaxed);
                 slot.guard_hi.store(guard.1, Ordering::Relaxed);
                 slot.stack_lo.store(stack.0, Ordering::Relaxed);
@@ -114,6 +122,7 @@ pub(crate) fn register(guard: (usize, usize), stack: (usize, usize), kind: Kind)
                     Kind::System(owner) => owner << 1 | 1,
                 };
                 slot.kind.store(word, Ordering::Relaxed);
+                slot.write_end(seq);
                 // Release: a handler that sees LIVE (Acquire) sees the fields.
                 slot.state.store(LIVE, Ordering::Release);
                 return Registration(slot);
@@ -168,11 +177,112 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         self.0.state.store(WRITING, Ordering::Relaxed);
+        let seq = self.0.write_begin();
         self.0.guard_lo.store(0, Ordering::Relaxed);
         self.0.guard_hi.store(0, Ordering::Relaxed);
+        self.0.stack_lo.store(0, Ordering::Relaxed);
+        self.0.stack_hi.store(0, Ordering::Relaxed);
+        self.0.write_end(seq);
         // Release: the next owner (Acquire CAS) sees the cleared fields.
         self.0.state.store(FREE, Ordering::Release);
     }
+}
+
+impl Slot {
+    /// Starts a change of the fields by their owner (the thread that holds the
+    /// slot in `WRITING`): makes the sequence odd. Returns the odd value.
+    fn write_begin(&self) -> usize {
+        // Relaxed load: only the owner writes `seq`, and it is the owner.
+        let odd = self.seq.load(Ordering::Relaxed) + 1;
+        self.seq.store(odd, Ordering::Relaxed);
+        // Release fence: a reader whose field loads see any of the writes below
+        // also sees the odd value (its second `seq` load comes after an Acquire
+        // fence), so it discards what it read.
+        fence(Ordering::Release);
+        odd
+    }
+
+    /// Ends a change begun by [`Slot::write_begin`] (which returned `odd`).
+    fn write_end(&self, odd: usize) {
+        // Release: a reader that loads this value (Acquire) sees the fields.
+        self.seq.store(odd + 1, Ordering::Release);
+    }
+}
+
+/// A registered stack whose usable range contains an address, found by
+/// [`stack_containing`] and kept by the thread's state for the next query.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Found {
+    /// The stack's usable range `[lo, hi)`.
+    pub(crate) lo: usize,
+    pub(crate) hi: usize,
+    /// Its registration, and the registration's sequence value then.
+    slot: *const Slot,
+    seq: usize,
+}
+
+impl Found {
+    /// Nothing found yet.
+    pub(crate) const NONE: Found = Found {
+        lo: 0,
+        hi: 0,
+        slot: core::ptr::null(),
+        seq: 0,
+    };
+
+    /// `[lo, hi)` contains `sp` and is still a registered stack's range.
+    #[inline]
+    pub(crate) fn holds(&self, sp: usize) -> bool {
+        if !(self.lo <= sp && sp < self.hi) {
+            return false;
+        }
+        // SAFETY: a non-empty range was found in a registry slot, and slots are
+        // never freed (chunks are leaked, see `register`).
+        let slot = unsafe { &*self.slot };
+        // Acquire pairs with the Release of `write_end`. The value is unchanged
+        // only if no registration or release touched the slot since the range
+        // was read: every one of them advances it. A release of the stack we run
+        // on cannot be in progress unseen: that stack is in use by this thread
+        // (an `on_stack` borrows it, a context owns it, a thread's system stack
+        // is released only by its thread), and memory freed after a release is
+        // mapped again only after the munmap that followed it.
+        slot.seq.load(Ordering::Acquire) == self.seq
+    }
+}
+
+/// The registered stack (a [`crate::Stack`], or a registered thread's system
+/// stack) whose usable range contains `sp`. Walks the whole registry: callers
+/// keep the answer ([`Found::holds`] checks it again in one load).
+pub(crate) fn stack_containing(sp: usize) -> Option<Found> {
+    let mut chunk: *const Chunk = &REGISTRY;
+    while !chunk.is_null() {
+        // SAFETY: chunks are never freed (see `register`).
+        let c = unsafe { &*chunk };
+        for slot in &c.slots {
+            // A sequence-lock read: Acquire pairs with `write_end`'s Release, so
+            // the fields read below are at least that write's.
+            let seq = slot.seq.load(Ordering::Acquire);
+            if seq & 1 != 0 || seq == 0 {
+                continue;
+            }
+            // Relaxed: ordered by the sequence reads around them.
+            let live = slot.state.load(Ordering::Relaxed) == LIVE;
+            let lo = slot.stack_lo.load(Ordering::Relaxed);
+            let hi = slot.stack_hi.load(Ordering::Relaxed);
+            // Acquire fence: if a field load above saw a write made after
+            // `write_begin`, the `seq` load below sees that odd value or later.
+            fence(Ordering::Acquire);
+            if slot.seq.load(Ordering::Relaxed) != seq || !live {
+                continue;
+            }
+            if lo <= sp && sp < hi {
+                return Some(Found { lo, hi, slot, seq });
+            }
+        }
+        // Acquire pairs with the chunk publication in `register`.
+        chunk = c.next.load(Ordering::Acquire);
+    }
+    None
 }
 
 /// A registered range that contains `addr`: `(kind, stack_lo, stack_hi)`.

@@ -6,4 +6,4 @@
 //! lock-free registry is small enough to be checked by the tests in
 //! `tests/overflow.rs` and by review of the orderings stated at each use.
 
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};

@@ -6,7 +6,7 @@ use core::cell::Cell;
 
 use crate::bounds::SystemStack;
 use crate::context::Header;
-use crate::overflow::Slot;
+use crate::overflow::{Found, Slot};
 
 pub(crate) struct ThreadState {
     /// The green context whose stack this thread runs on, or null on the
@@ -14,8 +14,9 @@ pub(crate) struct ThreadState {
     /// gives the previous value back as it switches out (see
     /// `Header::hand_back_current`).
     pub(crate) current: Cell<*const Header>,
-    /// While no context is current: the `on_stack` stack we run on as
-    /// `(lowest usable address, top)`, or `(0, 0)` on the system stack. While
+    /// While no context is current: the `on_stack_raw` stack we run on as
+    /// `(lowest usable address, top)`, or `(0, 0)` elsewhere (the system
+    /// stack, or an `on_stack` stack: registered stacks are found by address). While
     /// a context is current its header's `range` is the live one, and this
     /// keeps the value of the code that resumed the outermost context
     /// (switches do not touch it; see `Header::range`). The same shape as the
@@ -50,6 +51,10 @@ pub(crate) struct ThreadState {
     pub(crate) registrations: Cell<usize>,
     /// The overflow registry slot of this thread's system stack, or null.
     pub(crate) guard_slot: Cell<*const Slot>,
+    /// The registered stack that [`crate::remaining_stack`] last found by
+    /// address (an [`crate::on_stack`] stack: `on_stack` records nothing), so
+    /// the next query on it costs one load instead of a walk of the registry.
+    pub(crate) found: Cell<Found>,
 }
 
 /// Marker in `os_bounds.0` for "not queried yet".
@@ -70,6 +75,7 @@ thread_local! {
             alt_parked: Cell::new(0),
             registrations: Cell::new(0),
             guard_slot: Cell::new(core::ptr::null()),
+            found: Cell::new(Found::NONE),
         }
     };
 }
@@ -118,17 +124,15 @@ fn state_ptr() -> *const ThreadState {
     t
 }
 
-/// The stack limit of the code running now: the current context's (its
-/// stack's bottom, or the bottom of an `on_stack` it runs in), or, with no
-/// context current, that of the `on_stack` stack we run on (0: the system
-/// stack).
+/// The stack range `(bottom, top)` recorded for the code running now: the
+/// current context's (its stack, or an `on_stack_raw` stack it runs in), or,
+/// with no context current, that of the `on_stack_raw` stack we run on
+/// (`(0, 0)`: none recorded).
 #[inline]
-pub(crate) fn limit() -> usize {
-    with(|t| {
-        // SAFETY: `range_cell` returns a Cell that is alive while this thread
-        // runs the current code, read here on this thread.
-        unsafe { (*range_cell(t)).get().0 }
-    })
+pub(crate) fn range(t: &ThreadState) -> (usize, usize) {
+    // SAFETY: `range_cell` returns a Cell that is alive while this thread
+    // runs the current code, read here on this thread.
+    unsafe { (*range_cell(t)).get() }
 }
 
 /// The cell holding the stack range of the code running now: the current
@@ -152,7 +156,7 @@ fn range_cell(t: &ThreadState) -> *const Cell<(usize, usize)> {
 pub(crate) struct RangeSlot(*const Cell<(usize, usize)>);
 
 /// Sets the stack range `(bottom, top)` of the code running now (where
-/// [`limit`] reads the bottom) and returns where it is kept and the previous
+/// [`range`] reads it) and returns where it is kept and the previous
 /// range, for [`restore_range`].
 #[inline]
 pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) {

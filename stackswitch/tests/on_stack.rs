@@ -94,3 +94,59 @@ fn raw_variant_on_caller_managed_memory() {
     assert!(lo < sp && sp <= hi);
     drop(mem);
 }
+
+/// `on_stack` records nothing: `remaining_stack` finds a `Stack` by address and keeps
+/// what it found. A stack freed and another mapped (often at the same address, with
+/// another size) must not be measured with the first one's bounds.
+#[test]
+fn remaining_stack_follows_stacks_freed_and_mapped_again() {
+    for round in 0..8 {
+        for size in [256 * 1024, 64 * 1024, 128 * 1024, 32 * 1024] {
+            let mut stack = Stack::new(size).unwrap();
+            let b = stack.bounds();
+            let (sp, room) = on_stack(&mut stack, || {
+                // Twice: the second query is answered from what the first found.
+                let first = remaining_stack().unwrap();
+                let sp = stackswitch::current_sp();
+                let second = remaining_stack().unwrap();
+                assert!(first.abs_diff(second) < 512, "{first} {second}");
+                (sp, second)
+            });
+            assert!(b.contains_sp(sp), "round {round}: {sp:#x} outside {b:?}");
+            assert!(
+                room <= size && room + 2048 > sp - b.lo && room > size - 4096,
+                "round {round}, size {size}: {room} bytes left reported"
+            );
+        }
+    }
+}
+
+#[test]
+fn remaining_stack_in_nested_on_stacks_measures_the_innermost() {
+    let mut a = Stack::new(512 * 1024).unwrap();
+    let mut b = Stack::new(64 * 1024).unwrap();
+    let (outer_before, inner, outer_after) = on_stack(&mut a, || {
+        let before = remaining_stack().unwrap();
+        let inner = on_stack(&mut b, || remaining_stack().unwrap());
+        (before, inner, remaining_stack().unwrap())
+    });
+    assert!(outer_before > 500 * 1024, "{outer_before}");
+    assert!(inner <= 64 * 1024 && inner > 60 * 1024, "{inner}");
+    assert!(
+        outer_after.abs_diff(outer_before) < 512,
+        "{outer_before} {outer_after}"
+    );
+}
+
+/// `on_stack_raw` on memory the crate did not allocate (not registered) records its
+/// range, so `remaining_stack` measures it.
+#[test]
+fn remaining_stack_on_caller_managed_memory() {
+    let mut mem = vec![0u128; 64 * 1024 / 16];
+    let lo = mem.as_mut_ptr() as usize;
+    let hi = lo + 64 * 1024;
+    // SAFETY: `mem` is 64 KiB of writable memory that nothing else uses; the closure
+    // needs far less.
+    let room = unsafe { on_stack_raw(hi, lo, || remaining_stack().unwrap()) };
+    assert!(room < 64 * 1024 && room > 60 * 1024, "{room}");
+}
