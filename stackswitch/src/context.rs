@@ -185,9 +185,10 @@ pub struct ContextOptions {
     ///
     /// With `false` a switch preserves exactly the registers `corosensei`
     /// preserves (x86_64: rbx, rbp, r12–r15), and a round trip through a
-    /// [`CurrentThread`] costs about 1.15× corosensei's resume + yield in the same
-    /// run (5.7–6.0 ns against 5.0–5.2 ns on the development machine, an AMD
-    /// EPYC Zen 4 VM, and 16.4–16.7 ns with `true`). The difference is the
+    /// [`CurrentThread`] costs about 1.08× corosensei's resume + yield in the same
+    /// run (4.12–4.17 ns against 3.83–3.85 ns on the development machine, an AMD
+    /// EPYC Zen 4 VM, on a quiet host, and 14.8–14.9 ns with `true`; noisier runs
+    /// there gave up to 1.19×). The difference is the
     /// record of which context runs on the thread, which
     /// [`crate::on_system_stack`] and the checks of [`Yielder::suspend`] need
     /// and corosensei does not keep.
