@@ -254,31 +254,33 @@ pub fn current_sp() -> usize {
 /// third step after the first.
 pub fn remaining_stack() -> Option<usize> {
     let sp = arch::current_sp();
-    let (system, found) = thread::with(|t| {
+    // `Ok(lo)`: the stack's lowest usable address; `Err`: not known from the
+    // thread's state alone (with the recorded system stack, for later).
+    let known = thread::with(|t| {
         let (lo, hi) = thread::range(t);
         if lo <= sp && sp < hi {
-            return (None, Some(lo));
+            return Ok(lo);
         }
         let system = t.system.get();
         if system.accurate && system.bounds.contains_sp(sp) {
-            return (None, Some(system.bounds.lo));
+            return Ok(system.bounds.lo);
         }
         let found = t.found.get();
         if found.holds(sp) {
-            return (None, Some(found.lo));
+            return Ok(found.lo);
         }
-        (Some(system), None)
+        Err(system)
     });
-    if let Some(lo) = found {
-        return Some(sp - lo);
-    }
+    let system = match known {
+        Ok(lo) => return Some(sp - lo),
+        Err(system) => system,
+    };
     if let Some(found) = overflow::stack_containing(sp) {
-        // The state is looked up again: this code cannot switch threads, but
-        // keeping a reference across calls is what `thread::with` rules out.
+        // Kept for the next query (the state is looked up anew: references to
+        // it do not outlive one `thread::with`).
         thread::with(|t| t.found.set(found));
         return Some(sp - found.lo);
     }
-    let system = system.unwrap_or(SystemStack::UNSET);
     if system.bounds.contains_sp(sp) {
         return Some(sp - system.bounds.lo);
     }
