@@ -180,8 +180,6 @@ impl Drop for Registration {
         let seq = self.0.write_begin();
         self.0.guard_lo.store(0, Ordering::Relaxed);
         self.0.guard_hi.store(0, Ordering::Relaxed);
-        self.0.stack_lo.store(0, Ordering::Relaxed);
-        self.0.stack_hi.store(0, Ordering::Relaxed);
         self.0.write_end(seq);
         // Release: the next owner (Acquire CAS) sees the cleared fields.
         self.0.state.store(FREE, Ordering::Release);
@@ -254,30 +252,35 @@ impl Found {
 /// stack) whose usable range contains `sp`. Walks the whole registry: callers
 /// keep the answer ([`Found::holds`] checks it again in one load).
 pub(crate) fn stack_containing(sp: usize) -> Option<Found> {
+    find_slot(|slot| {
+        // A sequence-lock read: Acquire pairs with `write_end`'s Release, so
+        // the fields read below are at least that write's.
+        let seq = slot.seq.load(Ordering::Acquire);
+        if seq & 1 != 0 || seq == 0 {
+            return None;
+        }
+        // Relaxed: ordered by the sequence reads around them.
+        let live = slot.state.load(Ordering::Relaxed) == LIVE;
+        let lo = slot.stack_lo.load(Ordering::Relaxed);
+        let hi = slot.stack_hi.load(Ordering::Relaxed);
+        // Acquire fence: if a field load above saw a write made after
+        // `write_begin`, the `seq` load below sees that odd value or later.
+        fence(Ordering::Acquire);
+        let unchanged = slot.seq.load(Ordering::Relaxed) == seq;
+        (unchanged && live && lo <= sp && sp < hi).then_some(Found { lo, hi, slot, seq })
+    })
+}
+
+/// The first `Some` that `f` returns for a slot of the registry, in registry
+/// order; `None` when it returns `None` for every slot. Allocates nothing and
+/// takes no lock (the signal handler uses it).
+fn find_slot<T>(mut f: impl FnMut(&'static Slot) -> Option<T>) -> Option<T> {
     let mut chunk: *const Chunk = &REGISTRY;
     while !chunk.is_null() {
         // SAFETY: chunks are never freed (see `register`).
-        let c = unsafe { &*chunk };
-        for slot in &c.slots {
-            // A sequence-lock read: Acquire pairs with `write_end`'s Release, so
-            // the fields read below are at least that write's.
-            let seq = slot.seq.load(Ordering::Acquire);
-            if seq & 1 != 0 || seq == 0 {
-                continue;
-            }
-            // Relaxed: ordered by the sequence reads around them.
-            let live = slot.state.load(Ordering::Relaxed) == LIVE;
-            let lo = slot.stack_lo.load(Ordering::Relaxed);
-            let hi = slot.stack_hi.load(Ordering::Relaxed);
-            // Acquire fence: if a field load above saw a write made after
-            // `write_begin`, the `seq` load below sees that odd value or later.
-            fence(Ordering::Acquire);
-            if slot.seq.load(Ordering::Relaxed) != seq || !live {
-                continue;
-            }
-            if lo <= sp && sp < hi {
-                return Some(Found { lo, hi, slot, seq });
-            }
+        let c: &'static Chunk = unsafe { &*chunk };
+        if let Some(found) = c.slots.iter().find_map(&mut f) {
+            return Some(found);
         }
         // Acquire pairs with the chunk publication in `register`.
         chunk = c.next.load(Ordering::Acquire);
@@ -287,35 +290,28 @@ pub(crate) fn stack_containing(sp: usize) -> Option<Found> {
 
 /// A registered range that contains `addr`: `(kind, stack_lo, stack_hi)`.
 pub(crate) fn lookup(addr: usize) -> Option<(Kind, usize, usize)> {
-    let mut chunk: *const Chunk = &REGISTRY;
-    while !chunk.is_null() {
-        // SAFETY: chunks are never freed (see `register`).
-        let c = unsafe { &*chunk };
-        for slot in &c.slots {
-            // Acquire pairs with the Release store of LIVE in `register`.
-            if slot.state.load(Ordering::Acquire) != LIVE {
-                continue;
-            }
-            let lo = slot.guard_lo.load(Ordering::Relaxed);
-            let hi = slot.guard_hi.load(Ordering::Relaxed);
-            if lo <= addr && addr < hi {
-                let word = slot.kind.load(Ordering::Relaxed);
-                let kind = if word & 1 == 0 {
-                    Kind::Green((word >> 1) as u64)
-                } else {
-                    Kind::System(word >> 1)
-                };
-                return Some((
-                    kind,
-                    slot.stack_lo.load(Ordering::Relaxed),
-                    slot.stack_hi.load(Ordering::Relaxed),
-                ));
-            }
+    find_slot(|slot| {
+        // Acquire pairs with the Release store of LIVE in `register`.
+        if slot.state.load(Ordering::Acquire) != LIVE {
+            return None;
         }
-        // Acquire pairs with the chunk publication in `register`.
-        chunk = c.next.load(Ordering::Acquire);
-    }
-    None
+        let lo = slot.guard_lo.load(Ordering::Relaxed);
+        let hi = slot.guard_hi.load(Ordering::Relaxed);
+        if !(lo <= addr && addr < hi) {
+            return None;
+        }
+        let word = slot.kind.load(Ordering::Relaxed);
+        let kind = if word & 1 == 0 {
+            Kind::Green((word >> 1) as u64)
+        } else {
+            Kind::System(word >> 1)
+        };
+        Some((
+            kind,
+            slot.stack_lo.load(Ordering::Relaxed),
+            slot.stack_hi.load(Ordering::Relaxed),
+        ))
+    })
 }
 
 /// The actions that were installed before ours, for chaining.
