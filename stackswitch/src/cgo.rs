@@ -115,6 +115,17 @@ impl CurrentThread {
     pub fn on_system_stack_leaf<R, F: FnOnce() -> R>(&self, f: F) -> R {
         leaf_on(self.state(), f)
     }
+
+    /// [`on_green_stack`] on this thread, without looking its state up again:
+    /// for a callback layer that keeps a runtime thread's handle in its
+    /// per-thread record (it finds that record anyway when C calls in).
+    ///
+    /// # References
+    /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
+    #[inline]
+    pub fn on_green_stack<R, F: FnOnce() -> R>(&self, f: F) -> R {
+        switch_to_green_stack(self.state(), f)
+    }
 }
 
 /// [`on_system_stack_leaf`] on the thread whose state is `t` (the calling
@@ -254,55 +265,56 @@ impl Drop for Restore<'_> {
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
 #[inline]
 pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
-    switch_to_green_stack(f)
+    thread::with(|t| switch_to_green_stack(t, f))
 }
 
-/// [`on_green_stack`]: when no green thread waits in [`on_system_stack`]
-/// here, `f` just runs; otherwise the switch.
+/// [`on_green_stack`] on the thread whose state is `t` (the calling thread's,
+/// which stays the calling thread's until this returns: the green thread that
+/// `f` runs on is blocked in a foreign call of this thread, so it cannot switch
+/// away from it): when no green thread waits in [`on_system_stack`] here, `f`
+/// just runs; otherwise the switch.
 #[inline]
-fn switch_to_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
-    thread::with(|t| {
-        let g = t.curg.get();
-        if !t.current.get().is_null() || g.is_null() {
-            return f();
+fn switch_to_green_stack<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
+    let g = t.curg.get();
+    if !t.current.get().is_null() || g.is_null() {
+        return f();
+    }
+    let green_sp = t.curg_sp.get();
+    let saved = (t.g0_sp.get(), t.curg_sp.get());
+    struct Restore<'a>(
+        &'a thread::ThreadState,
+        *const crate::context::Header,
+        (usize, usize),
+    );
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            // SAFETY: `self.1` is the live header of the green thread
+            // blocked in on_system_stack; only its Cell is touched.
+            unsafe { (*self.1).callbacks.set((*self.1).callbacks.get() - 1) };
+            self.0.current.set(core::ptr::null());
+            self.0.g0_sp.set(self.2.0);
+            self.0.curg.set(self.1);
+            self.0.curg_sp.set(self.2.1);
         }
-        let green_sp = t.curg_sp.get();
-        let saved = (t.g0_sp.get(), t.curg_sp.get());
-        struct Restore<'a>(
-            &'a thread::ThreadState,
-            *const crate::context::Header,
-            (usize, usize),
-        );
-        impl Drop for Restore<'_> {
-            fn drop(&mut self) {
-                // SAFETY: `self.1` is the live header of the green thread
-                // blocked in on_system_stack; only its Cell is touched.
-                unsafe { (*self.1).callbacks.set((*self.1).callbacks.get() - 1) };
-                self.0.current.set(core::ptr::null());
-                self.0.g0_sp.set(self.2.0);
-                self.0.curg.set(self.1);
-                self.0.curg_sp.set(self.2.1);
-            }
-        }
-        // SAFETY: `g` is the live header of the green thread blocked in
-        // on_system_stack; Restore undoes this.
-        unsafe { (*g).callbacks.set((*g).callbacks.get() + 1) };
-        let _restore = Restore(t, g, saved);
-        // SAFETY: the green thread `g` is blocked in on_system_stack, which
-        // left its stack at `green_sp`; everything below is dead until that
-        // call returns, which cannot happen before we return (we run inside
-        // it, on the system stack). The green stack ends in its guard page.
-        unsafe {
-            switch_call(green_sp, move |system_sp| {
-                t.g0_sp.set(system_sp);
-                // The green thread's limit is live again through its header.
-                t.current.set(g);
-                t.curg.set(core::ptr::null());
-                t.curg_sp.set(0);
-                f()
-            })
-        }
-    })
+    }
+    // SAFETY: `g` is the live header of the green thread blocked in
+    // on_system_stack; Restore undoes this.
+    unsafe { (*g).callbacks.set((*g).callbacks.get() + 1) };
+    let _restore = Restore(t, g, saved);
+    // SAFETY: the green thread `g` is blocked in on_system_stack, which
+    // left its stack at `green_sp`; everything below is dead until that
+    // call returns, which cannot happen before we return (we run inside
+    // it, on the system stack). The green stack ends in its guard page.
+    unsafe {
+        switch_call(green_sp, move |system_sp| {
+            t.g0_sp.set(system_sp);
+            // The green thread's limit is live again through its header.
+            t.current.set(g);
+            t.curg.set(core::ptr::null());
+            t.curg_sp.set(0);
+            f()
+        })
+    }
 }
 
 /// Whether the caller runs on its thread's system stack (not on a green

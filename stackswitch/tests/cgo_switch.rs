@@ -427,6 +427,22 @@ fn current_thread_switches_match_the_free_functions() {
                 on_green_stack(|| here.on_system_stack_leaf(on_system_stack_now))
             });
             assert!(nested, "nested, round {round}");
+            // The handle's callback switch: back on the green stack below the frame
+            // that switched, and nested inside a free function's switch.
+            let (sys, cb, nested) = on_system_stack(|| {
+                let cb = here.on_green_stack(|| {
+                    let sp = current_sp();
+                    !on_system_stack_now() && sp < green_sp && green_sp - sp < 32 * 1024
+                });
+                let nested = here.on_green_stack(|| {
+                    here.on_system_stack(|| here.on_green_stack(|| !on_system_stack_now()))
+                });
+                (on_system_stack_now(), cb, nested)
+            });
+            assert!(
+                sys && cb && nested,
+                "CurrentThread::on_green_stack, round {round}"
+            );
             assert!(!on_system_stack_now());
             y.suspend(round);
         }
@@ -438,4 +454,6 @@ fn current_thread_switches_match_the_free_functions() {
     // Outside any context the switches run in place.
     assert!(here.on_system_stack(on_system_stack_now));
     assert!(here.on_system_stack_leaf(|| on_green_stack(|| 7)) == 7);
+    let outer = current_sp();
+    assert!(here.on_green_stack(|| outer.abs_diff(current_sp()) < 4096));
 }
