@@ -102,6 +102,11 @@ pub struct ThreadContext {
     /// runtime a runtime thread's callback asks for the green thread to lock. `None` for
     /// a runtime without green threads, so its callbacks skip the question.
     pub(crate) green_rt: Cell<Option<&'static dyn Runtime>>,
+    /// A runtime thread's switching state, looked up once when its context is created
+    /// (the context never leaves that thread), so that its callbacks switch back onto
+    /// the green thread without looking the state up again. `None` for extra contexts,
+    /// which move between foreign threads.
+    pub(crate) here: Option<adapter::stack::CurrentThread>,
     /// Borrowed for one callback from a signal handler that interrupted its thread's
     /// attach or detach (see [`Phase`]): bounds are estimated from the stack pointer
     /// only, without asking the OS (Go's `needm(true)`).
@@ -111,7 +116,9 @@ pub struct ThreadContext {
 // SAFETY: a context is only ever used by one thread at a time: the thread it is installed
 // on (through `CURRENT`), or the spare list's lock holder while it is on the list. The
 // hand-over between threads goes through the list's Release/Acquire lock word, which
-// orders every plain write of the previous owner before the next owner's reads.
+// orders every plain write of the previous owner before the next owner's reads. The one
+// field that names a thread, `here`, is set only in runtime-thread contexts, which never
+// change threads (they are never put on the spare list), and is used only by that thread.
 unsafe impl Send for ThreadContext {}
 // SAFETY: the only fields touched from other threads are atomics (`is_extra_in_c`,
 // `cgo_ctxt_len`); every `Cell` field is only touched by the owning thread (see `Send`).
@@ -143,6 +150,7 @@ impl ThreadContext {
             rt: Cell::new(None),
             green_rt: Cell::new(None),
             transient: Cell::new(false),
+            here: None,
         });
         if let Some(rt) = crate::runtime::ready_runtime() {
             m.set_runtime(rt);

@@ -302,7 +302,10 @@ fn run_here<const EXTRA: bool, R>(
     // it (`stackswitch` knows whether there is one: a runtime thread asks it directly). A
     // foreign thread's callback runs on its own stack.
     let result = if !EXTRA || !rec.is_null() {
-        adapter::stack::on_green_stack(|| catch_unwind(AssertUnwindSafe(f)))
+        // A runtime thread's context keeps the thread's switching state; an extra
+        // context (which moves between threads) has none, and the state is looked up.
+        let here = if EXTRA { None } else { m.here.as_ref() };
+        adapter::stack::on_green_stack(here, || catch_unwind(AssertUnwindSafe(f)))
     } else {
         catch_unwind(AssertUnwindSafe(f))
     };

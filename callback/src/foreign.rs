@@ -63,7 +63,10 @@ fn current_or_create() -> &'static ThreadContext {
 #[cold]
 #[inline(never)]
 fn create_runtime_context() -> *mut ThreadContext {
-    let m = Box::into_raw(ThreadContext::new(false, None));
+    let mut m = ThreadContext::new(false, None);
+    // This thread's switching state, for its callbacks (a runtime context stays here).
+    m.here = Some(adapter::stack::CurrentThread::get());
+    let m = Box::into_raw(m);
     // SAFETY: just created, owned by this thread.
     let mref = unsafe { &*m };
     // The thread may be running a green thread right now, so its stack pointer says

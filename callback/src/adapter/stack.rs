@@ -71,10 +71,14 @@ pub(crate) fn contains(s: &SystemStack, sp: usize) -> bool {
 }
 
 /// Runs `f` on the green thread suspended in a foreign call on this thread, or in place
-/// when there is none (a foreign thread: callbacks run on its own stack).
+/// when there is none (a foreign thread: callbacks run on its own stack); through `here`
+/// (the calling thread's switching state, kept by its context) when given.
 #[inline(always)]
-pub(crate) fn on_green_stack<R>(f: impl FnOnce() -> R) -> R {
-    stackswitch::on_green_stack(f)
+pub(crate) fn on_green_stack<R>(here: Option<&CurrentThread>, f: impl FnOnce() -> R) -> R {
+    match here {
+        Some(here) => here.on_green_stack(f),
+        None => stackswitch::on_green_stack(f),
+    }
 }
 
 /// Runs `f` (the foreign call) on this thread's system stack; through `here` (the
