@@ -246,12 +246,15 @@ pub fn current_sp() -> usize {
 /// The stack is found from the stack pointer, in this order: the range
 /// recorded for the running context (or [`crate::on_stack_raw`] call); the
 /// thread's recorded system stack when accurate; the registered stack the
-/// previous query on this thread found; any registered stack (each
-/// [`crate::Stack`], and the system stack of each registered thread: a walk of
-/// the registry, whose answer is kept for the next query); the recorded system
-/// stack's estimate; the OS bounds. [`crate::on_stack`] records nothing, so
-/// that it costs no more than the switch itself: queries inside it take the
-/// third step after the first.
+/// previous query on this thread found; the system stack, when the thread's
+/// OS bounds (queried once per thread) contain the stack pointer; any
+/// registered stack (each [`crate::Stack`], and the system stack of each
+/// registered thread: a walk of the registry, whose answer is kept for the
+/// next query); the recorded system stack (an estimate made off the thread's
+/// own stack, or with the OS bounds unknown).
+/// [`crate::on_stack`] records nothing, so that it costs no more than the
+/// switch itself: queries inside it take the third step after the first, and
+/// queries on the system stack never walk the registry.
 pub fn remaining_stack() -> Option<usize> {
     let sp = arch::current_sp();
     // `Ok(lo)`: the stack's lowest usable address; `Err`: not known from the
@@ -275,19 +278,26 @@ pub fn remaining_stack() -> Option<usize> {
         Ok(lo) => return Some(sp - lo),
         Err(system) => system,
     };
+    // On the system stack: the recorded bounds if they contain the stack
+    // pointer (an estimate), else the OS bounds.
+    let os = thread_stack_bounds();
+    if let Some(os) = os.filter(|b| b.contains_sp(sp)) {
+        let lo = if system.bounds.contains_sp(sp) {
+            system.bounds.lo
+        } else {
+            os.lo
+        };
+        return Some(sp - lo);
+    }
     if let Some(found) = overflow::stack_containing(sp) {
         // Kept for the next query (the state is looked up anew: references to
         // it do not outlive one `thread::with`).
         thread::with(|t| t.found.set(found));
         return Some(sp - found.lo);
     }
-    if system.bounds.contains_sp(sp) {
-        return Some(sp - system.bounds.lo);
-    }
-    match thread_stack_bounds() {
-        Some(b) if b.contains_sp(sp) => Some(sp - b.lo),
-        _ => None,
-    }
+    // A recorded estimate off the thread's own stack (a callback from a stack
+    // the C code made itself, such as a makecontext stack).
+    system.bounds.contains_sp(sp).then(|| sp - system.bounds.lo)
 }
 
 /// A runtime thread registered with [`register_current_thread`]; its guard

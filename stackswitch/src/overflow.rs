@@ -252,6 +252,8 @@ impl Found {
 /// stack) whose usable range contains `sp`. Walks the whole registry: callers
 /// keep the answer ([`Found::holds`] checks it again in one load).
 pub(crate) fn stack_containing(sp: usize) -> Option<Found> {
+    #[cfg(test)]
+    WALKS.with(|w| w.set(w.get() + 1));
     find_slot(|slot| {
         // A sequence-lock read: Acquire pairs with `write_end`'s Release, so
         // the fields read below are at least that write's.
@@ -269,6 +271,12 @@ pub(crate) fn stack_containing(sp: usize) -> Option<Found> {
         let unchanged = slot.seq.load(Ordering::Relaxed) == seq;
         (unchanged && live && lo <= sp && sp < hi).then_some(Found { lo, hi, slot, seq })
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Walks of the registry by [`stack_containing`] on this thread (tests).
+    pub(crate) static WALKS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
 }
 
 /// The first `Some` that `f` returns for a slot of the registry, in registry

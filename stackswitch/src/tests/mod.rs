@@ -313,3 +313,37 @@ fn descriptor_read_bounds_equal_pthread_getattr_np_for_every_kind_of_thread() {
     );
     assert!(offset % 8 == 0 && offset < 4096, "{offset}");
 }
+
+/// `remaining_stack` walks the registry only for a stack it cannot place otherwise,
+/// once per stack: never on the system stack, however many stacks are registered.
+#[test]
+fn remaining_stack_walks_the_registry_once_per_stack_and_never_on_the_system_stack() {
+    use crate::overflow::WALKS;
+    std::thread::spawn(|| {
+        let mut stacks: Vec<crate::Stack> = (0..64)
+            .map(|_| crate::Stack::new(64 * 1024).unwrap())
+            .collect();
+        let walks = || WALKS.with(|w| w.get());
+        for _ in 0..100 {
+            assert!(crate::remaining_stack().is_some());
+        }
+        assert_eq!(
+            walks(),
+            0,
+            "a query on the system stack walked the registry"
+        );
+        let last = stacks.last_mut().unwrap();
+        let rooms = crate::on_stack(last, || {
+            (0..100)
+                .map(|_| crate::remaining_stack().unwrap())
+                .collect::<Vec<_>>()
+        });
+        assert!(
+            rooms.iter().all(|&r| r > 60 * 1024 && r <= 64 * 1024),
+            "{rooms:?}"
+        );
+        assert_eq!(walks(), 1, "100 queries on one stack walked more than once");
+    })
+    .join()
+    .unwrap();
+}
