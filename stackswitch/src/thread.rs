@@ -20,7 +20,7 @@ pub(crate) struct ThreadState {
     /// a context is current its header's `range` is the live one, and this
     /// keeps the value of the code that resumed the outermost context
     /// (switches do not touch it; see `Header::range`). The same shape as the
-    /// header's, so that `on_stack` saves and restores either through one
+    /// header's, so that `on_stack_raw` saves and restores either through one
     /// pointer.
     pub(crate) range: Cell<(usize, usize)>,
     /// The system stack pointer to use for `on_system_stack` instead of the
