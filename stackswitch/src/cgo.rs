@@ -21,7 +21,7 @@
 //! stacks.
 
 use crate::call::{switch_call, switch_call_nounwind};
-use crate::context::CurrentThread;
+use crate::context::{CurrentThread, IN_CALLBACK};
 use crate::thread;
 
 /// Runs `f` on the current thread's system stack and returns its result
@@ -281,26 +281,33 @@ fn switch_to_green_stack<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> 
     }
     let green_sp = t.curg_sp.get();
     let saved = (t.g0_sp.get(), t.curg_sp.get());
+    // SAFETY: `g` is the live header of the green thread blocked in
+    // on_system_stack; only its Cell is read.
+    let (limit, top) = unsafe { (*g).range.get() };
     struct Restore<'a>(
         &'a thread::ThreadState,
         *const crate::context::Header,
         (usize, usize),
+        usize,
     );
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
             // SAFETY: `self.1` is the live header of the green thread
             // blocked in on_system_stack; only its Cell is touched.
-            unsafe { (*self.1).callbacks.set((*self.1).callbacks.get() - 1) };
+            unsafe { (*self.1).set_limit(self.3) };
             self.0.current.set(core::ptr::null());
             self.0.g0_sp.set(self.2.0);
             self.0.curg.set(self.1);
             self.0.curg_sp.set(self.2.1);
         }
     }
-    // SAFETY: `g` is the live header of the green thread blocked in
-    // on_system_stack; Restore undoes this.
-    unsafe { (*g).callbacks.set((*g).callbacks.get() + 1) };
-    let _restore = Restore(t, g, saved);
+    // Marks the green thread as running a callback, which its `suspend`
+    // refuses (C frames lie below its resumer); Restore puts the limit back
+    // as it was (still marked when this callback is nested in another). The
+    // top is only ever changed by `on_stack_raw`, which puts it back itself.
+    // SAFETY: as above.
+    unsafe { (*g).range.set((limit | IN_CALLBACK, top)) };
+    let _restore = Restore(t, g, saved, limit);
     // SAFETY: the green thread `g` is blocked in on_system_stack, which
     // left its stack at `green_sp`; everything below is dead until that
     // call returns, which cannot happen before we return (we run inside

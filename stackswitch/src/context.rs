@@ -23,155 +23,85 @@ struct Link {
 /// The part of a context the switching code needs, independent of the
 /// closure's result type.
 ///
-/// Aligned to a cache line: what a switch reads and writes (the link, the
-/// thread, the stack range, the gate word) is in its first 64 bytes.
+/// Aligned to a cache line: what a switch reads and writes (the link and the
+/// stack range) is in its first 64 bytes.
 #[repr(C, align(64))]
 pub(crate) struct Header {
     /// First, so that the switching code reaches it through the header
     /// pointer both sides already hold.
     link_words: Link,
-    /// The state of the OS thread this context runs on, set by every resume:
-    /// a context runs on its resumer's thread until it switches back, so
-    /// `suspend` finds the state here with one load, with no thread-local
-    /// lookup (which would be a call, see `thread::with`).
-    thread: Cell<*const thread::ThreadState>,
     /// The stack the context's code runs on, as `(limit, top)`: `limit` is
     /// the lowest address it may use (the stack's bottom, or an
     /// `on_stack_raw` stack's while it runs inside one) and `top` that stack's
     /// (exclusive) top. Kept here (`thread::replace_range` writes it while the
     /// context is current), so that switches neither save nor restore a
     /// thread-local range. `on_stack` on a registered `Stack` leaves it alone:
-    /// `remaining_stack` finds that stack by address. `suspend` checks that the
-    /// stack pointer lies in `limit..top`: the context's own code runs there
-    /// and nothing else does (see `Yielder::suspend`); a suspend from inside an
-    /// `on_stack` takes its other path, which checks the thread's state.
-    pub(crate) range: Cell<(usize, usize)>,
-    /// Number of `on_green_stack` calls running on this context's stack: C
-    /// frames sit on the system stack below its resumer, so it must not
-    /// suspend (the resumer would overwrite them).
+    /// `remaining_stack` finds that stack by address.
     ///
-    /// `callbacks` and the three bytes after it form one aligned 8-byte word
-    /// (`Header::gate`) that `suspend` reads with a single load.
-    pub(crate) callbacks: Cell<u32>,
+    /// `limit` also gates `suspend`'s fast path, which tests `limit <= sp`
+    /// (see `Yielder::suspend`), through two marks above every user-space
+    /// address on the supported targets, so that no stack pointer passes
+    /// that test while either is set:
+    /// - [`IN_CALLBACK`], while `on_green_stack` runs a callback on the
+    ///   context: C frames then sit on the system stack below its resumer, so
+    ///   it must not suspend (the resumer would overwrite them);
+    /// - [`OFF_STACK`], while it runs inside `on_stack_raw`: the limit is then
+    ///   another stack's, so the fast path's reasoning does not apply.
+    ///
+    /// Readers of the range mask both off ([`unmarked`]).
+    pub(crate) range: Cell<(usize, usize)>,
     /// Save and restore the floating-point control words (x86_64 MXCSR, x87 CW).
     fp_control: bool,
-    /// `parent` is set (a nested resume). Tested with `callbacks` and
-    /// `fp_control` in one load, so that a suspend from a context resumed on
-    /// the system stack does not read `parent`.
-    nested: Cell<bool>,
-    /// Zero; completes the gate word (no padding bytes inside it).
-    gate_zero: [u8; 2],
     /// The link slot that holds the stack pointer of the code that resumed
     /// the outermost context running on this thread: this context's own
     /// `link_words.sp` when it was resumed from outside any context (the
     /// usual case, set at creation), the outermost context's while a nested
     /// resume runs it. `on_system_stack` switches below the value in that
-    /// slot with two loads, without walking `parent`. Changed only by a
-    /// nested resume and by the nested context's switch back.
+    /// slot with two loads, without walking the chain of resumers. Changed
+    /// only by a nested resume, which puts it back when the context switches
+    /// back to it.
     pub(crate) outer_link: Cell<*mut usize>,
-    /// The context that was running on this thread when this one was
-    /// resumed from inside it; null when resumed from the system stack (or an
-    /// `on_stack` stack outside any context). Set by a nested resume, cleared
-    /// by the context when it switches back.
-    pub(crate) parent: Cell<*const Header>,
     stack_id: u64,
 }
 
-/// What `suspend` needs to know about its header, from one load.
-struct Gate(u64);
+/// Mark in `Header::range`'s `limit`: a callback from C runs on the context
+/// (see there).
+pub(crate) const IN_CALLBACK: usize = 1 << (usize::BITS - 1);
 
-// The gate word is `callbacks`, `fp_control`, `nested` and `gate_zero`, all
-// initialised, starting at an 8-byte aligned offset.
-static_assertions::const_assert_eq!(core::mem::offset_of!(Header, callbacks) % 8, 0);
-// The fields a switch uses share the header's first cache line.
-static_assertions::const_assert!(core::mem::offset_of!(Header, gate_zero) + 2 <= 64);
-static_assertions::const_assert_eq!(
-    core::mem::offset_of!(Header, gate_zero) + 2,
-    core::mem::offset_of!(Header, callbacks) + 8
-);
+/// Mark in `Header::range`'s `limit`: the context runs inside `on_stack_raw`
+/// (see there).
+pub(crate) const OFF_STACK: usize = 1 << (usize::BITS - 2);
 
-impl Gate {
-    /// Byte `i` of the gate word, in memory order.
-    #[inline(always)]
-    fn byte(&self, i: usize) -> u8 {
-        self.0.to_ne_bytes()[i]
-    }
+// Both marks lie above every user-space address of the supported targets
+// (x86_64, aarch64 and riscv64 Linux and macOS keep user space below 2^57).
+static_assertions::const_assert!(OFF_STACK > (1 << 57));
 
-    #[inline(always)]
-    fn callbacks(&self) -> u32 {
-        let b = self.0.to_ne_bytes();
-        u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
-    }
-
-    /// No callback and not nested (whatever `fp_control` says).
-    #[inline(always)]
-    fn is_plain(&self) -> bool {
-        const NOT_FP: u64 = {
-            let mut bytes = [0xff; 8];
-            bytes[Gate::FP_BYTE] = 0;
-            u64::from_ne_bytes(bytes)
-        };
-        self.0 & NOT_FP == 0
-    }
-
-    /// Index of `fp_control` in the word's bytes, in memory order.
-    const FP_BYTE: usize =
-        core::mem::offset_of!(Header, fp_control) - core::mem::offset_of!(Header, callbacks);
-
-    #[inline(always)]
-    fn fp_control(&self) -> bool {
-        self.byte(Self::FP_BYTE) != 0
-    }
-
-    #[inline(always)]
-    fn nested(&self) -> bool {
-        self.byte(core::mem::offset_of!(Header, nested) - core::mem::offset_of!(Header, callbacks))
-            != 0
-    }
+/// A stack range as recorded in a header or the thread's state, without the
+/// marks ([`IN_CALLBACK`], [`OFF_STACK`]).
+#[inline(always)]
+pub(crate) fn unmarked((limit, top): (usize, usize)) -> (usize, usize) {
+    (limit & !(IN_CALLBACK | OFF_STACK), top)
 }
 
+// The fields a switch uses share the header's first cache line.
+static_assertions::const_assert!(
+    core::mem::offset_of!(Header, range) + core::mem::size_of::<(usize, usize)>() <= 64
+);
+
 impl Header {
+    /// Sets `range`'s `limit` (with its marks) alone.
+    #[inline(always)]
+    pub(crate) fn set_limit(&self, limit: usize) {
+        // SAFETY: `range` is a Cell of this header, only touched by the thread
+        // running the context; the pointer to its first field comes from the
+        // Cell itself.
+        unsafe { self.range.as_ptr().cast::<usize>().write(limit) };
+    }
+
     /// The link, as the switching code addresses it.
     #[inline(always)]
     fn link_ptr(&self) -> *mut usize {
         self.link_words.sp.as_ptr()
-    }
-
-    /// `callbacks`, `fp_control` and `nested`, read with one load.
-    #[inline(always)]
-    fn gate(&self) -> Gate {
-        let word = (self as *const Header)
-            .wrapping_byte_add(core::mem::offset_of!(Header, callbacks))
-            .cast::<u64>();
-        // SAFETY: `word` lies inside this header (pointer derived from the
-        // whole header), 8-byte aligned and fully initialised (asserted
-        // above); the fields are Cells or never written after creation, and
-        // only this thread touches them while the context runs.
-        Gate(unsafe { word.read() })
-    }
-
-    /// Gives `thread::current` back to the code that resumed this context,
-    /// just before switching to it: the resumer only sets it on the way in.
-    ///
-    /// Resumed from the system stack (the usual case) the restored value is
-    /// the constant null, not a value read back from memory, so consecutive
-    /// round trips do not form a chain of stores and loads through it.
-    #[inline(always)]
-    fn hand_back_current(&self, t: &thread::ThreadState, gate: &Gate) {
-        if gate.nested() {
-            self.hand_back_current_nested(t);
-        } else {
-            t.current.set(core::ptr::null());
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn hand_back_current_nested(&self, t: &thread::ThreadState) {
-        t.current.set(self.parent.get());
-        self.parent.set(core::ptr::null());
-        self.nested.set(false);
-        self.outer_link.set(self.link_ptr());
     }
 }
 
@@ -185,13 +115,14 @@ pub struct ContextOptions {
     ///
     /// With `false` a switch preserves exactly the registers `corosensei`
     /// preserves (x86_64: rbx, rbp, r12–r15), and a round trip through a
-    /// [`CurrentThread`] costs about 1.08× corosensei's resume + yield in the same
-    /// run (4.12–4.17 ns against 3.83–3.85 ns on the development machine, an AMD
-    /// EPYC Zen 4 VM, on a quiet host, and 14.8–14.9 ns with `true`; noisier runs
-    /// there gave up to 1.19×). The difference is the
-    /// record of which context runs on the thread, which
-    /// [`crate::on_system_stack`] and the checks of [`Yielder::suspend`] need
-    /// and corosensei does not keep.
+    /// [`CurrentThread`] costs about 1.01–1.03× corosensei's resume + yield in
+    /// the same run: 27 loads and stores against corosensei's 26, on the
+    /// development machine (an AMD EPYC Zen 4 VM, medians and minima of 14
+    /// interleaved runs: 4.10 and 3.93 ns against 3.97 and 3.90 ns; 14.8–14.9 ns
+    /// with `true`). What remains of the difference is the record of which
+    /// context runs on the thread, which the resumer keeps (a load and two
+    /// stores) for [`crate::on_system_stack`] and callbacks, and corosensei does
+    /// not keep.
     /// What is given up: a change of the rounding mode, exception masks,
     /// flush-to-zero / denormals-are-zero or x87 precision control made on one
     /// side of a switch (`fesetround`, `_mm_setcsr`, a library that sets FTZ)
@@ -292,6 +223,10 @@ pub struct Context<R> {
 /// Handed to a context's entry closure; switches back to the resumer.
 pub struct Yielder {
     header: *const Header,
+    /// The header's `fp_control`, a constant of the context: kept here, in
+    /// memory the compiler may assume unchanged (`&Yielder` is a shared
+    /// reference to a `Freeze` type), so a loop of suspends reads it once.
+    fp_control: bool,
     _not_send: PhantomData<*mut ()>,
 }
 
@@ -312,6 +247,7 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     let outcome = {
         let y = Yielder {
             header,
+            fp_control: header.fp_control,
             _not_send: PhantomData,
         };
         match f {
@@ -322,7 +258,6 @@ unsafe extern "C" fn context_entry<R>(arg: usize, data: *mut u8) -> ! {
     // SAFETY: as above; the resumer is blocked in its switch and reads the
     // outcome only after the switch below.
     unsafe { (*inner).outcome = Some(outcome) };
-    thread::with(|t| header.hand_back_current(t, &header.gate()));
     // SAFETY: we run on this context's stack (the entry frame), its resumer is
     // blocked in the switch that stored the link, and nothing on this stack
     // needs to run again: every local above has been moved or dropped.
@@ -412,13 +347,8 @@ impl<R: 'static> Context<R> {
                     scratch: Cell::new(0),
                 },
                 outer_link: Cell::new(core::ptr::null_mut()),
-                thread: Cell::new(core::ptr::null()),
-                parent: Cell::new(core::ptr::null()),
                 range: Cell::new((stack.bottom(), stack.top())),
-                callbacks: Cell::new(0),
                 fp_control: options.preserve_fp_control,
-                nested: Cell::new(false),
-                gate_zero: [0; 2],
                 stack_id: stack.id(),
             },
             f: Some(Box::new(f)),
@@ -511,23 +441,26 @@ impl<R> Context<R> {
         // SAFETY: `inner` stays valid until Drop; only its header's Cells are
         // touched through this shared reference while the context runs.
         let header: &Header = unsafe { &(*self.inner.as_ptr()).header };
-        let (ret, sp) = {
-            let prev = t.current.replace(header);
-            header.thread.set(t);
-            if !prev.is_null() {
-                // Resumed from inside another context; the context clears
-                // both as it switches back (see Header::hand_back_current).
-                header.parent.set(prev);
-                header.nested.set(true);
-                // SAFETY: a non-null `current` is the header of the context
-                // running on this thread (the one resuming us), alive while
-                // it runs; only its Cell is read.
-                header.outer_link.set(unsafe { (*prev).outer_link.get() });
-            }
+        let prev = t.current.get();
+        let (ret, sp) = if prev.is_null() {
+            // Resumed from outside any context (the usual case). The record
+            // of which context runs is kept by the resumer alone, in both
+            // directions: the context's switches touch no thread state.
+            t.current.set(header);
             // SAFETY: `ctx_sp` (`self.sp`) is non-zero, so it is the context's
             // initial frame or the frame its last switch handed back, not
             // resumed since (resume takes &mut self); the link is its header's.
-            unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) }
+            let back = unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) };
+            // The context switched back (suspended or finished): this thread
+            // runs the resumer's code again. A constant, not the value read
+            // before the switch, so that consecutive round trips form no
+            // chain of stores and loads through `current`.
+            t.current.set(core::ptr::null());
+            back
+        } else {
+            // SAFETY: as above; `prev` is the non-null `current` of this
+            // thread (the function's contract).
+            unsafe { resume_nested(t, header, prev, arg, cancel, ctx_sp) }
         };
         self.sp = sp;
         if sp != 0 {
@@ -583,6 +516,37 @@ impl<R> Context<R> {
             let _ = thread::with(|t| self.switch_in(t, 0, true));
         }
     }
+}
+
+/// A resume from inside another context, `prev` (the one running on this
+/// thread): records the nesting for `on_system_stack` (the system stack is
+/// still the one under `prev`'s outermost resumer) and undoes it when the
+/// context switches back.
+///
+/// # Safety
+/// - `prev` is `t.current` of the calling thread, whose state `t` is: the
+///   header of the context running here, alive while it runs.
+/// - `ctx_sp` is the non-zero saved stack pointer of `header`'s context, not
+///   resumed since it was handed back.
+#[cold]
+#[inline(never)]
+unsafe fn resume_nested(
+    t: &thread::ThreadState,
+    header: &Header,
+    prev: *const Header,
+    arg: usize,
+    cancel: bool,
+    ctx_sp: usize,
+) -> (usize, usize) {
+    t.current.set(header);
+    // SAFETY: `prev` is the live header of the context running on this
+    // thread (the contract); only its Cell is read.
+    header.outer_link.set(unsafe { (*prev).outer_link.get() });
+    // SAFETY: forwarded from the contract.
+    let back = unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) };
+    header.outer_link.set(header.link_ptr());
+    t.current.set(prev);
+    back
 }
 
 #[cold]
@@ -666,45 +630,30 @@ impl Yielder {
         // Inner (and so the header) is alive.
         let header = unsafe { &*self.header };
         let (arg, cancel) = {
-            // SAFETY: `thread` was set by the resume that started this context's
-            // current run. A Yielder is only reachable from this context's own
-            // code, which only runs during such a run (also inside
-            // `on_system_stack` or a callback of it, the misuses caught below),
-            // and a run stays on its resumer's OS thread: the context moves only
-            // by suspending. So this is the calling thread's state, alive as long
-            // as the thread.
-            let t = unsafe { &*header.thread.get() };
-            let gate = header.gate();
             let sp = arch::current_sp();
-            // The common case, tested with one comparison of the gate word and
-            // two of the stack pointer: no callback runs on this context (so
-            // suspending is allowed), it was resumed from the system stack (the
-            // resumer's `current` is the constant null), and we run on its
-            // stack (or the `on_stack_raw` stack it runs in). Only this context's
-            // own code runs there with no callback counted: `on_system_stack`
-            // and a context resumed inside it run on other stacks, and the only
-            // way back onto this stack from them is a callback. So this context
-            // is the one running here, as the other path checks directly; the
-            // check by address reads nothing through `t`, which would put two
-            // dependent loads before the switch (measured: a quarter of a
-            // round trip).
-            let (limit, top) = header.range.get();
-            let plain = gate.is_plain() && sp >= limit && sp < top;
-            // Otherwise: this context is the one running here (on its own stack
-            // or an `on_stack` stack of it), and no C callback runs on it.
-            if !plain && (!core::ptr::eq(t.current.get(), header) || gate.callbacks() != 0) {
-                suspend_misuse(header);
-            }
-            debug_assert!(core::ptr::eq(t.current.get(), header));
-            if plain {
-                t.current.set(core::ptr::null());
-            } else {
-                header.hand_back_current(t, &gate);
+            // The common case, tested with one load and two comparisons:
+            // `limit <= sp < self`. The Yielder lives in the entry's frame,
+            // the outermost one on the context's stack, so `limit..self` is
+            // the part of that stack below it, where only the context's own
+            // code runs: `on_system_stack`, `on_stack` and a context resumed
+            // inside it run on other stacks, and the only way back onto this
+            // stack from them is a callback, which marks `limit` (IN_CALLBACK);
+            // inside `on_stack_raw`, whose memory may be anywhere, `limit` is
+            // marked too (OFF_STACK). No stack pointer passes a marked limit.
+            // So this context is the one running here, as the other path
+            // checks directly. The check reads no thread state: the resumer
+            // alone keeps the thread's record of the running context (see
+            // `Context::resume`), so a round trip touches nothing else.
+            let limit = header.range.get().0;
+            if sp < limit || sp >= self as *const Yielder as usize {
+                // Elsewhere (an `on_stack` or `on_stack_raw` inside this
+                // context, allowed) or a misuse, which panics.
+                suspend_check_thread(header);
             }
             // SAFETY: this context runs (checked above), so its resumer is
             // blocked in the switch that stored the link; `fp_control` is fixed
             // at creation, so every switch of this context uses the same frame.
-            unsafe { arch::suspend(value, header.link_ptr(), gate.fp_control()) }
+            unsafe { arch::suspend(value, header.link_ptr(), self.fp_control) }
         };
         if cancel != 0 {
             panic::resume_unwind(Box::new(ForcedUnwind));
@@ -719,14 +668,31 @@ impl Yielder {
     }
 }
 
+/// The check of a suspend off the context's own stack or during a
+/// callback, through the thread's state: returns when this context is the
+/// one running on the thread and runs no callback (a suspend from inside an
+/// `on_stack` of it), panics otherwise.
+#[cold]
+#[inline(never)]
+fn suspend_check_thread(header: &Header) {
+    let running = thread::with(|t| core::ptr::eq(t.current.get(), header));
+    if !running || in_callback(header) {
+        suspend_misuse(header);
+    }
+}
+
+/// Whether a callback from C runs on the context (`on_green_stack`).
+fn in_callback(header: &Header) -> bool {
+    header.range.get().0 & IN_CALLBACK != 0
+}
+
 #[cold]
 #[inline(never)]
 fn suspend_misuse(header: &Header) -> ! {
     let stack_id = header.stack_id;
-    let callbacks = header.callbacks.get();
-    if callbacks != 0 {
+    if in_callback(header) {
         panic!(
-            "stackswitch: suspend of the context on stack #{stack_id} inside a callback from C (on_green_stack, {callbacks} deep); the resumer would overwrite the C frames on the system stack: return to C first, or block the whole thread"
+            "stackswitch: suspend of the context on stack #{stack_id} inside a callback from C (on_green_stack); the resumer would overwrite the C frames on the system stack: return to C first, or block the whole thread"
         )
     }
     panic!(

@@ -86,24 +86,31 @@
 //! against `corosensei` resume+yield and a direct call, with and without
 //! floating-point control preservation; a third group times the x86_64
 //! control-word instructions alone. On the development machine (a shared
-//! 2-core AMD EPYC (Zen 4) VM; medians of one criterion run):
+//! 2-core AMD EPYC (Zen 4) VM, 0.1.8; the like-for-like row and corosensei:
+//! medians of 14 runs interleaved with the same bench of 0.1.7, the others:
+//! three runs):
 //!
 //! | round trip | ns | × corosensei |
 //! |---|---|---|
-//! | direct call | 1.38 | 0.36 |
-//! | corosensei (preserves neither MXCSR nor the x87 control word) | 3.84 | 1 |
-//! | `ContextOptions { preserve_fp_control: false }` (same registers as corosensei) | 3.88 | 1.01 |
-//! | default (MXCSR and x87 control word preserved, as the ABI requires) | 16.6 | 4.3 |
+//! | direct call | 1.39–1.44 | 0.36 |
+//! | corosensei (preserves neither MXCSR nor the x87 control word) | 3.97 | 1 |
+//! | `ContextOptions { preserve_fp_control: false }` (same registers as corosensei) | 4.10 | 1.03 |
+//! | default (MXCSR and x87 control word preserved, as the ABI requires) | 14.7–15.1 | 3.7–3.8 |
 //!
-//! and `on_stack` 3.85 ns against psm's 5.23 ns (0.74×; another run, with
-//! `on_stack` recording nothing per call, see its docs). Two more runs on the same
-//! (loaded) machine gave 1.08× and 1.02× for the like-for-like round trip; in
-//! a tighter loop (the minimum of 150 runs of 200 000 round trips each) it
-//! and corosensei's both take 3.79 ns: parity, within the machine's noise. The round trip is bound by loads and
-//! stores, so the switch keeps them few: the resumer half has no
+//! On the runs' minima the like-for-like ratio is 1.01 (3.93 ns against
+//! 3.90 ns); 0.1.7 took 1.12× in the same runs. `on_stack` takes 3.85 ns
+//! against psm's 5.23 ns (0.74×, see its docs). The round trip is bound by
+//! loads and stores, so the switch keeps them few: the resumer half has no
 //! floating-point code and no state flags, the context's stack pointer and a
-//! cancellation travel in registers, and `suspend` checks its preconditions
-//! with two loads (see the x86_64 back end's docs).
+//! cancellation travel in registers, the context's half touches no thread
+//! state, and `suspend` checks its preconditions with one load (see
+//! [`Yielder::suspend`] and the x86_64 back end's docs). A round trip makes 27
+//! loads and stores to corosensei's 26; the extra one, and most of the
+//! remaining difference, is the record of which context runs on the thread,
+//! which [`on_system_stack`] and callbacks need. Our round trip also varies
+//! more from run to run than corosensei's (3.9–5.2 ns in ten fresh processes,
+//! against 3.9–4.1 ns): it touches more cache lines (the header and the
+//! thread's state), so where the allocator and the kernel place them matters.
 //!
 //! The default cannot get close: each direction has to read MXCSR once
 //! (`stmxcsr`, 4.2 ns on that processor and not overlapped with other work),

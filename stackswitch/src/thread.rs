@@ -10,9 +10,9 @@ use crate::overflow::{Found, Slot};
 
 pub(crate) struct ThreadState {
     /// The green context whose stack this thread runs on, or null on the
-    /// system stack. `Context::resume` sets it on the way in; the context
-    /// gives the previous value back as it switches out (see
-    /// `Header::hand_back_current`).
+    /// system stack. `Context::resume` sets it on the way in and puts the
+    /// previous value back when the context switches back to it (the
+    /// context's own switches never touch it).
     pub(crate) current: Cell<*const Header>,
     /// While no context is current: the `on_stack_raw` stack we run on as
     /// `(lowest usable address, top)`, or `(0, 0)` elsewhere (the system
@@ -132,7 +132,7 @@ fn state_ptr() -> *const ThreadState {
 pub(crate) fn range(t: &ThreadState) -> (usize, usize) {
     // SAFETY: `range_cell` returns a Cell that is alive while this thread
     // runs the current code, read here on this thread.
-    unsafe { (*range_cell(t)).get() }
+    crate::context::unmarked(unsafe { (*range_cell(t)).get() })
 }
 
 /// The cell holding the stack range of the code running now: the current
@@ -157,7 +157,9 @@ pub(crate) struct RangeSlot(*const Cell<(usize, usize)>);
 
 /// Sets the stack range `(bottom, top)` of the code running now (where
 /// [`range`] reads it) and returns where it is kept and the previous
-/// range, for [`restore_range`].
+/// range, for [`restore_range`]. In a context's header the new range carries
+/// the `OFF_STACK` mark, and keeps the `IN_CALLBACK` mark if set (code running
+/// inside the callback is still inside it); see `Header::range`.
 #[inline]
 pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) {
     with(|t| {
@@ -165,7 +167,15 @@ pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) 
         // SAFETY: `range_cell` returns a Cell alive while the current code
         // runs (the thread's state for as long as the thread, the running
         // context's header while it runs), only used by this thread.
-        (RangeSlot(slot), unsafe { (*slot).replace(new) })
+        let prev = unsafe { (*slot).get() };
+        let marks = if t.current.get().is_null() {
+            0
+        } else {
+            crate::context::OFF_STACK | (prev.0 & crate::context::IN_CALLBACK)
+        };
+        // SAFETY: as above.
+        unsafe { (*slot).set((new.0 | marks, new.1)) };
+        (RangeSlot(slot), prev)
     })
 }
 

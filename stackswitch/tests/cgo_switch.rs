@@ -184,9 +184,72 @@ fn suspending_inside_a_callback_is_refused() {
         panic!()
     };
     assert!(
-        msg.contains("inside a callback from C (on_green_stack, 1 deep)"),
+        msg.contains("inside a callback from C (on_green_stack)"),
         "{msg}"
     );
+}
+
+/// The panic message of a suspend that must be refused.
+fn refused(suspend: impl FnOnce()) -> String {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(suspend)).unwrap_err();
+    *payload.downcast::<String>().unwrap()
+}
+
+#[test]
+fn a_callback_refuses_suspend_inside_on_stack_raw_and_nested_callbacks_until_it_returns() {
+    // Caller-managed memory: `remaining_stack` can only know it from the range
+    // `on_stack_raw` records (it is in no registry).
+    let mut mem = vec![0u128; 32 * 1024 / 16];
+    let bottom = mem.as_mut_ptr() as usize;
+    let top = bottom + 32 * 1024;
+    let mut g: Context<Vec<String>> = Context::new(Stack::new(64 * 1024).unwrap(), move |y, _| {
+        let mut msgs = Vec::new();
+        on_system_stack(|| {
+            on_green_stack(|| {
+                // SAFETY: `mem` is 32 KiB nothing else uses while the closure
+                // runs, far more than it needs.
+                let (room, msg) = unsafe {
+                    stackswitch::on_stack_raw(top, bottom, || {
+                        (
+                            remaining_stack(),
+                            refused(|| {
+                                y.suspend(1);
+                            }),
+                        )
+                    })
+                };
+                let room = room.unwrap();
+                assert!(room > 16 * 1024 && room < 32 * 1024, "{room}");
+                msgs.push(msg);
+                // A callback nested in this one, and this one again after it.
+                on_system_stack(|| {
+                    on_green_stack(|| {
+                        msgs.push(refused(|| {
+                            y.suspend(1);
+                        }))
+                    })
+                });
+                msgs.push(refused(|| {
+                    y.suspend(1);
+                }));
+            })
+        });
+        // Every callback returned: suspending is fine again.
+        assert_eq!(y.suspend(2), 5);
+        msgs
+    });
+    assert!(matches!(g.resume(0), Resume::Suspended(2)));
+    let Resume::Returned(msgs) = g.resume(5) else {
+        panic!()
+    };
+    drop(mem);
+    assert_eq!(msgs.len(), 3);
+    for msg in msgs {
+        assert!(
+            msg.contains("inside a callback from C (on_green_stack)"),
+            "{msg}"
+        );
+    }
 }
 
 #[test]

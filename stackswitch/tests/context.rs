@@ -214,23 +214,29 @@ fn suspending_inside_on_stack_keeps_that_stack_and_its_room() {
     assert_eq!(remaining_stack().is_some(), here.is_some());
 }
 
+/// Resumes a new context that calls `outer.suspend` (the misuse: `outer`
+/// belongs to the context that resumes it) and returns the panic message.
+fn suspend_from_a_nested_context(outer: &Yielder) -> String {
+    let outer = outer as *const Yielder;
+    let mut inner: Context<String> = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: the outer context is alive and blocked in the resume of
+            // this one, so its Yielder is valid; the call is the misuse under
+            // test and must panic before switching.
+            unsafe { (*outer).suspend(1) }
+        }));
+        *r.unwrap_err().downcast::<String>().unwrap()
+    });
+    let Resume::Returned(msg) = inner.resume(0) else {
+        panic!("the inner context did not return")
+    };
+    msg
+}
+
 #[test]
 fn suspend_of_the_outer_context_from_a_nested_one_is_refused() {
     let mut outer: Context<()> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
-        let outer_yielder = y as *const Yielder;
-        let mut inner: Context<String> =
-            Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    // SAFETY: the outer context is alive and blocked in the resume
-                    // of this one, so its Yielder is valid; the call is the misuse
-                    // under test and must panic before switching.
-                    unsafe { (*outer_yielder).suspend(1) }
-                }));
-                *r.unwrap_err().downcast::<String>().unwrap()
-            });
-        let Resume::Returned(msg) = inner.resume(0) else {
-            panic!("the inner context did not return")
-        };
+        let msg = suspend_from_a_nested_context(y);
         assert!(msg.contains("while not running on its stack"), "{msg}");
         // The outer context still suspends normally afterwards.
         assert_eq!(y.suspend(5), 6);
@@ -256,6 +262,48 @@ fn suspend_on_the_system_stack_inside_on_stack_is_refused() {
     });
     assert!(matches!(ctx.resume(0), Resume::Suspended(7)));
     assert!(matches!(ctx.resume(8), Resume::Returned(())));
+}
+
+/// Memory for `on_stack_raw` in the executable's data, below every mapped
+/// stack on Linux, so that a check of `raw bottom <= sp < context stack`
+/// alone would take any other stack for this one.
+#[repr(align(16))]
+struct RawStack(std::cell::UnsafeCell<[u8; 64 * 1024]>);
+// SAFETY: only the one test below uses it, from one thread at a time.
+unsafe impl Sync for RawStack {}
+static RAW_STACK: RawStack = RawStack(std::cell::UnsafeCell::new([0; 64 * 1024]));
+
+#[test]
+fn inside_on_stack_raw_suspend_is_allowed_but_not_from_other_stacks() {
+    let bottom = RAW_STACK.0.get() as usize;
+    let top = bottom + 64 * 1024;
+    let mut ctx: Context<Vec<String>> =
+        Context::new(Stack::new(64 * 1024).unwrap(), move |y, _| {
+            let body = || {
+                let mut msgs = Vec::new();
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    stackswitch::on_system_stack(|| y.suspend(0))
+                }));
+                msgs.push(*r.unwrap_err().downcast::<String>().unwrap());
+                // A context made now has its stack mapped below this one's.
+                msgs.push(suspend_from_a_nested_context(y));
+                // From the raw stack itself, suspending is allowed.
+                assert_eq!(y.suspend(7), 8);
+                assert!((bottom..top).contains(&stackswitch::current_sp()));
+                msgs
+            };
+            // SAFETY: RAW_STACK is 64 KiB that only this test uses, far more than
+            // the closure needs.
+            unsafe { stackswitch::on_stack_raw(top, bottom, body) }
+        });
+    assert!(matches!(ctx.resume(0), Resume::Suspended(7)));
+    let Resume::Returned(msgs) = ctx.resume(8) else {
+        panic!()
+    };
+    assert_eq!(msgs.len(), 2);
+    for msg in msgs {
+        assert!(msg.contains("while not running on its stack"), "{msg}");
+    }
 }
 
 #[test]

@@ -46,9 +46,9 @@
 //!
 //! The assembly of a resume + suspend round trip is as short as
 //! corosensei's (the whole round trip, with the bookkeeping of
-//! `context.rs`, takes about 1.15× corosensei's on the development machine,
-//! an AMD EPYC Zen 4 VM), and the loop that measures it is bound by the
-//! number of loads and stores (three per cycle at most):
+//! `context.rs`, takes about 1.01–1.03× corosensei's on the development
+//! machine, an AMD EPYC Zen 4 VM), and the loop that measures it is bound by
+//! the number of loads and stores (three per cycle at most):
 //! each extra memory operation cost about a third of a cycle there. The layout above keeps them few:
 //! the link lives in the context's header, so both sides address it through
 //! the header pointer they already hold (no load of a link pointer); the
