@@ -89,13 +89,12 @@ static_assertions::const_assert!(
 );
 
 impl Header {
-    /// Sets `range`'s `limit` (with its marks) alone.
+    /// Sets `range`'s `limit` (with its marks), keeping its `top`.
     #[inline(always)]
     pub(crate) fn set_limit(&self, limit: usize) {
-        // SAFETY: `range` is a Cell of this header, only touched by the thread
-        // running the context; the pointer to its first field comes from the
-        // Cell itself.
-        unsafe { self.range.as_ptr().cast::<usize>().write(limit) };
+        // The store of the unchanged top compiles away (it stores the value
+        // just loaded from the same place).
+        self.range.set((limit, self.range.get().1));
     }
 
     /// The link, as the switching code addresses it.
