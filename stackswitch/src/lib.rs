@@ -109,8 +109,9 @@
 //! remaining difference, is the record of which context runs on the thread,
 //! which [`on_system_stack`] and callbacks need. Our round trip also varies
 //! more from run to run than corosensei's (3.9–5.2 ns in ten fresh processes,
-//! against 3.9–4.1 ns): it touches more cache lines (the header and the
-//! thread's state), so where the allocator and the kernel place them matters.
+//! against 3.9–4.1 ns). A likely cause, not confirmed: it touches two more
+//! cache lines (the header and the thread's state), so where the allocator
+//! and the kernel place them relative to the stacks matters.
 //!
 //! The default cannot get close: each direction has to read MXCSR once
 //! (`stmxcsr`, 4.2 ns on that processor and not overlapped with other work),

@@ -168,7 +168,8 @@ pub(crate) fn replace_range(new: (usize, usize)) -> (RangeSlot, (usize, usize)) 
         // runs (the thread's state for as long as the thread, the running
         // context's header while it runs), only used by this thread.
         let prev = unsafe { (*slot).get() };
-        let marks = if t.current.get().is_null() {
+        // A context's header, not the thread's own range: mark it.
+        let marks = if core::ptr::eq(slot, &t.range) {
             0
         } else {
             crate::context::OFF_STACK | (prev.0 & crate::context::IN_CALLBACK)
