@@ -649,6 +649,12 @@ impl Yielder {
                 // context, allowed) or a misuse, which panics.
                 suspend_check_thread(header);
             }
+            // Either way, this context is the one the thread runs (debug builds
+            // check the reasoning above against the thread's record).
+            debug_assert!(
+                thread::with(|t| core::ptr::eq(t.current.get(), header)),
+                "stackswitch: suspend passed its check while another context runs"
+            );
             // SAFETY: this context runs (checked above), so its resumer is
             // blocked in the switch that stored the link; `fp_control` is fixed
             // at creation, so every switch of this context uses the same frame.
