@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{child_scenario, run_child, signal_of};
+use common::{child_scenario, panic_message, run_child, signal_of};
 use stackswitch::{
     Context, Resume, Stack, StackBounds, current_sp, green_thread_waiting, on_green_stack,
     on_system_stack, on_system_stack_leaf, on_system_stack_nounwind, on_system_stack_now,
@@ -172,12 +172,10 @@ fn context_resumed_from_the_system_stack_of_another_green_thread() {
 #[test]
 fn suspending_inside_a_callback_is_refused() {
     let mut g: Context<String> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            on_system_stack(|| on_green_stack(|| y.suspend(1)))
-        }));
+        let msg = panic_message(|| on_system_stack(|| on_green_stack(|| y.suspend(1))));
         // After the callback returned, suspending is fine again.
         y.suspend(2);
-        *r.unwrap_err().downcast::<String>().unwrap()
+        msg
     });
     assert!(matches!(g.resume(0), Resume::Suspended(2)));
     let Resume::Returned(msg) = g.resume(0) else {
@@ -187,12 +185,6 @@ fn suspending_inside_a_callback_is_refused() {
         msg.contains("inside a callback from C (on_green_stack)"),
         "{msg}"
     );
-}
-
-/// The panic message of a suspend that must be refused.
-fn refused(suspend: impl FnOnce()) -> String {
-    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(suspend)).unwrap_err();
-    *payload.downcast::<String>().unwrap()
 }
 
 #[test]
@@ -210,28 +202,15 @@ fn a_callback_refuses_suspend_inside_on_stack_raw_and_nested_callbacks_until_it_
                 // runs, far more than it needs.
                 let (room, msg) = unsafe {
                     stackswitch::on_stack_raw(top, bottom, || {
-                        (
-                            remaining_stack(),
-                            refused(|| {
-                                y.suspend(1);
-                            }),
-                        )
+                        (remaining_stack(), panic_message(|| y.suspend(1)))
                     })
                 };
                 let room = room.unwrap();
                 assert!(room > 16 * 1024 && room < 32 * 1024, "{room}");
                 msgs.push(msg);
                 // A callback nested in this one, and this one again after it.
-                on_system_stack(|| {
-                    on_green_stack(|| {
-                        msgs.push(refused(|| {
-                            y.suspend(1);
-                        }))
-                    })
-                });
-                msgs.push(refused(|| {
-                    y.suspend(1);
-                }));
+                on_system_stack(|| on_green_stack(|| msgs.push(panic_message(|| y.suspend(1)))));
+                msgs.push(panic_message(|| y.suspend(1)));
             })
         });
         // Every callback returned: suspending is fine again.

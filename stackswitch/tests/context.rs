@@ -4,6 +4,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+mod common;
+
+use common::panic_message;
 use stackswitch::{Context, CurrentThread, Resume, Stack, StackPool, Yielder, remaining_stack};
 
 #[test]
@@ -175,10 +178,7 @@ fn stacks_go_back_to_a_pool() {
 #[test]
 fn suspend_from_the_system_stack_is_refused() {
     let mut ctx: Context<()> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            stackswitch::on_system_stack(|| y.suspend(0))
-        }));
-        let msg = r.unwrap_err().downcast::<String>().unwrap();
+        let msg = panic_message(|| stackswitch::on_system_stack(|| y.suspend(0)));
         assert!(msg.contains("while not running on its stack"), "{msg}");
     });
     assert!(matches!(ctx.resume(0), Resume::Returned(())));
@@ -219,13 +219,10 @@ fn suspending_inside_on_stack_keeps_that_stack_and_its_room() {
 fn suspend_from_a_nested_context(outer: &Yielder) -> String {
     let outer = outer as *const Yielder;
     let mut inner: Context<String> = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            // SAFETY: the outer context is alive and blocked in the resume of
-            // this one, so its Yielder is valid; the call is the misuse under
-            // test and must panic before switching.
-            unsafe { (*outer).suspend(1) }
-        }));
-        *r.unwrap_err().downcast::<String>().unwrap()
+        // SAFETY: the outer context is alive and blocked in the resume of
+        // this one, so its Yielder is valid; the call is the misuse under
+        // test and must panic before switching.
+        panic_message(|| unsafe { (*outer).suspend(1) })
     });
     let Resume::Returned(msg) = inner.resume(0) else {
         panic!("the inner context did not return")
@@ -249,12 +246,9 @@ fn suspend_of_the_outer_context_from_a_nested_one_is_refused() {
 fn suspend_on_the_system_stack_inside_on_stack_is_refused() {
     let mut ctx: Context<()> = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
         let mut big = Stack::new(256 * 1024).unwrap();
-        let r = stackswitch::on_stack(&mut big, || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                stackswitch::on_system_stack(|| y.suspend(0))
-            }))
+        let msg = stackswitch::on_stack(&mut big, || {
+            panic_message(|| stackswitch::on_system_stack(|| y.suspend(0)))
         });
-        let msg = r.unwrap_err().downcast::<String>().unwrap();
         assert!(msg.contains("while not running on its stack"), "{msg}");
         // And from the on_stack stack itself it is allowed.
         let back = stackswitch::on_stack(&mut big, || y.suspend(7));
@@ -281,10 +275,9 @@ fn inside_on_stack_raw_suspend_is_allowed_but_not_from_other_stacks() {
         Context::new(Stack::new(64 * 1024).unwrap(), move |y, _| {
             let body = || {
                 let mut msgs = Vec::new();
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                msgs.push(panic_message(|| {
                     stackswitch::on_system_stack(|| y.suspend(0))
                 }));
-                msgs.push(*r.unwrap_err().downcast::<String>().unwrap());
                 // A context made now has its stack mapped below this one's.
                 msgs.push(suspend_from_a_nested_context(y));
                 // From the raw stack itself, suspending is allowed.

@@ -1,4 +1,5 @@
-//! Shared helpers for tests that re-run the test binary as a child process.
+//! Shared helpers for tests that re-run the test binary as a child process, and
+//! for tests of refused calls.
 
 #![allow(dead_code)]
 
@@ -105,4 +106,13 @@ pub fn output_with_limit(mut cmd: Command, what: &str) -> Output {
 pub fn signal_of(out: &Output) -> Option<i32> {
     use std::os::unix::process::ExitStatusExt;
     out.status.signal()
+}
+
+/// The message of the panic that `f` must raise (a `String` payload, as
+/// `panic!` with arguments makes): the refusal a test checks.
+pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(_) => panic!("the call under test returned instead of panicking"),
+        Err(payload) => *payload.downcast::<String>().unwrap(),
+    }
 }
