@@ -305,6 +305,8 @@ fn run_here<const EXTRA: bool, R>(
         // A runtime thread's context keeps the thread's switching state; an extra
         // context (which moves between threads) has none, and the state is looked up.
         let here = if EXTRA { None } else { m.here.as_ref() };
+        // The panic is caught on the green stack, so the switch needs no catching frame
+        // of its own (`adapter::stack::on_green_stack` has none).
         adapter::stack::on_green_stack(here, || catch_unwind(AssertUnwindSafe(f)))
     } else {
         catch_unwind(AssertUnwindSafe(f))

@@ -124,7 +124,17 @@ impl CurrentThread {
     /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
     #[inline]
     pub fn on_green_stack<R, F: FnOnce() -> R>(&self, f: F) -> R {
-        switch_to_green_stack(self.state(), f)
+        switch_to_green_stack::<R, F, true>(self.state(), f)
+    }
+
+    /// [`on_green_stack_nounwind`] on this thread, without looking its state
+    /// up again.
+    ///
+    /// # References
+    /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
+    #[inline]
+    pub fn on_green_stack_nounwind<R, F: FnOnce() -> R>(&self, f: F) -> R {
+        switch_to_green_stack::<R, F, false>(self.state(), f)
     }
 }
 
@@ -265,7 +275,21 @@ impl Drop for Restore<'_> {
 /// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
 #[inline]
 pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
-    thread::with(|t| switch_to_green_stack(t, f))
+    thread::with(|t| switch_to_green_stack::<R, F, true>(t, f))
+}
+
+/// [`on_green_stack`] for a function that does not panic, such as a callback
+/// body that catches its own panics (an `extern "C"` function called by C
+/// must catch them anyway): the same switch, without the frame that catches
+/// a panic on the green stack to resume it on the system stack. If `f`
+/// panics anyway, the process aborts there (the Rust runtime's "panic in a
+/// function that cannot unwind"): the panic never unwinds through the switch.
+///
+/// # References
+/// Go `runtime/asm_amd64.s` (and arm64, riscv64), `cgocallback`.
+#[inline]
+pub fn on_green_stack_nounwind<R, F: FnOnce() -> R>(f: F) -> R {
+    thread::with(|t| switch_to_green_stack::<R, F, false>(t, f))
 }
 
 /// [`on_green_stack`] on the thread whose state is `t` (the calling thread's,
@@ -273,8 +297,14 @@ pub fn on_green_stack<R, F: FnOnce() -> R>(f: F) -> R {
 /// `f` runs on is blocked in a foreign call of this thread, so it cannot switch
 /// away from it): when no green thread waits in [`on_system_stack`] here, `f`
 /// just runs; otherwise the switch.
+/// With `CATCH`, a panic of `f` is caught on the green stack and resumed on
+/// the system stack ([`on_green_stack`]); without, it aborts
+/// ([`on_green_stack_nounwind`]).
 #[inline]
-fn switch_to_green_stack<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
+fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
+    t: &thread::ThreadState,
+    f: F,
+) -> R {
     let g = t.curg.get();
     if !t.current.get().is_null() || g.is_null() {
         return f();
@@ -308,19 +338,26 @@ fn switch_to_green_stack<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> 
     // SAFETY: as above.
     unsafe { (*g).range.set((limit | IN_CALLBACK, top)) };
     let _restore = Restore(t, g, saved, limit);
-    // SAFETY: the green thread `g` is blocked in on_system_stack, which
-    // left its stack at `green_sp`; everything below is dead until that
-    // call returns, which cannot happen before we return (we run inside
-    // it, on the system stack). The green stack ends in its guard page.
-    unsafe {
-        switch_call(green_sp, move |system_sp| {
-            t.g0_sp.set(system_sp);
-            // The green thread's limit is live again through its header.
-            t.current.set(g);
-            t.curg.set(core::ptr::null());
-            t.curg_sp.set(0);
-            f()
-        })
+    let on_green = move |system_sp| {
+        t.g0_sp.set(system_sp);
+        // The green thread's limit is live again through its header.
+        t.current.set(g);
+        t.curg.set(core::ptr::null());
+        t.curg_sp.set(0);
+        f()
+    };
+    if CATCH {
+        // SAFETY: the green thread `g` is blocked in on_system_stack, which
+        // left its stack at `green_sp`; everything below is dead until that
+        // call returns, which cannot happen before we return (we run inside
+        // it, on the system stack). The green stack ends in its guard page.
+        // A panic of `f` is resumed here, and `_restore` is dropped while it
+        // unwinds.
+        unsafe { switch_call(green_sp, on_green) }
+    } else {
+        // SAFETY: the stack contract as above; a panic of `f` aborts inside
+        // the switch, so nothing unwinds past `_restore`.
+        unsafe { switch_call_nounwind(green_sp, on_green) }
     }
 }
 

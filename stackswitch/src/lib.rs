@@ -37,7 +37,11 @@
 //! [`on_system_stack`] and [`on_green_stack`] catch it on the stack where it
 //! happened and resume it on the caller's stack (identical on every
 //! architecture, and no unwind tables are needed across the switch); a
-//! context's panic is returned as [`Resume::Panicked`].
+//! context's panic is returned as [`Resume::Panicked`]. The `_nounwind`
+//! variants ([`on_system_stack_nounwind`], [`on_system_stack_leaf`],
+//! [`on_green_stack_nounwind`]) leave that catching frame out, for closures
+//! that cannot panic or catch their own panics (a C call; a callback body):
+//! a panic reaching their switch aborts the process instead.
 //!
 //! # How the cgo switches compose
 //!
@@ -151,9 +155,8 @@ cfg_if::cfg_if! {
         };
         pub use call::{on_stack, on_stack_raw};
         pub use cgo::{
-            green_thread_waiting, on_green_stack, on_system_stack, on_system_stack_leaf,
-            on_system_stack_nounwind,
-            on_system_stack_now,
+            green_thread_waiting, on_green_stack, on_green_stack_nounwind, on_system_stack,
+            on_system_stack_leaf, on_system_stack_nounwind, on_system_stack_now,
         };
         pub use context::{Context, ContextOptions, Resume, CurrentThread, SendContext, Yielder};
         pub use overflow::{ensure_signal_stack, install_overflow_handler};

@@ -7,8 +7,8 @@ mod common;
 use common::{child_scenario, panic_message, run_child, signal_of};
 use stackswitch::{
     Context, Resume, Stack, StackBounds, current_sp, green_thread_waiting, on_green_stack,
-    on_system_stack, on_system_stack_leaf, on_system_stack_nounwind, on_system_stack_now,
-    remaining_stack,
+    on_green_stack_nounwind, on_system_stack, on_system_stack_leaf, on_system_stack_nounwind,
+    on_system_stack_now, remaining_stack,
 };
 
 /// Where each level of a Rust→"C"→Rust chain ran.
@@ -282,6 +282,90 @@ fn nounwind_switch_aborts_on_a_panic() {
     let out = run_child("nounwind_switch_aborts_on_a_panic", "nounwind_panic");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("a panic on the system stack"), "{stderr}");
+    assert!(
+        stderr.contains("panic in a function that cannot unwind"),
+        "{stderr}"
+    );
+    assert_eq!(signal_of(&out), Some(libc::SIGABRT), "{stderr}");
+}
+
+#[test]
+fn nounwind_green_switch_runs_on_the_green_stack_and_nests() {
+    let mut g = Context::new(Stack::new(64 * 1024).unwrap(), move |y, _| {
+        let green_sp = current_sp();
+        let here = stackswitch::CurrentThread::get();
+        let (sys_sp, back_sp, on_green, deeper_sp, inner_sys_sp, refused) = on_system_stack(|| {
+            let sys_sp = current_sp();
+            on_green_stack_nounwind(|| {
+                let back_sp = current_sp();
+                // Nested: C called from the callback calls back again, through
+                // the handle's variant this time.
+                let (deeper_sp, inner_sys_sp) = on_system_stack_nounwind(|| {
+                    let inner_sys_sp = current_sp();
+                    (here.on_green_stack_nounwind(current_sp), inner_sys_sp)
+                });
+                // Still a callback: a suspend is refused.
+                let refused = panic_message(|| y.suspend(1)).contains("inside a callback from C");
+                (
+                    sys_sp,
+                    back_sp,
+                    !on_system_stack_now(),
+                    deeper_sp,
+                    inner_sys_sp,
+                    refused,
+                )
+            })
+        });
+        // After the callbacks return, suspending works again.
+        y.suspend(2);
+        (
+            green_sp,
+            sys_sp,
+            back_sp,
+            on_green,
+            deeper_sp,
+            inner_sys_sp,
+            refused,
+        )
+    });
+    assert!(matches!(g.resume(0), Resume::Suspended(2)));
+    let Resume::Returned((green_sp, sys_sp, back_sp, on_green, deeper_sp, inner_sys_sp, refused)) =
+        g.resume(0)
+    else {
+        panic!()
+    };
+    assert!(on_green, "the callback runs on the green stack");
+    assert!(back_sp < green_sp && green_sp - back_sp < 32 * 1024);
+    assert!(
+        deeper_sp < back_sp,
+        "{deeper_sp:#x} must be below {back_sp:#x}"
+    );
+    assert!(
+        inner_sys_sp < sys_sp,
+        "{inner_sys_sp:#x} must be below {sys_sp:#x}"
+    );
+    assert!(refused, "suspend must be refused inside the callback");
+    // Without a green thread waiting, it runs in place.
+    let here = current_sp();
+    let r = on_green_stack_nounwind(current_sp);
+    assert!(r <= here && here - r < 4096);
+}
+
+#[test]
+fn nounwind_green_switch_aborts_on_a_panic() {
+    if child_scenario().as_deref() == Some("nounwind_green_panic") {
+        let mut g = Context::new(Stack::new(64 * 1024).unwrap(), |_, _| {
+            on_system_stack(|| on_green_stack_nounwind(|| panic!("a panic in the callback")))
+        });
+        let _ = g.resume(0);
+        unreachable!("the panic must abort the process");
+    }
+    let out = run_child(
+        "nounwind_green_switch_aborts_on_a_panic",
+        "nounwind_green_panic",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("a panic in the callback"), "{stderr}");
     assert!(
         stderr.contains("panic in a function that cannot unwind"),
         "{stderr}"

@@ -72,12 +72,14 @@ pub(crate) fn contains(s: &SystemStack, sp: usize) -> bool {
 
 /// Runs `f` on the green thread suspended in a foreign call on this thread, or in place
 /// when there is none (a foreign thread: callbacks run on its own stack); through `here`
-/// (the calling thread's switching state, kept by its context) when given.
+/// (the calling thread's switching state, kept by its context) when given. `f` must not
+/// panic (the callback body catches its panics): the switch has no catching frame, so
+/// a panic would abort there.
 #[inline(always)]
 pub(crate) fn on_green_stack<R>(here: Option<&CurrentThread>, f: impl FnOnce() -> R) -> R {
     match here {
-        Some(here) => here.on_green_stack(f),
-        None => stackswitch::on_green_stack(f),
+        Some(here) => here.on_green_stack_nounwind(f),
+        None => stackswitch::on_green_stack_nounwind(f),
     }
 }
 
