@@ -279,9 +279,19 @@ fn nounwind_switch_aborts_on_a_panic() {
         let _ = g.resume(0);
         unreachable!("the panic must abort the process");
     }
-    let out = run_child("nounwind_switch_aborts_on_a_panic", "nounwind_panic");
+    assert_aborted_at_the_switch(
+        "nounwind_switch_aborts_on_a_panic",
+        "nounwind_panic",
+        "a panic on the system stack",
+    );
+}
+
+/// Re-runs `test` as a child in `scenario` and checks that the panic `message`
+/// aborted the process at a switch without a catching frame.
+fn assert_aborted_at_the_switch(test: &str, scenario: &str, message: &str) {
+    let out = run_child(test, scenario);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("a panic on the system stack"), "{stderr}");
+    assert!(stderr.contains(message), "{stderr}");
     assert!(
         stderr.contains("panic in a function that cannot unwind"),
         "{stderr}"
@@ -345,10 +355,9 @@ fn nounwind_green_switch_runs_on_the_green_stack_and_nests() {
         "{inner_sys_sp:#x} must be below {sys_sp:#x}"
     );
     assert!(refused, "suspend must be refused inside the callback");
-    // Without a green thread waiting, it runs in place.
-    let here = current_sp();
-    let r = on_green_stack_nounwind(current_sp);
-    assert!(r <= here && here - r < 4096);
+    // Without a green thread waiting, it runs in place, on the system stack.
+    assert!(on_green_stack_nounwind(on_system_stack_now));
+    assert!(!green_thread_waiting());
 }
 
 #[test]
@@ -360,17 +369,11 @@ fn nounwind_green_switch_aborts_on_a_panic() {
         let _ = g.resume(0);
         unreachable!("the panic must abort the process");
     }
-    let out = run_child(
+    assert_aborted_at_the_switch(
         "nounwind_green_switch_aborts_on_a_panic",
         "nounwind_green_panic",
+        "a panic in the callback",
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("a panic in the callback"), "{stderr}");
-    assert!(
-        stderr.contains("panic in a function that cannot unwind"),
-        "{stderr}"
-    );
-    assert_eq!(signal_of(&out), Some(libc::SIGABRT), "{stderr}");
 }
 
 #[test]
