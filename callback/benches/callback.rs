@@ -13,12 +13,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use callback::{
-    BindPolicy, ForeignFn, ThreadsOnly, call_foreign, call_foreign_on, call_foreign_on_with,
-    callback,
+    BindPolicy, ForeignFn, RuntimeThread, ThreadsOnly, call_foreign, call_foreign_on, callback,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use stackswitch::CurrentThread;
-use syscall_accounting::{CallKind, NoScheduler, Procs, ThreadCalls};
+use syscall_accounting::{CallKind, NoScheduler, Procs};
 
 type Cb = extern "C" fn(c_int) -> c_int;
 
@@ -94,13 +92,14 @@ fn benches(c: &mut Criterion) {
         })
     });
     // The same through the handles a runtime's worker makes once (the facade's workers
-    // do): the call looks up only the thread's context.
-    let (here, calls) = (CurrentThread::get(), ThreadCalls::current());
+    // do): the call looks nothing up (the callback, from C, still looks up its context).
+    // SAFETY: used on this thread only, dropped before it exits.
+    let rt = unsafe { RuntimeThread::current() }.expect("a runtime thread");
     g.bench_function(
         "runtime_thread_call_and_callback_with_processor_handles",
         |b| {
             b.iter(|| {
-                call_foreign_on_with(&here, &calls, &mut p, CallKind::Lazy, &F, || {
+                rt.call_foreign_on(&mut p, CallKind::Lazy, &F, || {
                     c_call(exported, black_box(1))
                 })
             })

@@ -87,6 +87,22 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
     foreign_slow(m, name, ctxt, f)
 }
 
+/// [`callback`] on a runtime thread whose context `m` the caller holds
+/// ([`RuntimeThread::callback`](crate::RuntimeThread::callback)): [`run`], inlined into
+/// the caller's wrapper as `callback`'s own path is.
+#[inline(always)]
+pub(crate) fn run_runtime_thread<R>(
+    m: &ThreadContext,
+    name: &'static str,
+    f: impl FnOnce() -> R,
+) -> R {
+    let sp = adapter::stack::current_sp();
+    if !m.bounds_hold(sp) {
+        return run_moved::<false, R>(m, sp, name, 0, f);
+    }
+    run_here::<false, R>(m, name, 0, f)
+}
+
 /// Waits for initialisation and keeps the runtime in the context (a runtime-thread
 /// context created before `init`).
 #[cold]
@@ -434,7 +450,7 @@ pub(crate) fn payload_str(p: &(dyn Any + Send)) -> &str {
 /// `CURRENT` value of a thread whose context was returned at thread exit: a callback
 /// arriving later (from a signal handler, or another library's thread-exit destructor)
 /// borrows a context for its duration ([`transient`]).
-const EXITED: usize = 1;
+pub(crate) const EXITED: usize = 1;
 
 /// Attaches an extra context to this foreign thread (Go's `needm` + `cgoBindM`).
 ///

@@ -109,7 +109,14 @@ fn create_runtime_context() -> *mut ThreadContext {
 /// Go `runtime/cgocall.go`: `cgocall`.
 #[inline]
 pub fn call_foreign<R>(func: &'static ForeignFn, f: impl FnOnce() -> R) -> R {
-    call(core::ptr::null_mut(), CallKind::Lazy, func, None, f)
+    call(
+        current_or_create(),
+        core::ptr::null_mut(),
+        CallKind::Lazy,
+        func,
+        None,
+        f,
+    )
 }
 
 /// [`call_foreign`] for a runtime worker holding processor `p`: the foreign call is
@@ -140,7 +147,7 @@ pub fn call_foreign_on<R>(
     func: &'static ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
-    call(p, kind, func, None, f)
+    call(current_or_create(), p, kind, func, None, f)
 }
 
 /// [`call_foreign_on`] for a runtime worker that keeps its thread's switching state and
@@ -181,18 +188,128 @@ pub fn call_foreign_on_with<R>(
     func: &'static ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
-    call(p, kind, func, Some((here, calls)), f)
+    call(current_or_create(), p, kind, func, Some((here, calls)), f)
+}
+
+/// A runtime thread's handles, looked up (or made) once: its context, its switching state
+/// ([`stackswitch::CurrentThread`]) and its foreign-call counter ([`ThreadCalls`]). For a
+/// runtime's worker that keeps them in per-thread state of its own and reaches that state
+/// for each call anyway: [`RuntimeThread::call_foreign_on`] and
+/// [`RuntimeThread::callback`] then look nothing up (each lookup is a call the optimiser
+/// may not inline or move).
+///
+/// Neither `Send` nor `Sync`: it stays on the thread that made it, like the two handles
+/// it holds (and with the same one way around that: a green thread moved to another
+/// thread while it holds one across a suspension, which `stackswitch`'s
+/// `Context::into_send` contract rules out).
+///
+/// ```
+/// use callback::{ForeignFn, RuntimeThread};
+/// use syscall_accounting::{CallKind, NoScheduler, Procs};
+/// let procs = Procs::new(1, NoScheduler).unwrap();
+/// let mut p = procs.acquire();
+/// // SAFETY: used on this thread only, and dropped long before it exits.
+/// let rt = unsafe { RuntimeThread::current() }.expect("a plain thread gets a runtime context");
+/// const WORK: ForeignFn = ForeignFn::new("work");
+/// let in_foreign = rt.call_foreign_on(&mut p, CallKind::Lazy, &WORK, || {
+///     callback::with_current(|m| m.unwrap().in_foreign_code())
+/// });
+/// assert!(in_foreign && !p.in_foreign());
+/// ```
+pub struct RuntimeThread {
+    m: &'static ThreadContext,
+    here: stackswitch::CurrentThread,
+    calls: ThreadCalls,
+}
+
+impl core::fmt::Debug for RuntimeThread {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RuntimeThread")
+            .field("context", &self.m.id)
+            .finish()
+    }
+}
+
+impl RuntimeThread {
+    /// The calling thread's handles, making its runtime context if it has none (as the
+    /// first [`call_foreign`] would). `None` on a thread whose context is a foreign
+    /// thread's extra context (it may be returned to the spare list after any callback),
+    /// and on a thread that has returned its context at exit.
+    ///
+    /// # Safety
+    /// The context is freed when the thread exits (by a thread-key destructor), so the
+    /// handle must not be used after that: do not keep it where code running in the
+    /// thread's exit-time destructors can reach it (a runtime keeps it in a worker's
+    /// frame, gone before the thread exits).
+    pub unsafe fn current() -> Option<RuntimeThread> {
+        if current_ptr() as usize == crate::entry::EXITED {
+            return None;
+        }
+        let m = current_or_create();
+        if m.is_extra {
+            return None;
+        }
+        Some(RuntimeThread {
+            m,
+            here: adapter::stack::CurrentThread::get(),
+            calls: ThreadCalls::current(),
+        })
+    }
+
+    /// This thread's switching state.
+    #[inline]
+    pub fn here(&self) -> &stackswitch::CurrentThread {
+        &self.here
+    }
+
+    /// This thread's foreign-call counter.
+    #[inline]
+    pub fn calls(&self) -> &ThreadCalls {
+        &self.calls
+    }
+
+    /// This thread's runtime context.
+    #[inline]
+    pub fn context(&self) -> &ThreadContext {
+        self.m
+    }
+
+    /// [`call_foreign_on_with`] on this thread, without looking its context up.
+    ///
+    /// # References
+    /// Go `runtime/cgocall.go`: `cgocall`.
+    #[inline]
+    pub fn call_foreign_on<R>(
+        &self,
+        p: &mut Processor,
+        kind: CallKind,
+        func: &'static ForeignFn,
+        f: impl FnOnce() -> R,
+    ) -> R {
+        call(self.m, p, kind, func, Some((&self.here, &self.calls)), f)
+    }
+
+    /// [`callback`](crate::callback) arriving on this thread, without looking its context
+    /// up: for a runtime's `extern "C"` wrapper that has found its worker state (and in it
+    /// this handle) already.
+    ///
+    /// # References
+    /// Go `runtime/cgocall.go`: `cgocallbackg`; `cmd/cgo/out.go`: the exported wrapper.
+    #[inline(always)]
+    pub fn callback<R>(&self, name: &'static str, f: impl FnOnce() -> R) -> R {
+        crate::entry::run_runtime_thread(self.m, name, f)
+    }
 }
 
 #[inline]
 fn call<R>(
+    m: &'static ThreadContext,
     p: *mut Processor,
     kind: CallKind,
     func: &'static ForeignFn,
     handles: Option<(&stackswitch::CurrentThread, &ThreadCalls)>,
     f: impl FnOnce() -> R,
 ) -> R {
-    let m = current_or_create();
     // The processor to account the call on (an extra context's own when none is given),
     // in the foreign-code state from here until the record's `Drop`.
     let proc = adapter::acct::enter(m, p, kind, handles.map(|h| h.1));

@@ -28,7 +28,10 @@
 //!   depth); `call_foreign_on` accounts the call on a `syscall_accounting::Processor`,
 //!   and a callback exits and re-enters it around the Rust code;
 //!   [`call_foreign_on_with`] does the same through the worker's switching state and
-//!   call counter, looked up once by the runtime instead of per call.
+//!   call counter, looked up once by the runtime instead of per call, and a
+//!   [`RuntimeThread`] (made once per worker) also holds the thread's context, so its
+//!   foreign calls and the callbacks its `extern "C"` wrappers route to it look nothing
+//!   up.
 //! - On a foreign thread, the context takes a processor from [`Runtime::procs`] on its
 //!   first callback and keeps it parked in the foreign-code state between callbacks: the
 //!   next callback reclaims it on the accounting fast path unless the monitor handed it
@@ -110,7 +113,7 @@ pub use entry::{callback, callback_with_context};
 #[doc(hidden)]
 pub use extra::{SpareListHold, hold_spare_list};
 pub use extra::{SpareStats, spare_stats};
-pub use foreign::{ForeignFn, call_foreign, call_foreign_on, call_foreign_on_with};
+pub use foreign::{ForeignFn, RuntimeThread, call_foreign, call_foreign_on, call_foreign_on_with};
 pub use runtime::{
     AlreadyInitialized, BindPolicy, Green, PanicPolicy, Runtime, ThreadsOnly, bind_policy, init,
     is_initialized, panic_policy, set_bind_policy, set_panic_policy,

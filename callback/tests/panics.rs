@@ -43,12 +43,10 @@ fn abort_policy_names_the_function_and_payload() {
         });
         unreachable!();
     }
-    let out = run_child(
+    let err = stderr_of_dead_child(
         "abort_policy_names_the_function_and_payload",
-        &[("CBT_CHILD_ABORT", "1")],
+        "CBT_CHILD_ABORT",
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(died(&out), "{err}");
     assert!(
         err.contains("panic in exported function `boom`: BOOM 3; aborting"),
         "{err}"
@@ -63,12 +61,10 @@ fn abort_policy_on_a_foreign_thread() {
         unsafe { cbt_thread_loop(panics_c, 1, 0) };
         unreachable!();
     }
-    let out = run_child(
+    let err = stderr_of_dead_child(
         "abort_policy_on_a_foreign_thread",
-        &[("CBT_CHILD_ABORT_FOREIGN", "1")],
+        "CBT_CHILD_ABORT_FOREIGN",
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(died(&out), "{err}");
     assert!(
         err.contains("panic in exported function `panics_c`: BOOM"),
         "{err}"
@@ -138,12 +134,10 @@ fn propagate_on_a_foreign_thread_with_nothing_above_aborts() {
         unsafe { cbt_thread_loop(panics_c, 1, 0) };
         unreachable!();
     }
-    let out = run_child(
+    let err = stderr_of_dead_child(
         "propagate_on_a_foreign_thread_with_nothing_above_aborts",
-        &[("CBT_CHILD_PROPAGATE_FOREIGN", "1")],
+        "CBT_CHILD_PROPAGATE_FOREIGN",
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(died(&out), "{err}");
     assert!(
         err.contains("`panics_c` on a foreign thread with no Rust frames above"),
         "{err}"

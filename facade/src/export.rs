@@ -133,15 +133,24 @@ fn init_slow() {
 #[doc(hidden)]
 #[inline(always)]
 pub fn enter<R: ptrcheck::Pointers>(name: &'static str, f: impl FnOnce() -> R) -> R {
-    if let Some(c) = crate::foreign::nocallback_function() {
-        nocallback_violation(name, c);
+    // A runtime worker (C called back during a foreign call of one of its green
+    // threads, or a green thread called the function directly): its state has the
+    // `nocallback` mark and the worker's `callback` context, so nothing else is looked
+    // up. Any other thread goes through `callback`'s own lookup.
+    let local = current_local();
+    if let Some(c) = local.and_then(|l| l.nocallback.get()) {
+        nocallback_violation(name, c.name);
     }
     ensure_init();
-    callback::callback(name, || {
+    let body = || {
         let r = crate::foreign::claimed(f);
         check_result(name, &r);
         r
-    })
+    };
+    match local {
+        Some(l) => l.thread.callback(name, body),
+        None => callback::callback(name, body),
+    }
 }
 
 #[inline(always)]

@@ -109,6 +109,15 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     output_with_limit(cmd, name)
 }
 
+/// Re-runs this test binary's test `name` as a child with `var=1`, asserts that the
+/// child died (the scenario aborts), and returns its stderr for the message checks.
+pub fn stderr_of_dead_child(name: &str, var: &str) -> String {
+    let out = run_child(name, &[(var, "1")]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(died(&out), "child survived: {err}");
+    err
+}
+
 /// How long a child scenario may run before it is killed and its test fails:
 /// generous for qemu-user, far below the CI step's own limit.
 pub const CHILD_LIMIT: Duration = Duration::from_secs(180);

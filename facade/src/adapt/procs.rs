@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-pub(crate) use syscall_accounting::{CallKind, Exit, Processor, Procs, Scheduler, ThreadCalls};
+pub(crate) use syscall_accounting::{CallKind, Exit, Processor, Procs, Scheduler};
 
 use crate::runtime::HandoffPolicy;
 

@@ -78,9 +78,10 @@
 //!
 //! # Callbacks during a call
 //!
-//! A call without `#[nocallback]` is recorded with `callback::call_foreign_on`
-//! (Go's `cgocall` bookkeeping: the green thread, the processor, the C function),
-//! so C may call an exported function: the body runs on the calling green thread.
+//! A call without `#[nocallback]` is recorded with the worker's
+//! `callback::RuntimeThread::call_foreign_on` (Go's `cgocall` bookkeeping: the green
+//! thread, the processor, the C function), so C may call an exported function: the
+//! body runs on the calling green thread.
 //! A `#[nocallback]` call skips that record (it is cheaper) and only marks the green
 //! thread ([`nocallback_function`]); an exported function called during it aborts
 //! with a message naming both functions.
@@ -317,11 +318,11 @@ fn foreign_call<const FLAGS: u8, R>(
         local.nocallback.set(Some(func));
         // The worker's counter and switching state, looked up once per worker: this
         // green thread runs on that worker until the call returns.
-        proc.enter_raw_with(kind, &local.calls);
+        proc.enter_raw_with(kind, local.thread.calls());
         // `f` is the call of a C function; a panic cannot come out of it (no
         // callback may run), so the switch needs no panic-catching frame, and
         // it records nothing for callbacks onto this green thread (a leaf).
-        let r = local.here.on_system_stack_leaf(f);
+        let r = local.thread.here().on_system_stack_leaf(f);
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
         // Nothing to restore: no callback, so no nested foreign call, ran meanwhile.
@@ -335,7 +336,7 @@ fn foreign_call<const FLAGS: u8, R>(
         // The claim is retaken by a guard, so it also happens when a panic propagates.
         let _reclaim = Reclaim(local);
         // Through the worker's counter and switching state, as above.
-        callback::call_foreign_on_with(&local.here, &local.calls, proc, kind, func, f)
+        local.thread.call_foreign_on(proc, kind, func, f)
     }
 }
 

@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 use crate::adapt::check::{self, Checker};
-use crate::adapt::context::{CurrentThread, Fiber, Resumed, StackPool, Suspender, register_worker};
-use crate::adapt::procs::{self, Processor, Procs, Scheduler, ThreadCalls};
+use callback::RuntimeThread;
+
+use crate::adapt::context::{Fiber, Resumed, StackPool, Suspender, register_worker};
+use crate::adapt::procs::{self, Processor, Procs, Scheduler};
 use crate::runtime::Config;
 use crate::runtime::timer::Timer;
 
@@ -170,14 +172,12 @@ pub(crate) struct WorkerLocal {
     /// `current_local`).
     pub(crate) nocallback: Cell<Option<&'static callback::ForeignFn>>,
     reason: Cell<Reason>,
-    /// This worker thread's switching state, looked up once: for resuming green
-    /// threads, and for the system-stack switch of a foreign call made by the green
-    /// thread running here (which reaches it through this worker state, looked up
-    /// anew for each call).
-    pub(crate) here: CurrentThread,
-    /// This worker thread's foreign-call counter (`syscall_accounting::thread_calls`),
-    /// looked up once, for the same reason.
-    pub(crate) calls: ThreadCalls,
+    /// This worker thread's handles, looked up once: its switching state (for resuming
+    /// green threads, and for the system-stack switch of a foreign call made by the
+    /// green thread running here, which reaches it through this worker state, looked up
+    /// anew for each call), its foreign-call counter, and its `callback` context (for
+    /// the record of a foreign call, and for a callback from C during one).
+    pub(crate) thread: RuntimeThread,
 }
 
 thread_local! {
@@ -468,8 +468,9 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
         current: Cell::new(std::ptr::null()),
         nocallback: Cell::new(None),
         reason: Cell::new(Reason::Yield),
-        here: CurrentThread::get(),
-        calls: ThreadCalls::current(),
+        // SAFETY: kept in this frame, which the thread leaves before it exits.
+        thread: unsafe { RuntimeThread::current() }
+            .expect("facade: a runtime worker's thread has a foreign thread's context"),
     };
     LOCAL.with(|l| l.set(&local));
     let mut p = first.or_else(|| wait_for_work(&shared));
@@ -531,7 +532,7 @@ fn run(local: &WorkerLocal, mut task: Arc<Task>) {
         let outcome = fiber
             .as_mut()
             .expect("facade: resumed a finished green thread")
-            .resume(&local.here);
+            .resume(local.thread.here());
         local.current.set(std::ptr::null());
         let shared = &local.shared;
         match outcome {
