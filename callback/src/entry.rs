@@ -89,18 +89,63 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
 
 /// [`callback`] on a runtime thread whose context `m` the caller holds
 /// ([`RuntimeThread::callback`](crate::RuntimeThread::callback)): [`run`], inlined into
-/// the caller's wrapper as `callback`'s own path is.
+/// the caller's wrapper as `callback`'s own path is, locking the green thread with
+/// `lock`.
 #[inline(always)]
-pub(crate) fn run_runtime_thread<R>(
+pub(crate) fn run_runtime_thread<R, L: GreenLock>(
     m: &ThreadContext,
     name: &'static str,
+    lock: L,
     f: impl FnOnce() -> R,
 ) -> R {
     let sp = adapter::stack::current_sp();
     if !m.bounds_hold(sp) {
-        return run_moved::<false, R>(m, sp, name, 0, f);
+        return run_moved::<false, R, L>(m, sp, name, 0, lock, f);
     }
-    run_here::<false, R>(m, name, 0, f)
+    run_here::<false, R, L>(m, name, 0, lock, f)
+}
+
+/// How the outermost callback during a foreign call on a runtime thread locks the green
+/// thread that made the call to the thread (and names it), and unlocks it afterwards.
+pub(crate) trait GreenLock {
+    /// Locks and names the green thread; `None` when the runtime runs none.
+    fn lock(&self, m: &ThreadContext) -> Option<Green>;
+    /// Undoes [`GreenLock::lock`].
+    fn unlock(&self, m: &ThreadContext, g: Green);
+}
+
+/// Through the context's runtime: `Runtime::lock_current_green` and
+/// `Runtime::unlock_from_thread` (nothing when it runs no green threads).
+pub(crate) struct ThroughRuntime;
+
+impl GreenLock for ThroughRuntime {
+    #[inline(always)]
+    fn lock(&self, m: &ThreadContext) -> Option<Green> {
+        m.green_rt.get()?.lock_current_green()
+    }
+
+    #[inline(always)]
+    fn unlock(&self, m: &ThreadContext, g: Green) {
+        if let Some(rt) = m.green_rt.get() {
+            rt.unlock_from_thread(g);
+        }
+    }
+}
+
+/// Through a caller's closures that do what the runtime's two methods do, with the
+/// green thread at hand ([`RuntimeThread::callback_locking`](crate::RuntimeThread::callback_locking)).
+pub(crate) struct WithClosures<L, U>(pub(crate) L, pub(crate) U);
+
+impl<L: Fn() -> Option<Green>, U: Fn(Green)> GreenLock for WithClosures<L, U> {
+    #[inline(always)]
+    fn lock(&self, _: &ThreadContext) -> Option<Green> {
+        (self.0)()
+    }
+
+    #[inline(always)]
+    fn unlock(&self, _: &ThreadContext, g: Green) {
+        (self.1)(g)
+    }
 }
 
 /// Waits for initialisation and keeps the runtime in the context (a runtime-thread
@@ -206,9 +251,9 @@ fn run<const EXTRA: bool, R>(
     // out), so the common case carries no saved record.
     let sp = adapter::stack::current_sp();
     if !m.bounds_hold(sp) {
-        return run_moved::<EXTRA, R>(m, sp, name, ctxt, f);
+        return run_moved::<EXTRA, R, ThroughRuntime>(m, sp, name, ctxt, ThroughRuntime, f);
     }
-    run_here::<EXTRA, R>(m, name, ctxt, f)
+    run_here::<EXTRA, R, ThroughRuntime>(m, name, ctxt, ThroughRuntime, f)
 }
 
 /// [`run`] for a callback whose stack pointer is outside the recorded bounds (or the
@@ -217,18 +262,19 @@ fn run<const EXTRA: bool, R>(
 /// back afterwards, also when a propagated panic unwinds through here.
 #[cold]
 #[inline(never)]
-fn run_moved<const EXTRA: bool, R>(
+fn run_moved<const EXTRA: bool, R, L: GreenLock>(
     m: &ThreadContext,
     sp: usize,
     name: &'static str,
     ctxt: usize,
+    lock: L,
     f: impl FnOnce() -> R,
 ) -> R {
     if !EXTRA && m.rt.get().is_none() {
         ready_for(m);
     }
     let _restore = RestoreBounds(m, update_bounds(m, sp, name));
-    run_here::<EXTRA, R>(m, name, ctxt, f)
+    run_here::<EXTRA, R, L>(m, name, ctxt, lock, f)
 }
 
 /// Puts back the bounds a callback on a moved stack replaced (see [`run_moved`]).
@@ -244,10 +290,11 @@ impl Drop for RestoreBounds<'_> {
 /// [`run`] once the bounds hold: lock, leave foreign code, check `nocallback`, run `f`
 /// (on the green thread's stack when runtime frames are above), and undo it all.
 #[inline(always)]
-fn run_here<const EXTRA: bool, R>(
+fn run_here<const EXTRA: bool, R, L: GreenLock>(
     m: &ThreadContext,
     name: &'static str,
     ctxt: usize,
+    lock: L,
     f: impl FnOnce() -> R,
 ) -> R {
     // One internal lock per callback (the depth counts them).
@@ -263,7 +310,6 @@ fn run_here<const EXTRA: bool, R>(
     // attach), so only runtime threads lock, in their outermost callback during a
     // foreign call: the green thread that made the call, asked of the runtime now (the
     // worker runs it for the whole call, so the call itself need not ask).
-    let rt = if EXTRA { None } else { m.green_rt.get() };
     let mut green = None;
     // SAFETY: a linked record lives in the frame of the `call_foreign` this callback
     // came from, which cannot return (or unwind) before this callback has.
@@ -275,9 +321,9 @@ fn run_here<const EXTRA: bool, R>(
             // runtime now (the worker runs it for the whole call, so the call itself
             // need not ask).
             if !EXTRA && depth == 0 {
-                if let Some(rt) = rt {
-                    green = lock_green(m, rt);
-                }
+                green = lock.lock(m);
+                // Recorded for the callback's duration (`ThreadContext::green`).
+                m.curg.set(green);
             }
             if r.func.nocallback {
                 refuse_nocallback(name, r.func);
@@ -335,7 +381,8 @@ fn run_here<const EXTRA: bool, R>(
     // it), and the old value need not stay in a register across `f`.
     m.depth.set(m.depth.get() - 1);
     if let Some(g) = green {
-        unlock_green(m, g);
+        m.curg.set(None);
+        lock.unlock(m, g);
     }
     if prev_in_c {
         // Release: the monitor may hand the parked processor on once it sees this.
@@ -352,25 +399,6 @@ fn run_here<const EXTRA: bool, R>(
     match result {
         Ok(r) => r,
         Err(payload) => panicked(m, name, payload),
-    }
-}
-
-/// Locks the green thread running on this runtime thread (the one whose foreign call the
-/// callback came from) to the thread, and records it in the context for the callback's
-/// duration ([`ThreadContext::green`]).
-#[inline(always)]
-fn lock_green(m: &ThreadContext, rt: &dyn Runtime) -> Option<Green> {
-    let g = rt.lock_current_green()?;
-    m.curg.set(Some(g));
-    Some(g)
-}
-
-/// Undoes [`lock_green`].
-#[inline(always)]
-fn unlock_green(m: &ThreadContext, g: Green) {
-    m.curg.set(None);
-    if let Some(rt) = m.green_rt.get() {
-        rt.unlock_from_thread(g);
     }
 }
 

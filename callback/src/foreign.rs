@@ -297,7 +297,31 @@ impl RuntimeThread {
     /// Go `runtime/cgocall.go`: `cgocallbackg`; `cmd/cgo/out.go`: the exported wrapper.
     #[inline(always)]
     pub fn callback<R>(&self, name: &'static str, f: impl FnOnce() -> R) -> R {
-        crate::entry::run_runtime_thread(self.m, name, f)
+        crate::entry::run_runtime_thread(self.m, name, crate::entry::ThroughRuntime, f)
+    }
+
+    /// [`RuntimeThread::callback`] for a runtime that has the green thread running on
+    /// this thread at hand: the outermost callback during a foreign call locks it with
+    /// `lock` and unlocks it with `unlock`, instead of asking the registered runtime
+    /// ([`Runtime::lock_current_green`](crate::Runtime::lock_current_green),
+    /// [`Runtime::unlock_from_thread`](crate::Runtime::unlock_from_thread)), which would
+    /// look the green thread up again behind a dynamic call. The two closures must do
+    /// what those methods do: `lock` locks the green thread whose foreign call the
+    /// callback came from to this thread and names it (`None` if the thread runs none),
+    /// `unlock` undoes it. Neither runs for a nested callback or one outside a foreign
+    /// call.
+    ///
+    /// # References
+    /// Go `runtime/cgocall.go`: `cgocallbackg` (`lockOSThread` / `unlockOSThread`).
+    #[inline(always)]
+    pub fn callback_locking<R>(
+        &self,
+        name: &'static str,
+        lock: impl Fn() -> Option<crate::Green>,
+        unlock: impl Fn(crate::Green),
+        f: impl FnOnce() -> R,
+    ) -> R {
+        crate::entry::run_runtime_thread(self.m, name, crate::entry::WithClosures(lock, unlock), f)
     }
 }
 

@@ -31,7 +31,8 @@
 //!   call counter, looked up once by the runtime instead of per call, and a
 //!   [`RuntimeThread`] (made once per worker) also holds the thread's context, so its
 //!   foreign calls and the callbacks its `extern "C"` wrappers route to it look nothing
-//!   up.
+//!   up ([`RuntimeThread::callback_locking`] also takes the green-thread lock from the
+//!   caller, who has the green thread at hand).
 //! - On a foreign thread, the context takes a processor from [`Runtime::procs`] on its
 //!   first callback and keeps it parked in the foreign-code state between callbacks: the
 //!   next callback reclaims it on the accounting fast path unless the monitor handed it

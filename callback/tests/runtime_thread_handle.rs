@@ -10,7 +10,7 @@ mod common;
 use std::cell::RefCell;
 use std::os::raw::c_int;
 
-use callback::{ForeignFn, RuntimeThread, call_foreign, with_current};
+use callback::{ForeignFn, Green, RuntimeThread, call_foreign, with_current};
 use common::*;
 use syscall_accounting::{CallKind, NoScheduler, Procs, thread_calls};
 
@@ -156,4 +156,65 @@ fn a_foreign_threads_extra_context_gets_no_handle() {
     // Each of the 3 callbacks adds 1 when it got no handle (cbt_thread_loop sums them).
     let got = unsafe { cbt_thread_loop(no_handle_here, 3, 0) };
     assert_eq!(got, 3);
+}
+
+thread_local! {
+    /// Lock count kept by `locking_probe`'s closures, and how often `lock` ran.
+    static LOCKED: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((0, 0)) };
+    /// What each `locking_probe` level saw: its green thread and the lock count.
+    static GREENS: RefCell<Vec<(Option<Green>, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+const LOCKED_GREEN: Green = Green(std::num::NonZeroUsize::new(0x40).unwrap());
+
+extern "C" fn locking_probe(level: c_int) -> c_int {
+    // SAFETY: used on this thread, during this callback only.
+    let rt = unsafe { RuntimeThread::current() }.unwrap();
+    rt.callback_locking(
+        "locking_probe",
+        || {
+            LOCKED.with(|l| l.set((l.get().0 + 1, l.get().1 + 1)));
+            Some(LOCKED_GREEN)
+        },
+        |g| {
+            assert_eq!(g, LOCKED_GREEN);
+            LOCKED.with(|l| l.set((l.get().0 - 1, l.get().1)));
+        },
+        || {
+            let green = with_current(|m| m.unwrap().green());
+            GREENS.with(|s| s.borrow_mut().push((green, LOCKED.with(|l| l.get().0))));
+            if level > 0 {
+                // SAFETY: `locking_probe` matches `Cb`.
+                return call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
+                    cbt_call(locking_probe, level - 1)
+                });
+            }
+            0
+        },
+    )
+}
+
+#[test]
+fn callback_locking_locks_once_per_outermost_callback_with_the_callers_closures() {
+    init();
+    std::thread::spawn(|| {
+        // A callback outside any foreign call (Rust calling the function): nothing locked.
+        assert_eq!(locking_probe(0), 0);
+        // Inside a foreign call: the outermost callback locks, the nested one (inside a
+        // foreign call the first made) does not, and sees the same green thread.
+        // SAFETY: `locking_probe` matches `Cb`.
+        call_foreign(&const { ForeignFn::new("cbt_call") }, || unsafe {
+            cbt_call(locking_probe, 1)
+        });
+        let seen = GREENS.with(|s| s.take());
+        assert_eq!(
+            seen,
+            vec![(None, 0), (Some(LOCKED_GREEN), 1), (Some(LOCKED_GREEN), 1)]
+        );
+        // Unlocked again, and `lock` ran once.
+        assert_eq!(LOCKED.with(|l| l.get()), (0, 1));
+        assert_eq!(with_current(|m| m.unwrap().green()), None);
+    })
+    .join()
+    .unwrap();
 }

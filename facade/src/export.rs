@@ -48,7 +48,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use callback::Green;
 
-use crate::runtime::sched::{Task, current_local, running_task};
+use crate::runtime::sched::{Task, WorkerLocal, current_local, running_task};
 
 /// The facade's side of the `callback::Runtime` contract, for all runtimes at once.
 struct FacadeRuntime;
@@ -74,16 +74,11 @@ impl callback::Runtime for FacadeRuntime {
 
     /// `current_green` + `lock_to_thread` with one worker lookup.
     fn lock_current_green(&self) -> Option<Green> {
-        let local = current_local()?;
-        let t = running_task(local)?;
-        t.locked.set(t.locked.get() + 1);
-        NonZeroUsize::new(core::ptr::from_ref::<Task>(t) as usize).map(Green)
+        lock_running(current_local()?)
     }
 
     fn unlock_from_thread(&self, g: Green) {
-        if let Some(t) = task_of(g) {
-            t.locked.set(t.locked.get().saturating_sub(1));
-        }
+        unlock(g);
     }
 
     fn new_extra_green(&self) -> Green {
@@ -93,6 +88,22 @@ impl callback::Runtime for FacadeRuntime {
     }
 
     fn free_extra_green(&self, _: Green) {}
+}
+
+/// Locks the green thread running on worker `local` to its thread and names it.
+#[inline(always)]
+fn lock_running(local: &WorkerLocal) -> Option<Green> {
+    let t = running_task(local)?;
+    t.locked.set(t.locked.get() + 1);
+    NonZeroUsize::new(core::ptr::from_ref::<Task>(t) as usize).map(Green)
+}
+
+/// Undoes [`lock_running`] (or `lock_to_thread`).
+#[inline(always)]
+fn unlock(g: Green) {
+    if let Some(t) = task_of(g) {
+        t.locked.set(t.locked.get().saturating_sub(1));
+    }
 }
 
 /// The task behind `g`, if `g` names a task (extra contexts' placeholders are odd).
@@ -148,7 +159,11 @@ pub fn enter<R: ptrcheck::Pointers>(name: &'static str, f: impl FnOnce() -> R) -
         r
     };
     match local {
-        Some(l) => l.thread.callback(name, body),
+        // The green thread a callback locks is the one this worker runs: locked here,
+        // without the runtime's dynamic call and its second worker lookup.
+        Some(l) => l
+            .thread
+            .callback_locking(name, || lock_running(l), unlock, body),
         None => callback::callback(name, body),
     }
 }
