@@ -273,6 +273,13 @@ impl ThreadContext {
         unsafe { self.call.get().as_ref() }.map(|r| r.func)
     }
 
+    /// Whether the innermost foreign call in progress catches a panic propagated out of
+    /// its C frames (it began under `PanicPolicy::Propagate`).
+    pub(crate) fn foreign_call_unwinds(&self) -> bool {
+        // SAFETY: as in `foreign_fn`.
+        unsafe { self.call.get().as_ref() }.is_some_and(|r| r.unwinds)
+    }
+
     /// The callback-context words of the callbacks in progress, newest last.
     pub fn callback_contexts(&self) -> Vec<usize> {
         // SAFETY: `cgo_ctxt` is only mutated by the owning thread, which is the caller

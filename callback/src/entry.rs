@@ -449,6 +449,15 @@ fn panicked(m: &ThreadContext, name: &'static str, payload: Box<dyn Any + Send>)
              unwind into C; use PanicPolicy::Propagate to resume it at the Rust call site)"
         )),
         PanicPolicy::Propagate => {
+            if m.in_foreign_call() && !m.foreign_call_unwinds() {
+                let call = m.foreign_fn().map_or("?", |f| f.name);
+                crate::fatal(format_args!(
+                    "callback: panic in exported function `{name}`: {msg}; aborting (the \
+                     foreign call `{call}` it came from began under PanicPolicy::Abort, so \
+                     nothing catches the panic at its call site; set PanicPolicy::Propagate \
+                     before making the foreign call)"
+                ))
+            }
             if m.in_foreign_call() {
                 // Runtime frames sit above the C frames: unwind through the C frames
                 // (they have no destructors, so nothing of theirs runs: they are

@@ -337,18 +337,22 @@ fn call<R>(
     // The processor to account the call on (an extra context's own when none is given),
     // in the foreign-code state from here until the record's `Drop`.
     let proc = adapter::acct::enter(m, p, kind, handles.map(|h| h.1));
+    // Only a call made under `Propagate` can have a callback's panic come out of `f`;
+    // under `Abort` (the default) the switch leaves out the frame that would catch it.
+    let unwinds = crate::runtime::panic_policy() == crate::PanicPolicy::Propagate;
     let rec = CallRecord {
         func,
         proc,
         outer: m.call.get(),
         incgo: m.incgo.get(),
+        unwinds,
     };
     // Linked for callbacks (which read it through the context) and for the tail below,
     // which also runs when a callback's panic propagates through here.
     m.call.set(&rec);
     m.incgo.set(true);
     let _tail = Tail { m, rec: &rec };
-    adapter::stack::on_system_stack(handles.map(|h| h.0), f)
+    adapter::stack::on_system_stack(handles.map(|h| h.0), unwinds, f)
 }
 
 /// A foreign call in progress: lives in [`call_foreign`]'s frame and is linked from the
@@ -368,6 +372,11 @@ pub(crate) struct CallRecord {
     pub(crate) outer: *const CallRecord,
     /// The in-foreign-code flag before this call.
     incgo: bool,
+    /// The panic policy was `Propagate` when the call began, so its switch to the system
+    /// stack catches a panic coming out of the C frames and resumes it at the call site.
+    /// A call begun under `Abort` has no such frame: a callback that panics during it
+    /// aborts, even if the policy changed to `Propagate` meanwhile.
+    pub(crate) unwinds: bool,
 }
 
 /// The tail of a foreign call; also runs when a callback's panic propagates through it

@@ -253,7 +253,10 @@ pub enum PanicPolicy {
     /// When the thread has runtime frames above the C frames (a foreign call made through
     /// [`call_foreign`](crate::call_foreign) is in progress), discard the C frames and
     /// resume the panic at that call site, as Go does; on a foreign thread with nothing
-    /// above, abort with a message.
+    /// above, abort with a message. It takes effect for foreign calls begun while it is
+    /// set: only those switch to the system stack with a frame that catches the panic
+    /// (the default call leaves that frame out), so a panic in a callback of a call begun
+    /// under `Abort` aborts, with a message saying so.
     Propagate,
 }
 
@@ -278,6 +281,7 @@ pub fn set_panic_policy(p: PanicPolicy) {
 }
 
 /// The process-wide panic policy (default [`PanicPolicy::Abort`]).
+#[inline]
 pub fn panic_policy() -> PanicPolicy {
     // Relaxed: see `set_panic_policy`.
     match PANIC_POLICY.load(Ordering::Relaxed) {

@@ -126,6 +126,37 @@ fn propagate_resumes_at_the_rust_call_site() {
 }
 
 #[test]
+fn propagate_set_during_a_call_begun_under_abort_aborts_naming_both() {
+    // The switch of a call begun under `Abort` has no frame to catch a panic at its call
+    // site; a policy change in the middle of the call must not make the callback try.
+    if child("CBT_CHILD_PROPAGATE_LATE") {
+        init();
+        call_foreign(&const { ForeignFn::new("cbt_call") }, || {
+            callback::set_panic_policy(PanicPolicy::Propagate);
+            // SAFETY: `boom` matches the declared signature.
+            unsafe { cbt_call_unwind(boom, 4) }
+        });
+        unreachable!();
+    }
+    let err = stderr_of_dead_child(
+        "propagate_set_during_a_call_begun_under_abort_aborts_naming_both",
+        "CBT_CHILD_PROPAGATE_LATE",
+    );
+    assert!(
+        err.contains(
+            "panic in exported function `boom`: BOOM 4; aborting (the foreign call \
+             `cbt_call` it came from began under PanicPolicy::Abort"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("callback:")).count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
 fn propagate_on_a_foreign_thread_with_nothing_above_aborts() {
     if child("CBT_CHILD_PROPAGATE_FOREIGN") {
         init();

@@ -84,12 +84,21 @@ pub(crate) fn on_green_stack<R>(here: Option<&CurrentThread>, f: impl FnOnce() -
 }
 
 /// Runs `f` (the foreign call) on this thread's system stack; through `here` (the
-/// calling thread's switching state, looked up once by the caller) when given.
+/// calling thread's switching state, looked up once by the caller) when given. With
+/// `unwinds`, a panic coming out of `f` (one a callback propagated through the C frames)
+/// is caught on the system stack and resumed on the caller's; without, the switch has no
+/// catching frame (less to do per call) and such a panic would abort there.
 #[inline(always)]
-pub(crate) fn on_system_stack<R>(here: Option<&CurrentThread>, f: impl FnOnce() -> R) -> R {
-    match here {
-        Some(here) => here.on_system_stack(f),
-        None => stackswitch::on_system_stack(f),
+pub(crate) fn on_system_stack<R>(
+    here: Option<&CurrentThread>,
+    unwinds: bool,
+    f: impl FnOnce() -> R,
+) -> R {
+    match (here, unwinds) {
+        (Some(here), true) => here.on_system_stack(f),
+        (Some(here), false) => here.on_system_stack_nounwind(f),
+        (None, true) => stackswitch::on_system_stack(f),
+        (None, false) => stackswitch::on_system_stack_nounwind(f),
     }
 }
 
