@@ -5,7 +5,10 @@
 //!
 //! A function defined with `export!` is an `extern "C-unwind"` function with an
 //! unmangled name, callable from C at any time on any thread. Its body runs through
-//! [`callback::callback`], which does Go's `cgocallback` sequence:
+//! `callback`'s sequence (Go's `cgocallback`): on a runtime worker through the worker's
+//! [`callback::RuntimeThread`], which the wrapper reaches through the worker state it
+//! looks up for step 1 anyway (and the worker locks its green thread itself, step 3);
+//! on any other thread through [`callback::callback`], which finds the thread's context:
 //!
 //! 1. **Refuse a `nocallback` violation**: if the calling thread is a runtime worker
 //!    whose green thread is inside a C function declared `#[nocallback]`, print one
