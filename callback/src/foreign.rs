@@ -309,7 +309,8 @@ impl RuntimeThread {
     /// what those methods do: `lock` locks the green thread whose foreign call the
     /// callback came from to this thread and names it (`None` if the thread runs none),
     /// `unlock` undoes it. Neither runs for a nested callback or one outside a foreign
-    /// call.
+    /// call, and neither may panic: they run inside the callback's bookkeeping, outside
+    /// the frame that catches the body's panic (as the runtime's methods do).
     ///
     /// # References
     /// Go `runtime/cgocall.go`: `cgocallbackg` (`lockOSThread` / `unlockOSThread`).
