@@ -151,24 +151,23 @@ pub fn enter<R: ptrcheck::Pointers>(name: &'static str, f: impl FnOnce() -> R) -
     // threads, or a green thread called the function directly): its state has the
     // `nocallback` mark and the worker's `callback` context, so nothing else is looked
     // up. Any other thread goes through `callback`'s own lookup.
-    let local = current_local();
-    if let Some(c) = local.and_then(|l| l.nocallback.get()) {
-        nocallback_violation(name, c.name);
-    }
-    ensure_init();
     let body = || {
         let r = crate::foreign::claimed(f);
         check_result(name, &r);
         r
     };
-    match local {
-        // The green thread a callback locks is the one this worker runs: locked here,
-        // without the runtime's dynamic call and its second worker lookup.
-        Some(l) => l
-            .thread
-            .callback_locking(name, || lock_running(l), unlock, body),
-        None => callback::callback(name, body),
+    let Some(l) = current_local() else {
+        ensure_init();
+        return callback::callback(name, body);
+    };
+    if let Some(c) = l.nocallback.get() {
+        nocallback_violation(name, c.name);
     }
+    // No `ensure_init`: building the worker's runtime registered the adapter. The green
+    // thread a callback locks is the one this worker runs: locked here, without the
+    // runtime's dynamic call and its second worker lookup.
+    l.thread
+        .callback_locking(name, || lock_running(l), unlock, body)
 }
 
 #[inline(always)]
