@@ -69,7 +69,7 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
             // then its bounds do not hold until it has the runtime, so its callbacks take
             // the out-of-line path, which waits for initialisation (once: the context
             // keeps the runtime).
-            return run::<false, R>(mref, name, ctxt, f);
+            return run::<false, R, ThroughRuntime>(mref, name, ctxt, ThroughRuntime, f);
         }
         // The steady state of a bound foreign thread: no callback or foreign call in
         // progress on it (so no foreign-call record and no green stack to switch to) and
@@ -88,9 +88,8 @@ pub fn callback_with_context<R>(name: &'static str, ctxt: usize, f: impl FnOnce(
 }
 
 /// [`callback`] on a runtime thread whose context `m` the caller holds
-/// ([`RuntimeThread::callback`](crate::RuntimeThread::callback)): [`run`], inlined into
-/// the caller's wrapper as `callback`'s own path is, locking the green thread with
-/// `lock`.
+/// ([`RuntimeThread::callback`](crate::RuntimeThread::callback)), locking the green
+/// thread with `lock`.
 #[inline(always)]
 pub(crate) fn run_runtime_thread<R, L: GreenLock>(
     m: &ThreadContext,
@@ -98,11 +97,7 @@ pub(crate) fn run_runtime_thread<R, L: GreenLock>(
     lock: L,
     f: impl FnOnce() -> R,
 ) -> R {
-    let sp = adapter::stack::current_sp();
-    if !m.bounds_hold(sp) {
-        return run_moved::<false, R, L>(m, sp, name, 0, lock, f);
-    }
-    run_here::<false, R, L>(m, name, 0, lock, f)
+    run::<false, R, L>(m, name, 0, lock, f)
 }
 
 /// How the outermost callback during a foreign call on a runtime thread locks the green
@@ -177,9 +172,9 @@ fn foreign_slow<R>(
     // A signal handler that interrupted the TLS check may have installed a runtime
     // context meanwhile (a foreign call of its own): treat it as one.
     let out = if mref.is_extra {
-        run::<true, R>(mref, name, ctxt, f)
+        run::<true, R, ThroughRuntime>(mref, name, ctxt, ThroughRuntime, f)
     } else {
-        run::<false, R>(mref, name, ctxt, f)
+        run::<false, R, ThroughRuntime>(mref, name, ctxt, ThroughRuntime, f)
     };
     if mref.is_extra && !mref.bound.get() && mref.depth.get() == 0 && !mref.in_foreign_call() {
         // SAFETY: the outermost callback of a foreign thread whose context is not bound:
@@ -238,12 +233,15 @@ fn run_bound<R>(m: &ThreadContext, name: &'static str, f: impl FnOnce() -> R) ->
 ///
 /// `EXTRA` is `m.is_extra`, fixed at compile time so that each path tests it once (the
 /// caller did). A runtime thread's context (`!EXTRA`) locks the green thread to the
-/// thread per outermost callback, if its runtime runs green threads.
-#[inline]
-fn run<const EXTRA: bool, R>(
+/// thread per outermost callback with `lock`, if its runtime runs green threads.
+/// Always inlined, so that a wrapper's callback path (and a `RuntimeThread`'s) keeps
+/// its state in registers.
+#[inline(always)]
+fn run<const EXTRA: bool, R, L: GreenLock>(
     m: &ThreadContext,
     name: &'static str,
     ctxt: usize,
+    lock: L,
     f: impl FnOnce() -> R,
 ) -> R {
     // Bounds: the context's copy answers the steady-state question without leaving this
@@ -251,9 +249,9 @@ fn run<const EXTRA: bool, R>(
     // out), so the common case carries no saved record.
     let sp = adapter::stack::current_sp();
     if !m.bounds_hold(sp) {
-        return run_moved::<EXTRA, R, ThroughRuntime>(m, sp, name, ctxt, ThroughRuntime, f);
+        return run_moved::<EXTRA, R, L>(m, sp, name, ctxt, lock, f);
     }
-    run_here::<EXTRA, R, ThroughRuntime>(m, name, ctxt, ThroughRuntime, f)
+    run_here::<EXTRA, R, L>(m, name, ctxt, lock, f)
 }
 
 /// [`run`] for a callback whose stack pointer is outside the recorded bounds (or the
@@ -599,7 +597,7 @@ fn transient<R>(
     }
     set_current(m);
     // A panic does not come back here: with nothing above on this context it aborts.
-    let out = run::<true, R>(mref, name, ctxt, f);
+    let out = run::<true, R, ThroughRuntime>(mref, name, ctxt, ThroughRuntime, f);
     set_current(cur);
     adapter::acct::detach(mref);
     if let Some(g) = mref.curg.get() {
