@@ -305,24 +305,24 @@ fn run_here<const EXTRA: bool, R, L: GreenLock>(
     // locks nothing (not the outermost callback).
     let rec = m.call.get();
     // An extra context's green thread is wired to its thread for good (locked once at
-    // attach), so only runtime threads lock, in their outermost callback during a
-    // foreign call: the green thread that made the call, asked of the runtime now (the
-    // worker runs it for the whole call, so the call itself need not ask).
-    let mut green = None;
+    // attach), so only runtime threads lock, in their outermost callback: the green
+    // thread that made the foreign call, asked of the runtime now (the worker runs it for
+    // the whole call, so the call itself need not ask); or, with no foreign call in
+    // progress, the green thread that called the exported function directly, whose body
+    // must not continue on another thread after a switch point (this callback's state is
+    // this thread's).
+    let green = if !EXTRA && depth == 0 {
+        let g = lock.lock(m);
+        // Recorded for the callback's duration (`ThreadContext::green`).
+        m.curg.set(g);
+        g
+    } else {
+        None
+    };
     // SAFETY: a linked record lives in the frame of the `call_foreign` this callback
     // came from, which cannot return (or unwind) before this callback has.
     let proc = match unsafe { rec.as_ref() } {
         Some(r) => {
-            // An extra context's green thread is wired to its thread for good (locked
-            // once at attach), so only runtime threads lock, in their outermost callback
-            // during a foreign call: the green thread that made the call, asked of the
-            // runtime now (the worker runs it for the whole call, so the call itself
-            // need not ask).
-            if !EXTRA && depth == 0 {
-                green = lock.lock(m);
-                // Recorded for the callback's duration (`ThreadContext::green`).
-                m.curg.set(green);
-            }
             if r.func.nocallback {
                 refuse_nocallback(name, r.func);
             }

@@ -306,10 +306,12 @@ impl RuntimeThread {
     /// ([`Runtime::lock_current_green`](crate::Runtime::lock_current_green),
     /// [`Runtime::unlock_from_thread`](crate::Runtime::unlock_from_thread)), which would
     /// look the green thread up again behind a dynamic call. The two closures must do
-    /// what those methods do: `lock` locks the green thread whose foreign call the
-    /// callback came from to this thread and names it (`None` if the thread runs none),
-    /// `unlock` undoes it. Neither runs for a nested callback or one outside a foreign
-    /// call, and neither may panic: they run inside the callback's bookkeeping, outside
+    /// what those methods do: `lock` locks the green thread running on this thread (the
+    /// one whose foreign call the callback came from, or that called the exported
+    /// function directly) to this thread and names it (`None` if the thread runs none),
+    /// `unlock` undoes it. Both run for the outermost callback only (also one with no
+    /// foreign call in progress: Rust calling the exported function directly), and
+    /// neither may panic: they run inside the callback's bookkeeping, outside
     /// the frame that catches the body's panic (as the runtime's methods do).
     ///
     /// # References

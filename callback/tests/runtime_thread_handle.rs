@@ -198,8 +198,10 @@ extern "C" fn locking_probe(level: c_int) -> c_int {
 fn callback_locking_locks_once_per_outermost_callback_with_the_callers_closures() {
     init();
     std::thread::spawn(|| {
-        // A callback outside any foreign call (Rust calling the function): nothing locked.
+        // A callback outside any foreign call (Rust calling the function directly): the
+        // outermost callback locks too, so its body cannot continue on another thread.
         assert_eq!(locking_probe(0), 0);
+        assert_eq!(LOCKED.with(|l| l.get()), (0, 1));
         // Inside a foreign call: the outermost callback locks, the nested one (inside a
         // foreign call the first made) does not, and sees the same green thread.
         // SAFETY: `locking_probe` matches `Cb`.
@@ -209,10 +211,14 @@ fn callback_locking_locks_once_per_outermost_callback_with_the_callers_closures(
         let seen = GREENS.with(|s| s.take());
         assert_eq!(
             seen,
-            vec![(None, 0), (Some(LOCKED_GREEN), 1), (Some(LOCKED_GREEN), 1)]
+            vec![
+                (Some(LOCKED_GREEN), 1),
+                (Some(LOCKED_GREEN), 1),
+                (Some(LOCKED_GREEN), 1)
+            ]
         );
-        // Unlocked again, and `lock` ran once.
-        assert_eq!(LOCKED.with(|l| l.get()), (0, 1));
+        // Unlocked again, and `lock` ran once per outermost callback.
+        assert_eq!(LOCKED.with(|l| l.get()), (0, 2));
         assert_eq!(with_current(|m| m.unwrap().green()), None);
     })
     .join()

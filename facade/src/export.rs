@@ -18,7 +18,9 @@
 //!    created itself attaches an extra context on its first call and stays bound to
 //!    it until it exits ([`callback::BindPolicy`]).
 //! 3. **Lock the green thread to the OS thread** (its C frames are on this thread's
-//!    stack): until the callback returns, the green thread's switch points
+//!    stack; a green thread calling the function directly, from Rust, is locked as
+//!    well, since the callback's state is its worker's): until the callback returns,
+//!    the green thread's switch points
 //!    ([`yield_now`](crate::yield_now), channel waits, [`sleep`](crate::sleep)) wait
 //!    on the OS thread instead of switching to another green thread.
 //! 4. **Leave foreign code** (take the processor back, waiting for one if the
@@ -112,17 +114,18 @@ fn unlock(g: Green) {
 /// The task behind `g`, if `g` names a task (extra contexts' placeholders are odd).
 ///
 /// `callback` locks and unlocks only the green thread that `current_green` (or
-/// `lock_current_green`) named when a callback arrived during a foreign call on the
-/// calling thread: that task is alive and suspended inside the call on this very
-/// thread, so no lookup is needed to reach it.
+/// `lock_current_green`, or the wrapper's `lock_running`) named when a callback arrived
+/// on the calling thread: that task is alive and either suspended inside a foreign call
+/// on this very thread or running the callback itself, locked to the thread, so no
+/// lookup is needed to reach it.
 #[inline]
 fn task_of(g: Green) -> Option<&'static Task> {
     let addr = g.0.get();
     (addr & 1 == 0).then(|| {
-        // SAFETY: an even `Green` was made by `current_green` from a live task's
-        // address; per the contract above, that task is blocked in a foreign call on
-        // this thread for the whole callback, and the worker holds its `Arc` until the
-        // task switches out, which it cannot do while locked.
+        // SAFETY: an even `Green` was made from a live task's address; per the contract
+        // above, that task is blocked in a foreign call on this thread, or runs the
+        // callback itself, for the whole callback, and the worker holds its `Arc` until
+        // the task switches out, which it cannot do while locked.
         unsafe { &*(addr as *const Task) }
     })
 }

@@ -32,6 +32,15 @@ facade::export! {
     fn migration_inc(x: i64) -> i64 {
         if facade::in_green_thread() { x + 1 } else { i64::MIN }
     }
+
+    /// Yields inside its body and reports 1 if that moved it to another worker thread.
+    fn migration_yield_inside(x: i64) -> i64 {
+        let before = std::thread::current().id();
+        for _ in 0..20 {
+            facade::yield_now();
+        }
+        x + i64::from(before != std::thread::current().id())
+    }
 }
 
 const ROUNDS: i64 = 20_000;
@@ -70,4 +79,24 @@ fn green_threads_moving_between_workers_cross_into_c_and_back_correctly() {
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
     assert_eq!(bad, 0, "{bad} crossings saw another thread's state");
+}
+
+/// An exported function that a green thread calls directly (Rust to Rust, no C in
+/// between) runs as a callback too, whose state belongs to the worker thread it began
+/// on: its switch points must not move it to another worker. Before the outermost
+/// callback locked its green thread in this case as well, up to half of these calls
+/// finished on another worker, touching the first worker's callback state from there.
+#[test]
+fn an_exported_function_called_directly_stays_on_its_worker() {
+    let rt = Runtime::builder().processors(2).build().unwrap();
+    let moved: i64 = rt.block_on(|| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| facade::spawn(|| (0..2_000).map(|_| migration_yield_inside(0)).sum::<i64>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(
+        moved, 0,
+        "{moved} direct calls moved to another worker inside the body"
+    );
 }
