@@ -91,6 +91,39 @@ pub(crate) fn split_quoted_spans(s: &str) -> Result<Vec<(String, usize)>, SplitE
     }
 }
 
+/// Splits an environment flag list (`CGO_CFLAGS`, ...) the go command's way: fields separated
+/// by space, tab, CR or LF; a field starting with `'` or `"` ends at the next same quote
+/// (both removed, nothing unescaped); quotes elsewhere are ordinary characters.
+///
+/// # Errors
+/// `unterminated ' string` (or `"`) when the closing quote is missing.
+///
+/// # References
+/// Go `cmd/internal/quoted/quoted.go`, `Split`.
+pub(crate) fn split_env_list(s: &str) -> Result<Vec<String>, String> {
+    let is_sep = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let mut fields = Vec::new();
+    let mut rest = s;
+    loop {
+        rest = rest.trim_start_matches(is_sep);
+        let Some(first) = rest.chars().next() else {
+            return Ok(fields);
+        };
+        if first == '\'' || first == '"' {
+            let body = &rest[1..];
+            let Some(end) = body.find(first) else {
+                return Err(format!("unterminated {first} string"));
+            };
+            fields.push(body[..end].to_owned());
+            rest = &body[end + 1..];
+        } else {
+            let end = rest.find(is_sep).unwrap_or(rest.len());
+            fields.push(rest[..end].to_owned());
+            rest = &rest[end..];
+        }
+    }
+}
+
 /// Reports whether `s` is made only of bytes Go accepts in `#cgo` arguments and directory
 /// names: ASCII letters, digits, `+-.,/=_:$@%!~^` and space, or any non-ASCII byte.
 /// The empty string is not safe.

@@ -16,9 +16,10 @@
 //! ```
 //!
 //! # What is applied
-//! - C compilation (`cc::Build`): `CGO_CPPFLAGS`, `CGO_CFLAGS` from the environment (trusted,
-//!   unchecked, as in Go), then the checked `#cgo CPPFLAGS`, `#cgo CFLAGS` and
-//!   `pkg-config --cflags` output; C++ ([`Plan::apply_cxx`]) uses CXXFLAGS instead of CFLAGS.
+//! - C compilation (`cc::Build`), in the go command's order: `CGO_CPPFLAGS` from the
+//!   environment (trusted, unchecked, as in Go), the checked `#cgo CPPFLAGS` and
+//!   `pkg-config --cflags` output, then `CGO_CFLAGS` and the checked `#cgo CFLAGS`; C++
+//!   ([`Plan::apply_cxx`]) uses CXXFLAGS instead of CFLAGS.
 //!   The preamble's own directory is an include directory, since the compiled copy (with
 //!   directives blanked) lives in `OUT_DIR`.
 //! - Linking: `CGO_LDFLAGS`, `#cgo LDFLAGS` and `pkg-config --libs`, in that order.
@@ -259,16 +260,23 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// All compiler flags for C, in order: `CGO_CPPFLAGS`, `CGO_CFLAGS`, `#cgo CPPFLAGS`,
-    /// `#cgo CFLAGS`, `pkg-config --cflags`.
+    /// All compiler flags for C, in the go command's order: the preprocessor flags
+    /// (`CGO_CPPFLAGS`, `#cgo CPPFLAGS`, `pkg-config --cflags`), then the C flags
+    /// (`CGO_CFLAGS`, `#cgo CFLAGS`). Each environment variable comes before the
+    /// package's directives of the same kind.
+    ///
+    /// # References
+    /// Go: `cmd/go/internal/work/exec.go`, `Builder.CFlags` and `buildFlags` (environment
+    /// first), `Builder.build` (pkg-config's flags appended to CPPFLAGS, CPPFLAGS before
+    /// CFLAGS).
     pub fn c_flags(&self) -> Vec<String> {
         let r = &self.resolved;
         [
             &self.env.cppflags,
-            &self.env.cflags,
             &r.cppflags,
-            &r.cflags,
             &self.pkg_config.cflags,
+            &self.env.cflags,
+            &r.cflags,
         ]
         .into_iter()
         .flatten()
@@ -281,10 +289,10 @@ impl Plan {
         let r = &self.resolved;
         [
             &self.env.cppflags,
-            &self.env.cxxflags,
             &r.cppflags,
-            &r.cxxflags,
             &self.pkg_config.cflags,
+            &self.env.cxxflags,
+            &r.cxxflags,
         ]
         .into_iter()
         .flatten()
@@ -756,6 +764,55 @@ mod tests {
 
     fn v(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The go command's order: CPPFLAGS (environment, `#cgo`, pkg-config), then CFLAGS
+    /// (environment, `#cgo`); LDFLAGS: environment, `#cgo`, pkg-config. Order matters to
+    /// the compiler: the first `-I` found wins, the last `-O` or `-D` does.
+    #[test]
+    fn flags_come_in_the_go_commands_order() {
+        let env = Env::from_pairs([
+            ("CGO_CPPFLAGS", "-DENV_CPP"),
+            ("CGO_CFLAGS", "-O1 -DENV_C"),
+            ("CGO_CXXFLAGS", "-DENV_CXX"),
+            ("CGO_LDFLAGS", "-lenv"),
+        ]);
+        let mut plan = CgoBuild::new()
+            .context(Context::for_target("x86_64-unknown-linux-gnu").unwrap())
+            .srcdir("/src")
+            .env(env)
+            .preamble(
+                "p.h",
+                "#cgo CPPFLAGS: -DPKG_CPP\n#cgo CFLAGS: -O3 -DPKG_C\n#cgo CXXFLAGS: -DPKG_CXX\n\
+                 #cgo LDFLAGS: -lpkg\n",
+            )
+            .resolve()
+            .unwrap();
+        plan.pkg_config.cflags = v(&["-I/pc/include"]);
+        plan.pkg_config.ldflags = v(&["-lpc"]);
+        assert_eq!(
+            plan.c_flags(),
+            v(&[
+                "-DENV_CPP",
+                "-DPKG_CPP",
+                "-I/pc/include",
+                "-O1",
+                "-DENV_C",
+                "-O3",
+                "-DPKG_C"
+            ])
+        );
+        assert_eq!(
+            plan.cxx_flags(),
+            v(&[
+                "-DENV_CPP",
+                "-DPKG_CPP",
+                "-I/pc/include",
+                "-DENV_CXX",
+                "-DPKG_CXX"
+            ])
+        );
+        assert_eq!(plan.ld_flags(), v(&["-lenv", "-lpkg", "-lpc"]));
     }
 
     #[test]

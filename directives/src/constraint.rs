@@ -470,7 +470,8 @@ pub fn rust_arch_from_goarch(goarch: &str) -> &str {
 }
 
 /// The build context `#cgo` conditions are evaluated in: the target (in both Go's and Rust's
-/// spelling), whether cgo is enabled, custom tags, the compiler name and Go release tags.
+/// spelling), whether cgo is enabled, custom tags, the compiler name, Go release tags and Go's
+/// default architecture-level tags (`amd64.v1`, `arm64.v8.0`, `riscv64.rva20u64`, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Context {
     /// Go `GOOS` (`linux`, `darwin`, `windows`, ...). May be empty.
@@ -488,6 +489,32 @@ pub struct Context {
     pub compiler: String,
     /// Release tags `go1.1` .. `go1.27`, like Go 1.27's default context.
     pub release_tags: Vec<String>,
+}
+
+/// The architecture-level tags Go 1.27 sets by default for `goarch` (its "tool tags" for
+/// `GO386=sse2`, `GOAMD64=v1`, `GOARM=7`, `GOARM64=v8.0`, `GOMIPS*=hardfloat`,
+/// `GOPPC64=power8`, `GORISCV64=rva20u64`), so `#cgo amd64.v1 ...` matches as in Go. Higher
+/// levels (`amd64.v3`) can be set with [`Context::with_tags`]. Go's `goexperiment.*` tool tags
+/// describe Go's own toolchain and are not set.
+///
+/// # References
+/// Go `internal/buildcfg/cfg.go`, `gogoarchTags`.
+fn arch_level_tags(goarch: &str) -> &'static [&'static str] {
+    match goarch {
+        "386" => &["386.sse2"],
+        "amd64" => &["amd64.v1"],
+        "arm" => &["arm.5", "arm.6", "arm.7"],
+        "arm64" => &["arm64.v8.0"],
+        "mips" => &["mips.hardfloat"],
+        "mipsle" => &["mipsle.hardfloat"],
+        "mips64" => &["mips64.hardfloat"],
+        "mips64le" => &["mips64le.hardfloat"],
+        "ppc64" => &["ppc64.power8"],
+        "ppc64le" => &["ppc64le.power8"],
+        "riscv64" => &["riscv64.rva20u64"],
+        "wasm" => &["wasm.satconv", "wasm.signext"],
+        _ => &[],
+    }
 }
 
 /// The Go release this crate mirrors; release tags `go1.1` through this are set.
@@ -591,7 +618,9 @@ impl Context {
         } else {
             name
         };
-        self.tags.iter().any(|t| t == name) || self.release_tags.iter().any(|t| t == name)
+        self.tags.iter().any(|t| t == name)
+            || self.release_tags.iter().any(|t| t == name)
+            || arch_level_tags(&self.goarch).contains(&name)
     }
 
     /// Evaluates one `#cgo` condition word: `//go:build` syntax when it contains `&|()`,

@@ -72,7 +72,9 @@
 //! Parsing a 1 MiB preamble takes about 7.5 ms (C-heavy) to 8.3 ms (a `#cgo` line every three
 //! lines) on the 2-core reference machine; checking 11 typical compiler flags about 3 µs. The
 //! built-in allow lists use a small leftmost-first matcher (`pattern`, private) instead of
-//! compiling ~230 regular expressions; the `regex` crate is used for `CGO_*_ALLOW`/`_DISALLOW`.
+//! compiling ~230 regular expressions; the `regex` crate is used for `CGO_*_ALLOW`/`_DISALLOW`,
+//! after a private translator has checked each pattern with Go's regexp grammar and rewritten it
+//! so the two dialects cannot read it differently.
 //!
 //! # Cargo features
 //! - `build` (off by default): build-script integration, pulls in `cc`.
@@ -85,6 +87,7 @@ pub mod constraint;
 mod diag;
 pub mod flags;
 pub mod gofile;
+mod goregex;
 mod parse;
 mod pattern;
 pub mod pkgconfig;

@@ -176,7 +176,8 @@ impl Preamble {
     /// Parses preamble text: a C header or source file, or the text of a comment block.
     ///
     /// A line is a `#cgo` line when, after trimming white space, it starts with `#cgo` followed
-    /// by a space or tab (for `noescape`/`nocallback`, any white space, as cmd/cgo accepts).
+    /// by a space or tab (for `noescape`/`nocallback`, any ASCII white space including `\v`,
+    /// `\f` and `\r`, as cmd/cgo accepts; a non-ASCII space such as U+00A0 does not count).
     ///
     /// # References
     /// Go `go/build/build.go`, `saveCgo`; `cmd/cgo/gcc.go`, `ProcessCgoDirectives`.
@@ -211,7 +212,7 @@ impl Preamble {
         let Some(c5) = after.chars().next() else {
             return;
         };
-        if !c5.is_whitespace() {
+        if !is_cgo_separator(c5) {
             return;
         }
         let location = Location {
@@ -288,8 +289,16 @@ impl Preamble {
     }
 }
 
+/// Whether `c`, right after `#cgo`, makes the line a directive for cmd/cgo: cmd/cgo tests the
+/// fifth *byte* for white space, so only ASCII white space (with `\v` and `\f`) qualifies.
+fn is_cgo_separator(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
 /// Returns `text` with every `#cgo` line replaced by an empty line (line terminators kept), so
 /// the C compiler sees the preamble with the same line numbers and without the directives.
+/// (cmd/cgo also drops the `\r` of a CRLF directive line; it is kept here so CRLF text stays
+/// CRLF. The C compiler sees the same lines either way.)
 ///
 /// # References
 /// Go `cmd/cgo/gcc.go`, `ProcessCgoDirectives`.
@@ -303,7 +312,7 @@ pub fn strip_directives(text: &str) -> String {
         let is_directive = t
             .strip_prefix("#cgo")
             .and_then(|r| r.chars().next())
-            .is_some_and(char::is_whitespace);
+            .is_some_and(is_cgo_separator);
         if is_directive {
             if line.ends_with('\r') {
                 out.push('\r');
@@ -731,20 +740,23 @@ pub fn collect_all(
 }
 
 /// The trusted flags of the `CGO_<VERB>` environment variable (`CGO_CFLAGS`, `CGO_LDFLAGS`, ...),
-/// split with Go's quoting rules. They are placed before the preamble's flags and, as in Go,
-/// **not** checked against the allow list: the person running the build chose them.
+/// split as the go command splits environment flag lists (not with the `#cgo` line rules): fields
+/// are separated by space, tab, CR or LF; a field that *starts* with `'` or `"` runs to the next
+/// same quote, which is removed, and there are no escapes (`-I"a b"` is two fields, `-I"a` and
+/// `b"`). They are placed before the preamble's flags of the same kind and, as in Go, **not**
+/// checked against the allow list: the person running the build chose them.
 /// Unset or empty gives no flags (Go's `-O2 -g` default is left to the build tool, e.g. `cc`).
 ///
 /// # Errors
-/// A quoting error in the variable's value.
+/// An unterminated quote: `parsing $CGO_CFLAGS: unterminated ' string`.
 ///
 /// # References
-/// Go `cmd/go/internal/work/exec.go`, `buildFlags` / `envList`.
+/// Go `cmd/go/internal/work/exec.go`, `buildFlags` / `envList`; `cmd/internal/quoted`, `Split`.
 pub fn env_flags(env: &Env, verb: Verb) -> Result<Vec<String>, Diagnostic> {
     let var = format!("CGO_{}", verb.name());
     match env.get(&var) {
         None => Ok(Vec::new()),
-        Some(v) => crate::args::split_quoted(&v)
+        Some(v) => crate::args::split_env_list(&v)
             .map_err(|e| Diagnostic::new(ErrorKind::InvalidLine, format!("parsing ${var}: {e}"))),
     }
 }

@@ -270,14 +270,14 @@ extern void g(void);
 
 #[test]
 fn what_counts_as_a_directive_line() {
-    let text = "#cgoCFLAGS: -DA\n//#cgo CFLAGS: -DB\n \t#cgo\tCFLAGS:\t-DC\r\n#cgo CFLAGS: -DD\r\n#cgo\u{a0}CFLAGS: -DE\n#cgo\u{a0}noescape f\nint f(void);";
+    let text = "#cgoCFLAGS: -DA\n//#cgo CFLAGS: -DB\n \t#cgo\tCFLAGS:\t-DC\r\n#cgo CFLAGS: -DD\r\n#cgo\u{a0}CFLAGS: -DE\n#cgo\u{b}noescape f\n#cgo\u{a0}noescape g\nint f(void);\nint g(void);";
     let p = Preamble::parse("l.h", text);
     let r = p.resolve(&linux()).unwrap();
     assert_eq!(r.cflags, ["-DC", "-DD"]);
     assert_eq!(
         r.noescape,
         ["f"],
-        "cmd/cgo accepts any white space after #cgo"
+        "cmd/cgo accepts ASCII white space (\\v too) after #cgo, but not U+00A0"
     );
 }
 

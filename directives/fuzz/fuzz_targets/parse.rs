@@ -27,8 +27,13 @@ fn reference(class: FlagClass) -> &'static [Regex] {
     }]
 }
 
+/// Go's whole-match test: the leftmost-first match equals `s`, where a failed match reads as the
+/// empty string (so an empty `s` is matched by every pattern).
 fn reference_allows(class: FlagClass, s: &str) -> bool {
-    reference(class).iter().any(|r| r.find(s).is_some_and(|m| m.start() == 0 && m.end() == s.len()))
+    reference(class).iter().any(|r| match r.find(s) {
+        Some(m) => m.start() == 0 && m.end() == s.len(),
+        None => s.is_empty(),
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
