@@ -1,6 +1,6 @@
 //! [`Checker`]: the registry, the level, and the entry points a runtime calls.
 
-use crate::error::{Site, Step, Violation};
+use crate::error::{Kind, Site, Step, Violation};
 use crate::level::Level;
 use crate::pointers::Pointers;
 use crate::primitive::{AtomicU8, Ordering};
@@ -106,7 +106,9 @@ impl Checker {
     /// **Field form** (`&s.f`, `&x`): the argument is the address of `place`,
     /// and only `place` itself is examined — its managed pointers must be
     /// pinned, and what they point to must hold no unpinned managed pointers.
-    /// Nothing is checked when `place` is not in managed memory.
+    /// Nothing is checked when `place` is not in managed memory. A place of
+    /// unknown contents (`c_void`) has no fields to examine, so it is checked
+    /// like a `void *` argument: the whole heap object it lies in is scanned.
     ///
     /// # References
     ///
@@ -132,11 +134,19 @@ impl Checker {
         index: usize,
         place: &T,
     ) -> Result<(), Violation> {
-        let addr = (place as *const T).cast::<u8>().addr();
-        if !self.registry.is_managed(addr) {
+        let p = (place as *const T).cast::<u8>();
+        if !self.registry.is_managed(p.addr()) {
             return Ok(());
         }
         let mut w = Walker::new(&self.registry, Mode::Argument);
+        if matches!(T::POINTEE_KIND, Kind::UnsafePointer) {
+            // The place's type says nothing about its contents (`void`), so
+            // there is no field to look at: fall back to the whole-object
+            // rule, as for a `void *` argument.
+            return w
+                .raw_pointer(p, Kind::UnsafePointer, true)
+                .map_err(|v| v.at(Site::Argument { function, index }));
+        }
         place.check_value(&mut w, false).map_err(|v| {
             v.within(Step::Deref(core::any::type_name::<T>()))
                 .at(Site::Argument { function, index })
@@ -208,8 +218,10 @@ impl Checker {
 
     /// At [`Level::Writes`], checks that storing `value` at `dst` stores no
     /// unpinned managed pointer into non-managed memory. Only the value's own
-    /// pointer words are examined. Always `Ok` below level 2 or when `dst` is
-    /// managed.
+    /// pointer words are examined, wherever the value was read from (Go's
+    /// check of a single pointer store; for a bulk copy out of memory, whose
+    /// source location matters, use [`copy`](Self::copy)). Always `Ok` below
+    /// level 2 or when `dst` is managed.
     ///
     /// # References
     ///
@@ -256,6 +268,10 @@ impl Checker {
     /// memory). All elements are checked before anything is copied; on a
     /// violation nothing is written and the path names the element.
     ///
+    /// As in Go, only a copy *from* managed memory *to* non-managed memory is
+    /// checked: when `src` lies outside every registered region (C memory to
+    /// C memory), or `dst` is managed, the elements are copied unchecked.
+    ///
     /// # Safety
     ///
     /// 1. `dst` must be valid for writes of `src.len()` values of `T`, aligned
@@ -266,7 +282,10 @@ impl Checker {
     ///
     /// Go: `runtime/cgocheck.go` `cgoCheckSliceCopy`.
     pub unsafe fn copy<T: Pointers + Copy>(&self, src: &[T], dst: *mut T) -> Result<(), Violation> {
-        if T::HAS_POINTERS && self.level() == Level::Writes {
+        if T::HAS_POINTERS
+            && self.level() == Level::Writes
+            && self.registry.is_managed(src.as_ptr().addr())
+        {
             self.write_value(dst.cast::<u8>().cast_const(), |w| w.elements(src, false))?;
         }
         // SAFETY: (1) dst is valid and aligned for src.len() writes; (2) the

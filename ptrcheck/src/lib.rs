@@ -64,8 +64,17 @@
 //! - A reference at top into a managed *stack* is checked through its type
 //!   (Go moves such variables to the heap and scans them; a raw pointer into a
 //!   stack, having no type to go by, is accepted like Go).
-//! - Results are walked below top: any unpinned managed pointer fails.
+//! - Results are walked below top: any unpinned managed pointer fails. A
+//!   trait object that *is* the result (not a field or element of it) is
+//!   checked by scanning its data's heap object, which itself need not be
+//!   pinned: Go checks a returned interface by its dynamic value, so a boxed
+//!   integer passes and a boxed pointer must be pinned.
 //! - Write checks (level 2) only look at the stored value's own pointer words.
+//!   A bulk [`Checker::copy`] is checked only when its source lies in managed
+//!   memory and its destination does not.
+//! - A union (`impl_pointers!(union …)`) is opaque bytes: it holds no pointers
+//!   by value, also inside a struct or array; only a pointer *to* a union with
+//!   pointer members is checked (by scanning the heap object).
 //!
 //! # Differences from Go
 //!
@@ -77,12 +86,32 @@
 //! - A reference into a managed stack is checked through its type (Go has no
 //!   such case: it moves such variables to the heap).
 //! - Slices are checked over `len` elements (Rust has no capacity beyond the
-//!   initialised elements); `call!` checks the whole base array of `&a[r]`.
+//!   initialised elements); for a sub-slice `&a[r]`, `call!` checks `a` from
+//!   the start of `r` to the end of `a`, where Go checks up to the capacity.
+//! - A type declared with `impl_pointers!(reject …)` is rejected even when
+//!   empty; Go lets a nil map or channel *returned by value* pass (but rejects
+//!   one found behind an address). Return `Option<Map>` for a nil map.
+//! - A trait object's data is checked by scanning the heap object it points
+//!   into; Go walks an interface's value with its dynamic type (so it also
+//!   looks behind the value's pinned pointers). Rust has no run-time type
+//!   description to walk.
+//! - A failing result check always names the exported function. Go names it
+//!   only when the culprit is the returned value itself; when it is found
+//!   deeper (a field, an element, a scanned object) Go's message names
+//!   `t` at a line of `runtime/cgocall.go`, an artefact of how it finds the
+//!   caller. Go's `cgocheck2` build may also throw the write error for a
+//!   result holding an unpinned pointer before the result check runs (the
+//!   result is stored into C memory on the way back); here a result is only
+//!   checked by [`Checker::check_result`].
+//! - A pointer into a heap region outside any live object is reported
+//!   ([`Reason::FreeMemory`]), also at the top level; Go cannot tell free slots
+//!   from objects.
 //! - Level 2 does not imply level-1 checks when the level is set to 0: there is
 //!   one knob, not a build flag plus a run-time setting.
 //! - Pinning a pointer into a stack or static data, or into memory nobody
-//!   registered, is a no-op (as in Go for globals); pinning null is an error
-//!   value rather than a panic.
+//!   registered, is a no-op (as in Go for globals); pinning null is refused
+//!   with [`PinError::Null`] (Go panics with "argument is nil" for an untyped
+//!   nil interface, and silently ignores a typed nil pointer).
 //!
 //! # How the facade uses it
 //!

@@ -22,7 +22,8 @@
 //!
 //! Other trait objects (`dyn Any`, or `dyn Trait` declared with
 //! `impl_pointers!(dyn Trait)`) follow Go's *interface* rule instead: their
-//! data pointer, if managed, must be pinned below the top level, and the heap
+//! data pointer, if managed, must be pinned below the top level (except when
+//! the trait object is itself the result returned to C), and the heap
 //! object it points into is scanned with the allocator's pointer map. (Go
 //! rejects an interface outright only when its type descriptor was built at
 //! run time in the heap; Rust vtables are always static.) Messages call the
@@ -53,6 +54,13 @@ pub trait Pointers {
 
     /// The kind named in messages for a pointer *to* this type.
     const POINTEE_KIND: Kind = Kind::Pointer;
+
+    /// Whether passing a pointer *to* this type needs an argument check (Go's
+    /// `hasPointer(*T, top=true)`). Normally [`HAS_POINTERS`](Self::HAS_POINTERS);
+    /// a union whose members may hold pointers has no pointers by value (its
+    /// bytes are opaque, as Go treats C unions) but a pointer to it is still
+    /// checked, by scanning the heap object it points into.
+    const CHECK_BEHIND_POINTER: bool = Self::HAS_POINTERS;
 
     /// Checks the pointers held by `self`, found at level `top`.
     fn check_value(&self, walker: &mut Walker<'_>, top: bool) -> Result<(), Violation>;
@@ -143,7 +151,7 @@ impl Pointers for c_void {
 
 impl<T: Pointers + ?Sized> Pointers for *const T {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         w.raw_pointer(self.cast::<u8>(), T::POINTEE_KIND, top)
@@ -152,7 +160,7 @@ impl<T: Pointers + ?Sized> Pointers for *const T {
 
 impl<T: Pointers + ?Sized> Pointers for *mut T {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         w.raw_pointer(self.cast::<u8>().cast_const(), T::POINTEE_KIND, top)
@@ -161,7 +169,7 @@ impl<T: Pointers + ?Sized> Pointers for *mut T {
 
 impl<T: Pointers + ?Sized> Pointers for NonNull<T> {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         w.raw_pointer(
@@ -174,7 +182,7 @@ impl<T: Pointers + ?Sized> Pointers for NonNull<T> {
 
 impl<T: Pointers> Pointers for AtomicPtr<T> {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         // Relaxed: only the pointer value is needed; the check is advisory and
@@ -186,7 +194,7 @@ impl<T: Pointers> Pointers for AtomicPtr<T> {
 
 impl<T: Pointers + ?Sized> Pointers for &T {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         T::check_ref(self, w, top)
@@ -195,7 +203,7 @@ impl<T: Pointers + ?Sized> Pointers for &T {
 
 impl<T: Pointers + ?Sized> Pointers for &mut T {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         T::check_ref(self, w, top)
@@ -204,7 +212,7 @@ impl<T: Pointers + ?Sized> Pointers for &mut T {
 
 impl<T: Pointers + ?Sized> Pointers for Box<T> {
     const HAS_POINTERS: bool = true;
-    const NEEDS_ARG_CHECK: bool = T::HAS_POINTERS;
+    const NEEDS_ARG_CHECK: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         T::check_ref(self, w, top)
@@ -279,6 +287,7 @@ impl Pointers for String {
 impl<T: Pointers + Copy> Pointers for core::cell::Cell<T> {
     const HAS_POINTERS: bool = T::HAS_POINTERS;
     const NEEDS_ARG_CHECK: bool = T::NEEDS_ARG_CHECK;
+    const CHECK_BEHIND_POINTER: bool = T::CHECK_BEHIND_POINTER;
     #[inline]
     fn check_value(&self, w: &mut Walker<'_>, top: bool) -> Result<(), Violation> {
         self.get().check_value(w, top)
@@ -373,7 +382,7 @@ macro_rules! __dyn_pointers {
             #[inline]
             fn check_ref(this: &Self, w: &mut $crate::Walker<'_>, top: bool)
                 -> ::core::result::Result<(), $crate::Violation> {
-                w.raw_pointer((this as *const Self).cast::<u8>(), $crate::Kind::TraitObject, top)
+                w.trait_object((this as *const Self).cast::<u8>(), top)
             }
         }
     )*};
@@ -406,8 +415,9 @@ __dyn_pointers!(closure;
 /// - `impl_pointers!(impl[T: ptrcheck::Pointers] Wrapper<T> { inner: T, n: u32 })`
 ///   — a generic struct; the bracket holds the impl's generic parameters.
 /// - `impl_pointers!(union U { p: *mut u8, i: u64 })` — a union: its active
-///   member is unknown, so by value it is never examined (as Go treats C
-///   unions: as bytes); a pointer *to* it is checked (by scanning the heap
+///   member is unknown, so by value it is never examined and counts as
+///   holding no pointers (as Go treats C unions: as bytes), also inside a
+///   struct or array; only a pointer *to* it is checked (by scanning the heap
 ///   object) when any member type has pointers.
 /// - `impl_pointers!(none Handle)` — a type with no pointers (opaque C structs,
 ///   newtypes of integers).
@@ -430,7 +440,12 @@ __dyn_pointers!(closure;
 macro_rules! impl_pointers {
     (union $t:ty { $($field:ident : $fty:ty),* $(,)? }) => {
         impl $crate::Pointers for $t {
-            const HAS_POINTERS: bool = false $(|| <$fty as $crate::Pointers>::HAS_POINTERS)*;
+            // By value a union is opaque bytes (Go's C unions are byte
+            // arrays): no pointers, so a struct or array holding one does not
+            // need a check on its account. Only a pointer *to* the union does.
+            const HAS_POINTERS: bool = false;
+            const CHECK_BEHIND_POINTER: bool =
+                false $(|| <$fty as $crate::Pointers>::HAS_POINTERS)*;
             #[inline]
             fn check_value(&self, _: &mut $crate::Walker<'_>, _: bool)
                 -> ::core::result::Result<(), $crate::Violation> {
@@ -451,7 +466,6 @@ macro_rules! impl_pointers {
     (reject $t:ty as $kind:literal) => {
         impl $crate::Pointers for $t {
             const HAS_POINTERS: bool = true;
-            const POINTEE_KIND: $crate::Kind = $crate::Kind::Named($kind);
             #[inline]
             fn check_value(&self, w: &mut $crate::Walker<'_>, _: bool)
                 -> ::core::result::Result<(), $crate::Violation> {

@@ -39,11 +39,17 @@ enum Place<'r> {
 pub struct Walker<'a> {
     registry: &'a Registry,
     mode: Mode,
+    /// Still at the value handed to the check (no field or element entered).
+    root: bool,
 }
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(registry: &'a Registry, mode: Mode) -> Self {
-        Walker { registry, mode }
+        Walker {
+            registry,
+            mode,
+            root: true,
+        }
     }
 
     fn place(&self, addr: usize) -> Place<'a> {
@@ -71,6 +77,7 @@ impl<'a> Walker<'a> {
         if !T::HAS_POINTERS {
             return Ok(());
         }
+        self.root = false;
         value
             .check_value(self, top)
             .map_err(|v| v.within(Step::Field(name)))
@@ -82,6 +89,7 @@ impl<'a> Walker<'a> {
         if !T::HAS_POINTERS {
             return Ok(());
         }
+        self.root = false;
         for (i, item) in items.iter().enumerate() {
             item.check_value(self, top)
                 .map_err(|v| v.within(Step::Index(i)))?;
@@ -107,6 +115,23 @@ impl<'a> Walker<'a> {
             Place::Data(r) => self.data(addr, r),
             Place::Heap(r, obj) => self.heap(addr, r, obj, kind, top),
         }
+    }
+
+    /// The rule for a trait object whose data is at `p` (Go's interface
+    /// rule). As an argument or a stored value, managed data must be pinned
+    /// below top and its heap object may hold no unpinned managed pointers.
+    /// When the trait object *is* the result returned to C (not a field or
+    /// element of it), its data itself need not be pinned: Go checks a
+    /// returned interface by its dynamic value, so the box holding a
+    /// pointer-free value is never examined while a boxed pointer must be
+    /// pinned. Scanning the data's heap object checks exactly those words.
+    ///
+    /// # References
+    /// Go: `runtime/cgocall.go`, `cgoCheckArg` (the interface case) and
+    /// `cgoCheckResult`.
+    pub fn trait_object(&mut self, p: *const u8, top: bool) -> Result<(), Violation> {
+        let top = top || (self.mode == Mode::Result && self.root);
+        self.raw_pointer(p, Kind::TraitObject, top)
     }
 
     /// The rule for a reference `&T` (also `Box<T>`): like
