@@ -4,6 +4,15 @@
 //! Faults that are not in a registered guard range are passed on to the
 //! handler that was installed before ours (for example the Rust standard
 //! library's own guard-page handler), or to the default action.
+//!
+//! A SIGSEGV or SIGBUS that a process sent (`kill`, `tgkill`, `sigqueue`: told
+//! apart by its `si_code`) is never taken for an overflow, and goes to the
+//! previous disposition the same way: ignored if it was ignored, handled once by
+//! a previous handler. Returning from a handler does not bring such a signal
+//! back as it brings back a fault, so when the default action is in place
+//! afterwards (restored by us, or by a chained handler such as std's that waits
+//! for the fault to recur) it is raised again and kills the process, as it would
+//! without the handler (Go's `TgkillSegvInCgo`).
 
 use core::cell::{RefCell, UnsafeCell};
 use core::mem::MaybeUninit;
@@ -372,8 +381,12 @@ pub(crate) fn install_handler() {
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
-    let addr = unsafe { (*info).si_addr() } as usize;
-    if let Some((kind, lo, hi)) = lookup(addr) {
+    let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as usize) };
+    // A signal sent by a process carries its sender's pid and uid where a
+    // fault's address would be: it is never an overflow.
+    let sent = Imp::sent_by_process(code);
+    let overflow = if sent { None } else { lookup(addr) };
+    if let Some((kind, lo, hi)) = overflow {
         let whose = match kind {
             Kind::Green(id) => Report::Green(id),
             // Mostly a thread overflowing its own stack: its id is asked for
@@ -390,6 +403,10 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
     // (see `Previous`), so the slot is initialised.
     let prev = unsafe { (*PREVIOUS.0.get())[i].assume_init_ref() };
     let action = prev.sa_sigaction;
+    if sent && action == libc::SIG_IGN {
+        // Ignored, as it would have been without us.
+        return;
+    }
     if action == libc::SIG_DFL || action == libc::SIG_IGN {
         // Restore the default action and return: the faulting instruction
         // runs again and the process dies with the signal, as without us.
@@ -413,6 +430,28 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         unsafe {
             let f: extern "C" fn(libc::c_int) = core::mem::transmute(action);
             f(sig);
+        }
+    }
+    if sent {
+        redeliver_if_default(sig);
+    }
+}
+
+/// After a signal a process sent (`kill`, `tgkill`) was passed on: nothing runs
+/// again when the handler returns, so a disposition now back at the default
+/// (ours restored it, or the handler we chained to did, counting on a fault to
+/// come back, as std's does) would let the process survive a signal that kills
+/// it without us. Raise it again: it is blocked while this handler runs, so it
+/// is delivered, with the default action, as soon as the handler returns (Go
+/// dies here too: its `TgkillSegvInCgo` test).
+fn redeliver_if_default(sig: libc::c_int) {
+    // SAFETY: `now` is valid storage for the current action; sigaction and
+    // raise are async-signal-safe.
+    unsafe {
+        let mut now: libc::sigaction = core::mem::zeroed();
+        libc::sigaction(sig, core::ptr::null(), &mut now);
+        if now.sa_sigaction == libc::SIG_DFL {
+            libc::raise(sig);
         }
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{child_scenario, panic_message, run_child, signal_of};
+use common::{child_scenario, emulated, panic_message, run_child, signal_of};
 use stackswitch::{
     Context, Resume, Stack, StackBounds, current_sp, green_thread_waiting, on_green_stack,
     on_green_stack_nounwind, on_system_stack, on_system_stack_leaf, on_system_stack_nounwind,
@@ -129,6 +129,36 @@ fn panics_cross_both_switches_as_panics() {
         panic!()
     };
     assert_eq!(msg, "from the callback");
+}
+
+/// Go's `TestCallbackPanicLoop`: many panics unwinding out of a callback and
+/// through both switches must not leak the system stack (each would leave its
+/// frames behind if the saved system stack pointer were not restored on the
+/// unwinding path), nor the green stack.
+#[test]
+fn repeated_panics_through_both_switches_leave_both_stacks_as_they_were() {
+    let rounds = if emulated() { 2_000 } else { 100_000 };
+    let mut g: Context<(usize, usize, usize, usize)> =
+        Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+            let before = (current_sp(), on_system_stack(current_sp));
+            for i in 0..rounds {
+                // `resume_unwind`: a panic without the panic hook's message.
+                let r = std::panic::catch_unwind(|| {
+                    on_system_stack(|| on_green_stack(|| std::panic::resume_unwind(Box::new(i))))
+                });
+                assert_eq!(*r.unwrap_err().downcast::<usize>().unwrap(), i);
+            }
+            let after = (current_sp(), on_system_stack(current_sp));
+            (before.0, after.0, before.1, after.1)
+        });
+    let Resume::Returned((green_before, green_after, sys_before, sys_after)) = g.resume(0) else {
+        panic!("the green thread failed")
+    };
+    assert_eq!(green_before, green_after, "green stack pointer moved");
+    assert_eq!(
+        sys_before, sys_after,
+        "system stack leaked over {rounds} panics"
+    );
 }
 
 #[test]

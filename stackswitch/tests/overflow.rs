@@ -126,15 +126,10 @@ fn other_faults_go_to_the_previous_handler() {
     assert_eq!(out.status.code(), Some(42), "{:?}", out.status);
 }
 
-#[test]
-fn other_faults_keep_the_default_action() {
-    if child_scenario().is_some() {
-        let _keep = Stack::new(16 * 1024).unwrap();
-        // SAFETY: deliberately faults to check the default action still applies.
-        unsafe { std::ptr::write_volatile(black_box(8usize) as *mut u64, 1) };
-        unreachable!();
-    }
-    let out = run_child("other_faults_keep_the_default_action", "default");
+/// Runs `test`'s child `scenario` and checks it died of SIGSEGV with no
+/// overflow report: the fault or signal was not taken for an overflow.
+fn assert_killed_by_sigsegv_without_report(test: &str, scenario: &str) {
+    let out = run_child(test, scenario);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("stackswitch: stack overflow"), "{stderr}");
     assert_eq!(
@@ -143,6 +138,106 @@ fn other_faults_keep_the_default_action() {
         "{:?} {stderr}",
         out.status
     );
+}
+
+#[test]
+fn other_faults_keep_the_default_action() {
+    if child_scenario().is_some() {
+        let _keep = Stack::new(16 * 1024).unwrap();
+        // SAFETY: deliberately faults to check the default action still applies.
+        unsafe { std::ptr::write_volatile(black_box(8usize) as *mut u64, 1) };
+        unreachable!();
+    }
+    assert_killed_by_sigsegv_without_report("other_faults_keep_the_default_action", "default");
+}
+
+/// Sends SIGSEGV to the calling thread, as `kill`/`tgkill` from another
+/// process or thread would: no fault, no fault address.
+#[cfg(target_os = "linux")]
+fn send_sigsegv_to_self() {
+    // SAFETY: getpid/gettid have no preconditions; tgkill sends a signal to
+    // this very thread.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            libc::getpid(),
+            libc::gettid(),
+            libc::SIGSEGV,
+        )
+    };
+    assert_eq!(r, 0, "tgkill: {}", std::io::Error::last_os_error());
+}
+
+/// Go's `TgkillSegvInCgo`: a SIGSEGV sent with `tgkill` kills the process,
+/// with the overflow handler installed (chained to std's handler, which
+/// resets the default action and returns, waiting for a fault that never
+/// comes back) as without it. It is not mistaken for an overflow either: its
+/// `si_addr` holds the sender's pid and uid.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_sent_sigsegv_still_kills_the_process() {
+    if child_scenario().is_some() {
+        let _keep = Stack::new(16 * 1024).unwrap();
+        send_sigsegv_to_self();
+        // Only reached if the signal was swallowed.
+        eprintln!("survived a sent SIGSEGV");
+        std::process::exit(0);
+    }
+    assert_killed_by_sigsegv_without_report("a_sent_sigsegv_still_kills_the_process", "sent");
+}
+
+#[cfg(target_os = "linux")]
+static SENT_SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[cfg(target_os = "linux")]
+extern "C" fn counting_handler(_: libc::c_int) {
+    // Relaxed: a counter read by the same thread after the handler returned.
+    SENT_SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A sent SIGSEGV reaches a handler installed before ours exactly once, and
+/// when that handler keeps itself installed (it handled the signal), the
+/// process goes on, as without the overflow handler. A previous `SIG_IGN`
+/// keeps the signal ignored.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_sent_sigsegv_goes_to_the_previous_disposition_once() {
+    if let Some(which) = child_scenario() {
+        // SAFETY: installs a plain handler (or SIG_IGN) for SIGSEGV in this
+        // child process before stackswitch's; the sigaction is initialised.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = if which == "ignore" {
+                libc::SIG_IGN
+            } else {
+                counting_handler as *const () as usize
+            };
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut());
+        }
+        stackswitch::install_overflow_handler().unwrap();
+        send_sigsegv_to_self();
+        send_sigsegv_to_self();
+        // Relaxed: written by handlers that ran on this thread.
+        let seen = SENT_SEEN.load(std::sync::atomic::Ordering::Relaxed);
+        println!("seen={seen}");
+        std::process::exit(0);
+    }
+    for (which, expect) in [("count", "seen=2"), ("ignore", "seen=0")] {
+        let out = run_child(
+            "a_sent_sigsegv_goes_to_the_previous_disposition_once",
+            which,
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{which}: {:?} {stderr}",
+            out.status
+        );
+        assert!(stdout.contains(expect), "{which}: {stdout} {stderr}");
+    }
 }
 
 #[test]

@@ -34,6 +34,13 @@ impl OsImp for Imp {
         // SAFETY: gettid has no preconditions and cannot fail.
         unsafe { libc::gettid() as u64 }
     }
+
+    fn sent_by_process(si_code: libc::c_int) -> bool {
+        // SI_USER is 0; SI_QUEUE, SI_TIMER, SI_MESGQ, SI_ASYNCIO, SI_SIGIO and
+        // SI_TKILL are negative. Faults use positive codes (SEGV_MAPERR,
+        // BUS_ADRERR, ..., SI_KERNEL).
+        si_code <= 0
+    }
 }
 
 /// The calling thread's stack as `(lo, hi, guard)` from `pthread_getattr_np`.

@@ -15,6 +15,11 @@ pub(crate) trait OsImp {
     fn thread_stack() -> Option<(usize, usize, usize)>;
     /// A small number naming the calling thread in messages.
     fn thread_id() -> u64;
+    /// Whether a signal's `si_code` says a process sent it (`kill`, `tgkill`,
+    /// `sigqueue`, ...) rather than the hardware raising it for a fault: only a
+    /// fault has a meaningful `si_addr`, and only a fault runs again when the
+    /// handler returns.
+    fn sent_by_process(si_code: libc::c_int) -> bool;
 }
 
 /// The page size, asked of the OS once per process (`sysconf` costs ~160

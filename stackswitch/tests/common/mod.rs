@@ -9,6 +9,12 @@ use std::time::{Duration, Instant};
 /// Name of the environment variable that tells the child which scenario to run.
 pub const CHILD_ENV: &str = "STACKSWITCH_TEST_CHILD";
 
+/// Whether the tests run under an emulator (`CGO_RS_RUNNER` set, as `cargo
+/// xtask ci` does for qemu-user): loops are scaled down.
+pub fn emulated() -> bool {
+    std::env::var("CGO_RS_RUNNER").is_ok_and(|r| !r.trim().is_empty())
+}
+
 /// The scenario this process must run, if it is a child.
 pub fn child_scenario() -> Option<String> {
     std::env::var(CHILD_ENV).ok()
