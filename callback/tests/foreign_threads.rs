@@ -102,15 +102,63 @@ fn overflow_in_c_after_calling_in_is_reported() {
         unsafe { cbt_overflow_thread(once) };
         unreachable!("the C thread must have overflowed");
     }
-    let err = stderr_of_dead_child(
+    let out = run_child(
         "overflow_in_c_after_calling_in_is_reported",
-        "CBT_CHILD_OVERFLOW",
+        &[("CBT_CHILD_OVERFLOW", "1")],
     );
-    assert!(err.contains("system stack of thread"), "{err}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("stackswitch: stack overflow"))
+        .collect();
+    assert_eq!(lines.len(), 1, "exactly one report line:\n{err}");
+    assert!(lines[0].contains("system stack of thread"), "{err}");
     // SAFETY: no preconditions.
     let kib = unsafe { cbt_overflow_stack_size() } / 1024;
+    assert!(lines[0].contains(&format!("of {kib} KiB")), "{err}");
     assert!(
-        err.contains("overflow") && err.contains(&format!("of {kib} KiB")),
+        lines[0].contains("give this thread a larger stack"),
         "{err}"
     );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGABRT),
+        "{:?} {err}",
+        out.status
+    );
+}
+
+#[link(name = "callback_tests", kind = "static")]
+unsafe extern "C" {
+    fn cbt_sigstack_thread(cb: Cb, n: c_int) -> c_int;
+}
+
+extern "C" fn identity(x: c_int) -> c_int {
+    callback("identity", || x)
+}
+
+/// Go's `TestSigStackSwapping`: a C thread that installed its own alternate signal
+/// stack keeps it across its callbacks, whether its context stays bound or is given
+/// back after each call (a child process per policy: the policy is process-wide).
+#[test]
+fn a_c_threads_own_signal_stack_survives_its_callbacks() {
+    if let Ok(policy) = std::env::var("CBT_CHILD_SIGSTACK") {
+        init();
+        if policy == "detach" {
+            callback::set_bind_policy(callback::BindPolicy::DetachEachCall);
+        }
+        // SAFETY: `identity` matches `Cb`.
+        let ok = unsafe { cbt_sigstack_thread(identity, 3) };
+        assert_eq!(ok, 1, "the C thread's alternate signal stack was replaced");
+        println!("CBT_SIGSTACK_KEPT");
+        return;
+    }
+    for policy in ["stay", "detach"] {
+        assert_child_passed(
+            "a_c_threads_own_signal_stack_survives_its_callbacks",
+            &[("CBT_CHILD_SIGSTACK", policy)],
+            "CBT_SIGSTACK_KEPT",
+        );
+    }
 }

@@ -115,14 +115,66 @@ fn propagate_resumes_at_the_rust_call_site() {
         println!("CBT_PROPAGATED");
         return;
     }
-    let out = run_child(
+    assert_child_passed(
         "propagate_resumes_at_the_rust_call_site",
         &[("CBT_CHILD_PROPAGATE", "1")],
+        "CBT_PROPAGATED",
     );
-    let so = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{so}\n{err}");
-    assert!(so.contains("CBT_PROPAGATED"), "{so}\n{err}");
+}
+
+extern "C-unwind" fn boom_with_context(x: c_int) -> c_int {
+    callback::callback_with_context("boom_with_context", 0xC7C7, || {
+        if x > 0 {
+            // Without the panic hook's message: thousands of them follow.
+            std::panic::resume_unwind(Box::new(x));
+        }
+        x
+    })
+}
+
+/// Go's `TestCallbackPanicLoop` under `Propagate`: many panics, each discarding the C
+/// frames between the callback and the Rust call site, leave nothing behind: the same
+/// system stack pointer at the next C call (no leaked frames), no callback depth, lock
+/// or callback-context word, and the thread out of foreign code.
+#[test]
+fn propagate_in_a_loop_leaks_no_stack_and_no_state() {
+    if child("CBT_CHILD_PROPAGATE_LOOP") {
+        init();
+        callback::set_panic_policy(PanicPolicy::Propagate);
+        static F: ForeignFn = ForeignFn::new("cbt_loop");
+        let sp_at_c = || call_foreign(&F, stackswitch::current_sp);
+        let before = sp_at_c();
+        let rounds: c_int = if emulated() { 2_000 } else { 100_000 };
+        for i in 1..=rounds {
+            let r = std::panic::catch_unwind(|| {
+                // SAFETY: the callback matches the declared signature; the C code is
+                // built with unwind tables.
+                call_foreign(&F, || unsafe { cbt_loop_unwind(boom_with_context, 5) })
+            });
+            let payload = r.expect_err("the panic must reach the call site");
+            assert_eq!(*payload.downcast::<c_int>().unwrap(), 1, "round {i}");
+        }
+        assert_eq!(sp_at_c(), before, "the system stack leaked");
+        with_current(|m| {
+            let m = m.unwrap();
+            assert_eq!(m.foreign_calls_in_flight(), 0);
+            assert_eq!(m.callback_depth(), 0);
+            assert_eq!(m.locked_count(), 0);
+            assert!(
+                m.callback_contexts().is_empty(),
+                "{:x?}",
+                m.callback_contexts()
+            );
+            assert!(!m.in_foreign_code());
+        });
+        println!("CBT_LOOPED {rounds}");
+        return;
+    }
+    assert_child_passed(
+        "propagate_in_a_loop_leaks_no_stack_and_no_state",
+        &[("CBT_CHILD_PROPAGATE_LOOP", "1")],
+        "CBT_LOOPED",
+    );
 }
 
 #[test]

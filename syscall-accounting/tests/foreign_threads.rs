@@ -22,6 +22,33 @@ fn wait_until(what: &str, procs: &Procs, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Thread A (returned) gives its processor up for a blocking call and, once the
+/// returned sender fires, calls `exit`, which parks while someone else holds the
+/// processor; A ends with how `exit` returned and the processor it got. Also returns
+/// A's pthread.
+fn exit_after_go(
+    procs: &Procs,
+) -> (
+    std::thread::JoinHandle<(Exit, usize)>,
+    std::sync::mpsc::Sender<()>,
+    libc::pthread_t,
+) {
+    let p2 = procs.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let a = std::thread::spawn(move || {
+        let mut p = p2.acquire();
+        let call = p.enter_blocking();
+        // SAFETY: pthread_self has no preconditions.
+        tx.send(unsafe { libc::pthread_self() } as usize).unwrap();
+        go_rx.recv().unwrap();
+        let how = call.exit();
+        (how, p.id())
+    });
+    let a_thread = rx.recv().unwrap() as libc::pthread_t;
+    (a, go_tx, a_thread)
+}
+
 #[test]
 fn release_in_foreign_gives_a_held_processor_back_and_ends_the_call() {
     let procs = Procs::new(2, NoScheduler).unwrap();
@@ -44,20 +71,9 @@ fn release_in_foreign_gives_a_held_processor_back_and_ends_the_call() {
 fn release_in_foreign_wakes_a_parked_exit_elsewhere() {
     // No monitor: it would retake B's processor for the parked A before B gives it up.
     let procs = Procs::with_config(1, NoScheduler, Config::default().with_monitor(false)).unwrap();
-    let p2 = procs.clone();
     // Thread A gives its processor up for a blocking call, then parks in exit because B
     // took the processor meanwhile.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let a = std::thread::spawn(move || {
-        let mut p = p2.acquire();
-        let call = p.enter_blocking();
-        tx.send(()).unwrap();
-        go_rx.recv().unwrap();
-        let how = call.exit();
-        (how, p.id())
-    });
-    rx.recv().unwrap();
+    let (a, go_tx, _) = exit_after_go(&procs);
     let mut b = procs.acquire();
     let id = b.id();
     b.enter_raw(syscall_accounting::CallKind::Lazy);
@@ -72,6 +88,54 @@ fn release_in_foreign_wakes_a_parked_exit_elsewhere() {
         (1, 1, 0, 0),
         "{s:?}"
     );
+}
+
+static SIGNALS_SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn count_signal(_: libc::c_int) {
+    // Relaxed: a plain counter, read after the signals were sent.
+    SIGNALS_SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Go's `TestEINTR`: signals delivered to a thread parked in `exit` (waiting for a
+/// processor) interrupt its wait (the handler is installed without `SA_RESTART`), yet
+/// it stays parked until a processor is free, and then takes exactly one.
+#[test]
+fn a_parked_exit_stays_parked_through_signals_and_takes_one_processor() {
+    // SAFETY: installs a handler for SIGUSR1, which only this test sends, to one
+    // thread of its own; the sigaction struct is fully initialised.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = count_signal as *const () as usize;
+        sa.sa_flags = 0; // no SA_RESTART: an interrupted wait returns EINTR
+        libc::sigemptyset(&mut sa.sa_mask);
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()), 0);
+    }
+    let procs = Procs::with_config(1, NoScheduler, Config::default().with_monitor(false)).unwrap();
+    let (a, go_tx, a_thread) = exit_after_go(&procs);
+    let b = procs.acquire();
+    let id = b.id();
+    go_tx.send(()).unwrap();
+    wait_until("A parks in exit", &procs, || procs.stats().waiting == 1);
+    for i in 0..1_000 {
+        // SAFETY: thread A is alive: it cannot finish before `b` is dropped below.
+        assert_eq!(unsafe { libc::pthread_kill(a_thread, libc::SIGUSR1) }, 0);
+        if i % 50 == 0 {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+    wait_until("A handles a signal", &procs, || {
+        // Relaxed: see `count_signal`.
+        SIGNALS_SEEN.load(std::sync::atomic::Ordering::Relaxed) > 0
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(!a.is_finished(), "A left exit without a processor");
+    assert_eq!(procs.stats().waiting, 1, "{:?}", procs.stats());
+    drop(b);
+    let (how, got) = a.join().unwrap();
+    assert_eq!((how, got), (Exit::Parked, id));
+    let s = procs.stats();
+    assert_eq!((s.exit_parks, s.idle, s.waiting), (1, 1, 0), "{s:?}");
 }
 
 #[test]

@@ -158,3 +158,50 @@ fn stress_default_backend() {
 fn stress_cas_backend_with_scheduler_work() {
     run(BackendChoice::Cas, true);
 }
+
+/// Go's `TestCgoSignalDeadlock` shape: many processors and more threads than
+/// processors, every thread in a loop of foreign calls (some with a callback into
+/// managed code), and panics thrown from inside the calls and from inside the
+/// callbacks, caught by the thread around the call. The unwinding guard leaves each
+/// call; no processor is lost and every call is counted (a deadlock hangs the test,
+/// which the CI step's time limit turns into a failure).
+#[test]
+fn panics_inside_calls_and_callbacks_lose_nothing_with_many_processors() {
+    const PROCS: usize = 100;
+    const THREADS: usize = 200;
+    let rounds: u64 = if emulated() { 200 } else { 2_000 };
+    let procs = Procs::new(PROCS, syscall_accounting::NoScheduler).unwrap();
+    let panics = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for t in 0..THREADS as u64 {
+            let (procs, panics) = (&procs, &panics);
+            s.spawn(move || {
+                let mut p = procs.acquire();
+                let mut x = t + 1;
+                for i in 0..rounds {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mut call = p.enter();
+                        match next(&mut x) % 8 {
+                            // `resume_unwind`: a panic without the panic hook's message.
+                            0 => std::panic::resume_unwind(Box::new(i)),
+                            1 => call.callback(|_| std::panic::resume_unwind(Box::new(i))),
+                            2 => call.callback(|_| std::hint::black_box(i)),
+                            _ => std::hint::black_box(i),
+                        }
+                    }));
+                    if r.is_err() {
+                        panics.fetch_add(1, Ordering::Relaxed);
+                    }
+                    assert!(!p.in_foreign(), "a panic left the thread in foreign code");
+                }
+            });
+        }
+    });
+    let s = procs.stats();
+    assert!(
+        panics.load(Ordering::Relaxed) > 0,
+        "no round panicked: the test tests nothing"
+    );
+    assert_eq!(s.calls, THREADS as u64 * rounds, "{s:?}");
+    assert_eq!((s.idle, s.in_foreign, s.waiting), (PROCS, 0, 0), "{s:?}");
+}

@@ -361,3 +361,70 @@ long cbt_timed_thread(cb_t cb) {
     pthread_join(t, NULL);
     return a.ns;
 }
+
+/* ---- tests/go_destructor_callback.rs (Go's TestDestructorCallback) ----
+ * A C destructor that calls back into Rust while the process exits: after
+ * `exit` ran the exiting thread's thread-local destructors. The callback is
+ * stored by the test; every other process of the test binary stores none. */
+static int (*cbt_exit_cb)(int);
+
+void cbt_call_at_exit(int (*cb)(int)) { cbt_exit_cb = cb; }
+
+__attribute__((destructor)) static void cbt_destructor_calls_back(void) {
+    if (cbt_exit_cb == NULL) {
+        return;
+    }
+    static const char ok[] = "CBT_DESTRUCTOR_CALLBACK_OK\n";
+    static const char bad[] = "CBT_DESTRUCTOR_CALLBACK_WRONG_RESULT\n";
+    if (cbt_exit_cb(41) == 42) {
+        (void)!write(1, ok, sizeof ok - 1);
+    } else {
+        (void)!write(1, bad, sizeof bad - 1);
+    }
+}
+
+/* ---- Go's TestSigStackSwapping (tests/foreign_threads.rs) ----
+ * A C thread that installed its own alternate signal stack calls in `n` times;
+ * after every callback its alternate stack must still be its own. Returns 1 if
+ * it was each time, 0 if not, -1 if the thread could not be set up. */
+struct sigstack_args {
+    cb_t cb;
+    int n;
+    int ok;
+};
+
+static void *sigstack_main(void *p) {
+    struct sigstack_args *a = p;
+    size_t size = 64 * 1024;
+    stack_t mine = {0};
+    mine.ss_sp = malloc(size);
+    mine.ss_size = size;
+    if (mine.ss_sp == NULL || sigaltstack(&mine, NULL) != 0) {
+        a->ok = -1;
+        return NULL;
+    }
+    int ok = 1;
+    for (int i = 0; i < a->n; i++) {
+        if (a->cb(i) != i) ok = 0;
+        stack_t now;
+        if (sigaltstack(NULL, &now) != 0 || now.ss_sp != mine.ss_sp || now.ss_size != size ||
+            (now.ss_flags & SS_DISABLE)) {
+            ok = 0;
+        }
+    }
+    /* Off before the memory goes (the thread's exit may still run Rust code). */
+    stack_t off = {0};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, NULL);
+    free(mine.ss_sp);
+    a->ok = ok;
+    return NULL;
+}
+
+int cbt_sigstack_thread(cb_t cb, int n) {
+    struct sigstack_args a = {cb, n, 0};
+    pthread_t t;
+    if (pthread_create(&t, NULL, sigstack_main, &a) != 0) return -1;
+    pthread_join(t, NULL);
+    return a.ok;
+}

@@ -109,6 +109,21 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     output_with_limit(cmd, name)
 }
 
+/// Re-runs this test binary's test `name` as a child with `env`, and asserts that the
+/// child exited successfully and printed `marker` on stdout (its scenario ran to the
+/// end); the twin of [`stderr_of_dead_child`] for scenarios that must survive.
+pub fn assert_child_passed(name: &str, env: &[(&str, &str)], marker: &str) {
+    let out = run_child(name, env);
+    let so = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{env:?}: {:?}\n{so}\n{err}",
+        out.status
+    );
+    assert!(so.contains(marker), "{env:?}: no {marker:?}:\n{so}\n{err}");
+}
+
 /// Re-runs this test binary's test `name` as a child with `var=1`, asserts that the
 /// child died (the scenario aborts), and returns its stderr for the message checks.
 pub fn stderr_of_dead_child(name: &str, var: &str) -> String {
