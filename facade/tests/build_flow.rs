@@ -1,8 +1,10 @@
 //! The cgo-like build flow through the facade: `examples/cgo/preamble.c` is resolved,
 //! compiled and linked by `build.rs` (as a user's build script does with
 //! `facade::build`), and `c_functions!` with `#![preamble(...)]` takes its marks.
-//! A `c_functions!` attribute the preamble contradicts is a compile error: see the
-//! `compile_fail` example in `c_functions!`'s docs.
+//! A `c_functions!` attribute the preamble contradicts is a compile error naming the
+//! function: `tests/ui` is a crate that must fail to compile that way (checked here with
+//! cargo, like the `compile_fail` example in `c_functions!`'s docs, which cannot check
+//! the message).
 
 use std::ffi::c_void;
 
@@ -75,4 +77,37 @@ fn a_nocallback_mark_from_the_preamble_is_enforced() {
         .unwrap_or_else(|| panic!("no nocallback message: {err}"));
     assert!(line.contains("`preamble_apply_nc`"), "{line}");
     assert!(line.contains("`build_flow_twice`"), "{line}");
+}
+
+#[test]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    ignore = "spawns the host's cargo, which a cross run under qemu cannot execute"
+)]
+fn a_contradicting_attribute_fails_the_build_naming_the_function() {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/Cargo.toml");
+    let target_dir = concat!(env!("CARGO_TARGET_TMPDIR"), "/facade-ui");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = std::process::Command::new(cargo)
+        // `check`: the refusal is a compile-time evaluation; no code is generated.
+        .args(["check", "--offline", "--manifest-path", manifest])
+        .env("CARGO_TARGET_DIR", target_dir)
+        // The outer build's settings must not leak into the inner one.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .output()
+        .expect("spawn cargo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the contradiction compiled:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "c_functions!: `sum` is declared #[nocallback] but the C preamble has no \
+             `#cgo nocallback sum`; add the directive to the preamble or remove the attribute"
+        ),
+        "{stderr}"
+    );
 }

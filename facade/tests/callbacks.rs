@@ -1,8 +1,11 @@
 //! C calling back into the runtime through `export!`: the scenarios of
 //! `shared/spec/callback.md` that apply to the facade (nesting from a green thread,
 //! a C-created thread calling in, a callback making a foreign call, switch points
-//! inside a callback, the `nocallback` refusal, the abort panic policy, the result
-//! check). The propagate panic policy is process-wide: see `callback_propagate.rs`.
+//! inside a callback, the `nocallback` refusal, the abort panic policy on a runtime
+//! thread and on a C-created one, the result check, a C function using 64 KiB / 1 MiB
+//! of stack before calling back (Go issue 1328), a C thread calling in from
+//! makecontext stacks (Go issue 62440), short-lived C threads giving their contexts
+//! back). The propagate panic policy is process-wide: see `callback_propagate.rs`.
 
 mod child;
 mod common;
@@ -23,6 +26,10 @@ facade::c_functions! {
     #[nocallback] pub fn facade_cb_call_nocallback(cb: *const c_void, x: i64) -> i64;
     /// A C thread calling `cb(0..n)`; returns the sum.
     #[blocking] pub fn facade_cb_thread_loop(cb: *const c_void, n: i64, ns: *mut i64) -> i64;
+    /// Uses `kib` KiB of C stack, then calls `cb(x)`.
+    pub fn facade_cb_big_stack(cb: *const c_void, kib: i64, x: i64) -> i64;
+    /// A C thread calling `cb(x)` from its own stack, two makecontext stacks, its own.
+    #[blocking] pub fn facade_cb_makecontext_thread(cb: *const c_void, x: i64) -> i64;
 }
 
 facade::c_functions! {
@@ -55,6 +62,12 @@ facade::export! {
     fn test_double(x: i64) -> i64 {
         assert!(!facade::in_green_thread());
         x * 2
+    }
+
+    /// `x + 1`, checking that the body runs on the calling green thread's stack.
+    fn test_on_green_plus_one(x: i64) -> i64 {
+        assert!(facade::in_green_thread(), "callback body left the green thread");
+        x + 1
     }
 
     /// A callback that makes a foreign call itself.
@@ -236,6 +249,18 @@ fn a_nocallback_function_calling_back_aborts_naming_both() {
     assert!(line.contains("`facade_cb_call_nocallback`"), "{line}");
 }
 
+/// Runs child scenario `name`, in which `test_panics` panics under the default
+/// policy, and checks that it aborted with the function's name and the payload.
+fn assert_child_aborted_naming_test_panics(name: &str) {
+    let (err, ok) = child(name);
+    assert!(!ok, "the child survived a panic in a callback: {err}");
+    assert!(
+        err.contains("panic in exported function `test_panics`"),
+        "{err}"
+    );
+    assert!(err.contains("test_panics was asked to panic"), "{err}");
+}
+
 #[test]
 fn a_panic_in_a_callback_aborts_naming_the_function_by_default() {
     const NAME: &str = "a_panic_in_a_callback_aborts_naming_the_function_by_default";
@@ -247,13 +272,7 @@ fn a_panic_in_a_callback_aborts_naming_the_function_by_default() {
         });
         return;
     }
-    let (err, ok) = child(NAME);
-    assert!(!ok, "the child survived a panic in a callback: {err}");
-    assert!(
-        err.contains("panic in exported function `test_panics`"),
-        "{err}"
-    );
-    assert!(err.contains("test_panics was asked to panic"), "{err}");
+    assert_child_aborted_naming_test_panics(NAME);
 }
 
 #[test]
@@ -295,4 +314,84 @@ fn a_returned_unpinned_managed_pointer_is_refused() {
 fn exported_functions_work_from_plain_threads_and_before_any_runtime() {
     assert_eq!(std::thread::spawn(|| test_double(21)).join().unwrap(), 42);
     let _ = common::under_emulation();
+}
+
+/// Go issue 1328 through `export!`: a C function that uses 64 KiB, then 1 MiB of its
+/// (system) stack calls back; the callback runs on the green thread, and the C frame
+/// is intact afterwards.
+#[test]
+fn a_c_function_using_64_kib_and_1_mib_of_stack_calls_back() {
+    let rt = Runtime::builder().processors(1).build().unwrap();
+    for kib in [64, 1024] {
+        let r = rt.block_on(move || {
+            // SAFETY: `test_on_green_plus_one` has the callback signature.
+            unsafe { facade_cb_big_stack(addr(test_on_green_plus_one), kib, 5) }
+        });
+        assert_eq!(r, 6, "{kib} KiB of C stack, then a callback");
+    }
+}
+
+/// Go issue 62440 through `export!`: a C thread calls in from its own stack, from two
+/// makecontext stacks and from its own stack again; every call is accepted.
+#[test]
+fn a_c_thread_calls_in_from_its_own_stack_and_two_makecontext_stacks() {
+    // SAFETY: `test_double` has the callback signature.
+    let r = unsafe { facade_cb_makecontext_thread(addr(test_double), 5) };
+    assert_eq!(r, 4 * 10);
+    // The same, with the C thread started from a green thread.
+    let rt = Runtime::builder().processors(1).build().unwrap();
+    // SAFETY: as above.
+    let r = rt.block_on(|| unsafe { facade_cb_makecontext_thread(addr(test_double), 6) });
+    assert_eq!(r, 4 * 12);
+}
+
+/// A panic in an exported function called by a thread C created: one line naming the
+/// function and the payload, then abort (the default policy; nothing above the C
+/// frames to propagate to).
+#[test]
+fn a_panic_on_a_c_created_thread_aborts_naming_the_function() {
+    const NAME: &str = "a_panic_on_a_c_created_thread_aborts_naming_the_function";
+    if is_child(NAME) {
+        let mut ns = 0i64;
+        // SAFETY: `test_panics` has the callback signature; `ns` is a valid i64.
+        unsafe { facade_cb_thread_loop(addr(test_panics), 1, &mut ns) };
+        unreachable!("the panic must abort the process");
+    }
+    assert_child_aborted_naming_test_panics(NAME);
+}
+
+/// 1,000 short-lived C threads (200 under qemu) each calling in once give their
+/// contexts back when they exit: the number in use returns to where it was, and the
+/// contexts alive stay few (reused, not leaked). Counted in a child process, where no
+/// other test starts C threads meanwhile.
+#[test]
+fn short_lived_c_threads_give_their_contexts_back() {
+    const NAME: &str = "short_lived_c_threads_give_their_contexts_back";
+    if is_child(NAME) {
+        callbacks_from_a_c_thread(1);
+        let base = facade::callback::spare_stats();
+        let threads = if common::under_emulation() { 200 } else { 1000 };
+        for _ in 0..threads {
+            callbacks_from_a_c_thread(1);
+        }
+        let after = facade::callback::spare_stats();
+        assert_eq!(after.in_use, base.in_use, "{base:?} -> {after:?}");
+        assert!(after.live <= base.live + 2, "{base:?} -> {after:?}");
+        eprintln!("contexts given back over {threads} threads");
+        return;
+    }
+    let (err, ok) = child(NAME);
+    assert!(ok, "child failed:\n{err}");
+    assert!(err.contains("contexts given back"), "{err}");
+}
+
+/// The switch points in a callback on a thread C created (no green thread there):
+/// `yield_now` and `sleep` act on the OS thread, and the callback returns normally.
+#[test]
+fn switch_points_in_a_callback_on_a_c_created_thread_act_on_that_thread() {
+    let mut ns = 0i64;
+    // SAFETY: `test_switch_points` has the callback signature; `ns` is a valid i64.
+    let sum = unsafe { facade_cb_thread_loop(addr(test_switch_points), 3, &mut ns) };
+    assert_eq!(sum, 1 + 2 + 3);
+    assert!(ns >= 3 * 2_000_000, "three 2 ms sleeps took {ns} ns");
 }

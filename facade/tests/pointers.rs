@@ -93,6 +93,39 @@ fn noescape_and_nocallback_skip_level_one_but_not_level_two() {
     assert!(panic_message(e).contains("facade_sum_words_ne: arg 1"));
 }
 
+/// Only the two attributes together skip level 1 (C keeps no pointer and cannot
+/// call back, so nothing can store or reach the argument's managed pointers during
+/// the call): `#[noescape]` alone or `#[nocallback]` alone still checks.
+#[test]
+fn noescape_alone_or_nocallback_alone_still_checks_at_level_one() {
+    let (rt, heap) = runtime_with_heap(CheckLevel::Calls);
+    let t = heap.slot(2) as usize;
+    type SumWords = unsafe fn(facade::Elem<'_, *const u8>, usize) -> usize;
+    let forms: [(&str, SumWords); 2] = [
+        ("noescape", |p, n| {
+            // SAFETY: the caller's contract (reads `n` words at `p`).
+            unsafe { noescape_only::facade_sum_words_ne(p, n) }
+        }),
+        ("nocallback", |p, n| {
+            // SAFETY: as above.
+            unsafe { nocallback_only::facade_sum_words_ne(p, n) }
+        }),
+    ];
+    for (which, sum_words) in forms {
+        let e = rt
+            .spawn(move || {
+                let words: [*const u8; 2] = [std::ptr::null(), t as *const u8];
+                // SAFETY: reads 2 words.
+                unsafe { sum_words(elem(&words, 0), 2) }
+            })
+            .join()
+            .unwrap_err();
+        let msg = panic_message(e);
+        assert!(msg.contains("facade_sum_words_ne: arg 1"), "{which}: {msg}");
+        assert!(msg.contains("unpinned"), "{which}: {msg}");
+    }
+}
+
 #[test]
 fn level_zero_checks_nothing() {
     let (rt, heap) = runtime_with_heap(CheckLevel::Off);

@@ -312,3 +312,40 @@ fn dropped_runtimes_stop_their_threads() {
     );
     eprintln!("threads back to {after} (were {before})");
 }
+
+#[inline(never)]
+#[allow(unconditional_recursion)] // the point: run off the end of the green stack
+fn bottomless(n: u64) -> u64 {
+    let frame = std::hint::black_box([n; 64]);
+    bottomless(std::hint::black_box(n + 1)) + frame[3]
+}
+
+/// A green thread that runs off the end of its (small, guard-paged) stack is
+/// stopped with one line naming its green-thread stack and size, then an abort;
+/// also when the stack is a pooled one that an earlier green thread used.
+#[test]
+fn a_green_thread_overflowing_its_stack_is_named_and_aborts() {
+    const NAME: &str = "a_green_thread_overflowing_its_stack_is_named_and_aborts";
+    if child::is_child(NAME) {
+        let rt = Runtime::builder()
+            .processors(1)
+            .stack_size(64 * 1024)
+            .stack_pool(1)
+            .build()
+            .unwrap();
+        // The first green thread returns its stack to the pool; the second gets it.
+        rt.spawn(|| ()).join().unwrap();
+        let _ = rt.spawn(|| bottomless(0)).join();
+        unreachable!("the overflow must abort the process");
+    }
+    let (stderr, ok) = child::child(NAME);
+    assert!(!ok, "the child survived an overflow:\n{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("stackswitch: stack overflow"))
+        .collect();
+    assert_eq!(lines.len(), 1, "exactly one report line:\n{stderr}");
+    assert!(lines[0].contains("green-thread stack #"), "{stderr}");
+    assert!(lines[0].contains("of 64 KiB"), "{stderr}");
+    assert!(lines[0].contains("aborting"), "{stderr}");
+}

@@ -11,8 +11,12 @@ pub const HOST: &str = "x86_64-unknown-linux-gnu";
 
 /// The steps, in the order they run.
 pub const STEPS: &[&str] = &[
-    "layout", "fmt", "clippy", "doc", "test", "cross", "release", "check", "miri", "loom", "bench",
+    "layout", "fmt", "clippy", "doc", "test", "cross", "release", "tour", "check", "miri", "loom",
+    "bench",
 ];
+
+/// What the README promises for its main command: the tour runs in under a minute.
+const TOUR_PROMISE: Duration = Duration::from_secs(60);
 
 /// Test files (`tests/<name>.rs` of each crate listed) that also run as optimised
 /// builds, on every Linux target: bugs that only the optimiser exposes, such as a
@@ -332,6 +336,35 @@ impl Ci {
                 }
                 self.exec(&mut cmd, tests)?;
                 nonzero(tests)
+            }
+            "tour" => {
+                // The README's main command, as a newcomer types it; built first so the
+                // time measured is the tour's own.
+                let run = ["run", "--release", "-p", "facade", "--example", "tour"];
+                self.exec(
+                    self.cargo()
+                        .args(["build", "--release", "-p", "facade", "--example", "tour"]),
+                    tests,
+                )?;
+                let mut cmd = self.cargo();
+                cmd.args(run);
+                let started = Instant::now();
+                let out = run::run(&mut cmd, STEP_LIMIT, false)?;
+                let took = started.elapsed();
+                verdict(&out, &cmd)?;
+                if took > TOUR_PROMISE {
+                    return Err(format!(
+                        "`cargo {}` took {:.1} s; the README promises under {} s",
+                        run.join(" "),
+                        took.as_secs_f64(),
+                        TOUR_PROMISE.as_secs()
+                    ));
+                }
+                Ok(format!(
+                    "`cargo {}` ran in {:.1} s",
+                    run.join(" "),
+                    took.as_secs_f64()
+                ))
             }
             "check" => {
                 tools::ensure_target(target)?;

@@ -31,7 +31,7 @@ pub fn root() -> PathBuf {
 
 const USAGE: &str = "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
        cargo xtask bench-go [--count N]   (Go's cgo costs and ours, one table of ratios)
-steps: layout fmt clippy doc test cross release check miri loom bench
+steps: layout fmt clippy doc test cross release tour check miri loom bench
 (--only/--skip take one step or a comma-separated list; --target selects rows by target triple)";
 
 fn main() -> ExitCode {

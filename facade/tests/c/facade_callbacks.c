@@ -5,7 +5,9 @@
  * Rust panic may propagate through these frames (PanicPolicy::Propagate). */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
+#include <ucontext.h>
 
 typedef int64_t (*facade_cb)(int64_t);
 
@@ -97,4 +99,73 @@ int64_t facade_timed_thread(const void *cb) {
     if (pthread_create(&t, 0, timed_main, &a) != 0) return -1;
     pthread_join(t, 0);
     return a.ns;
+}
+
+/* Go issue 1328: a C function that really uses `kib` KiB of its stack (every
+ * 512th byte written), then calls cb(x); returns its result, or INT64_MIN if
+ * the callback clobbered this frame. */
+int64_t facade_cb_big_stack(facade_cb cb, int64_t kib, int64_t x) {
+    size_t bytes = (size_t)kib * 1024;
+    volatile unsigned char buf[bytes];
+    for (size_t i = 0; i < bytes; i += 512) buf[i] = (unsigned char)(i >> 9);
+    int64_t r = cb(x);
+    for (size_t i = 0; i < bytes; i += 512)
+        if (buf[i] != (unsigned char)(i >> 9)) return INT64_MIN;
+    return r;
+}
+
+/* Go issue 62440: a C thread calls in from its own stack, then from two distinct
+ * malloc'ed 64 KiB makecontext stacks, then from its own stack again. */
+struct mc_state {
+    facade_cb cb;
+    int64_t x;
+    int64_t r;
+    ucontext_t back;
+    ucontext_t ctx;
+};
+
+static __thread struct mc_state *mc_current;
+
+static void mc_entry(void) { mc_current->r = mc_current->cb(mc_current->x); }
+
+static int64_t mc_call_on(struct mc_state *s, void *stack, size_t size) {
+    if (getcontext(&s->ctx) != 0) return INT64_MIN;
+    s->ctx.uc_stack.ss_sp = stack;
+    s->ctx.uc_stack.ss_size = size;
+    s->ctx.uc_link = &s->back;
+    makecontext(&s->ctx, mc_entry, 0);
+    mc_current = s;
+    if (swapcontext(&s->back, &s->ctx) != 0) return INT64_MIN;
+    return s->r;
+}
+
+static void *mc_main(void *p) {
+    struct mc_state *s = p;
+    enum { SIZE = 64 * 1024 };
+    void *a = malloc(SIZE), *b = malloc(SIZE);
+    if (a == NULL || b == NULL) {
+        s->r = INT64_MIN;
+    } else {
+        int64_t sum = s->cb(s->x);
+        sum += mc_call_on(s, a, SIZE);
+        sum += mc_call_on(s, b, SIZE);
+        sum += s->cb(s->x);
+        s->r = sum;
+    }
+    free(a);
+    free(b);
+    return 0;
+}
+
+/* Runs the scenario on a new C thread; returns the sum of the four results
+ * (INT64_MIN on failure). */
+int64_t facade_cb_makecontext_thread(facade_cb cb, int64_t x) {
+    struct mc_state s;
+    s.cb = cb;
+    s.x = x;
+    s.r = 0;
+    pthread_t t;
+    if (pthread_create(&t, 0, mc_main, &s) != 0) return INT64_MIN;
+    pthread_join(t, 0);
+    return s.r;
 }

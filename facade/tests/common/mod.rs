@@ -30,6 +30,23 @@ pub mod may_call_back {
     }
 }
 
+/// `facade_sum_words_ne` with one of the two attributes that, together, skip the
+/// level-1 pointer check.
+pub mod noescape_only {
+    facade::c_functions! {
+        #![link(name = "facade_tests", kind = "static")]
+        #[noescape] pub fn facade_sum_words_ne(p: *const *const u8, n: usize) -> usize;
+    }
+}
+
+/// See [`noescape_only`].
+pub mod nocallback_only {
+    facade::c_functions! {
+        #![link(name = "facade_tests", kind = "static")]
+        #[nocallback] pub fn facade_sum_words_ne(p: *const *const u8, n: usize) -> usize;
+    }
+}
+
 /// `facade_sleep_ms` without `#[blocking]`: the monitor must notice it.
 pub mod lazy {
     use std::ffi::c_int;
