@@ -270,6 +270,12 @@ fn function_pointers_into_managed_memory_are_rejected() {
     extern "C" fn real() {}
     let (ck, heap) = setup(Level::Calls);
     ck.check_arg("f", 1, &(real as extern "C" fn())).unwrap();
+    if cfg!(miri) {
+        // Miri knows only the functions it compiled: a function pointer to any other
+        // memory (generated code) is undefined behaviour there when it is used. This
+        // part runs natively on every architecture.
+        return;
+    }
     // Code "generated" into the managed heap.
     let code = heap.alloc([0u8; 16], &[]);
     // SAFETY: never called; only its address is examined.
