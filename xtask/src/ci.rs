@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: every check the project runs, in order, with a summary table.
 
+use crate::disk;
 use crate::layout;
 use crate::run::{self, TestCounts};
 use crate::tools::{self, CROSS};
@@ -172,6 +173,9 @@ const LOOM: &[&str] = &["syscall-accounting", "callback"];
 const STEP_LIMIT: Duration = Duration::from_secs(25 * 60);
 
 pub struct Options {
+    /// Remove each step's build outputs once no later step uses them, whatever the
+    /// free space (they are removed anyway below [`disk::LOW_SPACE`]).
+    pub prune: bool,
     pub only: Vec<String>,
     pub skip: Vec<String>,
     pub targets: Vec<String>,
@@ -210,11 +214,14 @@ pub fn main(opts: Options) -> bool {
     };
     let wanted_target = |t: &str| opts.targets.is_empty() || opts.targets.iter().any(|o| o == t);
     let total = Instant::now();
+    // Every (step, target) pair of this run, in order, so that a step's outputs can
+    // be removed when no later pair needs them.
+    let mut plan: Vec<(&'static str, &'static str)> = Vec::new();
     for &step in STEPS {
         if !wanted_step(step) {
             continue;
         }
-        let targets: Vec<&str> = match step {
+        let targets: Vec<&'static str> = match step {
             "cross" => CROSS.iter().map(|c| c.triple).collect(),
             "release" => std::iter::once(HOST)
                 .chain(CROSS.iter().map(|c| c.triple))
@@ -222,21 +229,53 @@ pub fn main(opts: Options) -> bool {
             "check" => FOREIGN.to_vec(),
             _ => vec![HOST],
         };
-        for t in targets.into_iter().filter(|t| wanted_target(t)) {
-            println!("\n==> {step} [{t}]");
-            let start = Instant::now();
-            let mut tests = TestCounts::default();
-            let result = ci.step(step, t, &mut tests);
-            if let Err(e) = &result {
-                eprintln!("xtask: step {step} [{t}] FAILED: {e}");
+        plan.extend(
+            targets
+                .into_iter()
+                .filter(|t| wanted_target(t))
+                .map(|t| (step, t)),
+        );
+    }
+    let target_dir = target_dir(&ci.root);
+    let free = disk::free_bytes(&target_dir);
+    let prune = opts.prune || free.is_some_and(|f| f < disk::LOW_SPACE);
+    match free {
+        Some(f) => println!(
+            "xtask: {} free on the disk holding {}; {}",
+            disk::human(f),
+            target_dir.display(),
+            if prune {
+                "each step's build outputs are removed once no later step uses them"
+            } else {
+                "build outputs are kept (--prune removes them as the run goes)"
             }
-            ci.rows.push(Row {
-                step,
-                target: t.to_string(),
-                result,
-                seconds: start.elapsed().as_secs_f64(),
-                tests,
-            });
+        ),
+        None => println!(
+            "xtask: free space on the disk holding {} is unknown (no POSIX `df`)",
+            target_dir.display()
+        ),
+    }
+    for (i, &(step, t)) in plan.iter().enumerate() {
+        println!("\n==> {step} [{t}]");
+        let start = Instant::now();
+        let mut tests = TestCounts::default();
+        let mut result = ci.step(step, t, &mut tests);
+        if let Err(e) = &mut result {
+            if let Some(note) = disk::full_disk_note(&target_dir) {
+                e.push_str("; ");
+                e.push_str(&note);
+            }
+            eprintln!("xtask: step {step} [{t}] FAILED: {e}");
+        }
+        ci.rows.push(Row {
+            step,
+            target: t.to_string(),
+            result,
+            seconds: start.elapsed().as_secs_f64(),
+            tests,
+        });
+        if prune {
+            disk::prune(&target_dir, (step, t), &plan[i + 1..]);
         }
     }
     ci.summary(total.elapsed())
@@ -246,6 +285,7 @@ impl Ci {
     fn cargo(&self) -> Command {
         let mut cmd = Command::new("cargo");
         cmd.current_dir(&self.root).env_remove("CGO_RS_RUNNER");
+        no_incremental(&mut cmd);
         cmd
     }
 
@@ -549,6 +589,25 @@ impl Ci {
         println!("ci: {} passed, {} failed", all.passed, all.failed);
         failed_steps == 0 && !self.rows.is_empty()
     }
+}
+
+/// The run builds everything once: incremental caches would only take disk space
+/// (about 0.8 GiB per debug build of the workspace). A `CARGO_INCREMENTAL` the
+/// caller set is kept.
+pub fn no_incremental(cmd: &mut Command) {
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
+}
+
+/// Cargo's target directory for the workspace at `root`: `CARGO_TARGET_DIR` or the
+/// build configuration may move it, so cargo is asked; `root/target` if it cannot
+/// say.
+fn target_dir(root: &std::path::Path) -> PathBuf {
+    layout::metadata(root)
+        .ok()
+        .and_then(|m| m.get("target_directory")?.as_str().map(PathBuf::from))
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// A test step that ran no test is a failure, not a pass.

@@ -1,18 +1,25 @@
 //! Workspace automation, std only (in the manner of rust-analyzer's xtask).
 //!
 //! ```text
-//! cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
+//! cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]... [--prune]
 //! cargo xtask bench-go [--count N]
 //! ```
 //!
 //! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
 //! test (host), cross (aarch64 and riscv64 under qemu-user), release (the
-//! optimiser-sensitive test files, optimised, on all three), check (macOS and
-//! Windows, compile only), miri (`ptrcheck` and `directives`, one Miri process per
-//! crate side by side), loom, bench (each criterion bench once).
+//! optimiser-sensitive test files, optimised, on all three), tour (the README's main
+//! command, timed), check (macOS and Windows, compile only), miri (`ptrcheck` and
+//! `directives`, one Miri process per crate side by side), loom, bench (each
+//! criterion bench once).
+//!
+//! Disk: the run prints the free space first. With less than 12 GiB free (or with
+//! `--prune`) it removes each step's build outputs once no later step uses them, so
+//! its peak is one step's outputs (about 3 GiB) instead of all of them (about
+//! 11 GiB); a step that fails with the disk nearly full says so.
 
 mod bench_go;
 mod ci;
+mod disk;
 mod json;
 mod layout;
 mod run;
@@ -29,10 +36,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]...
+const USAGE: &str =
+    "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]... [--prune]
        cargo xtask bench-go [--count N]   (Go's cgo costs and ours, one table of ratios)
 steps: layout fmt clippy doc test cross release tour check miri loom bench
-(--only/--skip take one step or a comma-separated list; --target selects rows by target triple)";
+(--only/--skip take one step or a comma-separated list; --target selects rows by target triple;
+ --prune removes each step's build outputs once no later step uses them, as happens anyway
+ when less than 12 GiB is free)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +77,7 @@ fn main() -> ExitCode {
 
 fn parse_ci(args: &[String]) -> Result<ci::Options, String> {
     let mut opts = ci::Options {
+        prune: false,
         only: Vec::new(),
         skip: Vec::new(),
         targets: Vec::new(),
@@ -84,6 +95,7 @@ fn parse_ci(args: &[String]) -> Result<ci::Options, String> {
                 .ok_or(format!("{flag} needs a value"))
         };
         match flag {
+            "--prune" if inline.is_none() => opts.prune = true,
             "--only" => opts.only.extend(value()?.split(',').map(str::to_string)),
             "--skip" => opts.skip.extend(value()?.split(',').map(str::to_string)),
             "--target" => opts.targets.extend(value()?.split(',').map(str::to_string)),

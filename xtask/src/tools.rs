@@ -196,6 +196,7 @@ pub fn ensure_miri() -> Result<(), String> {
 pub fn nightly_cargo() -> Command {
     let mut cmd = Command::new("cargo");
     cmd.arg("+nightly");
+    crate::ci::no_incremental(&mut cmd);
     for var in [
         "RUSTUP_TOOLCHAIN",
         "RUSTC",
