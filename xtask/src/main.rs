@@ -14,8 +14,8 @@
 //!
 //! Disk: the run prints the free space first. With less than 12 GiB free (or with
 //! `--prune`) it removes each step's build outputs once no later step uses them, so
-//! its peak is one step's outputs (about 3 GiB) instead of all of them (about
-//! 11 GiB); a step that fails with the disk nearly full says so.
+//! its peak is one step's outputs (1.7 GiB) instead of all of them (about 5.5 GiB);
+//! a step that fails with the disk nearly full says so.
 
 mod bench_go;
 mod ci;
