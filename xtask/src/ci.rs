@@ -191,6 +191,8 @@ struct Row {
 
 struct Ci {
     root: PathBuf,
+    /// Cargo's target directory for the workspace (see [`target_dir`]).
+    target_dir: PathBuf,
     rows: Vec<Row>,
 }
 
@@ -204,8 +206,10 @@ pub fn main(opts: Options) -> bool {
     if let Err(e) = run::disable_core_dumps() {
         eprintln!("xtask: cannot turn core dumps off ({e}); crash tests may write cores");
     }
+    let root = crate::root();
     let mut ci = Ci {
-        root: crate::root(),
+        target_dir: target_dir(&root),
+        root,
         rows: Vec::new(),
     };
     let wanted_step = |s: &str| {
@@ -236,7 +240,7 @@ pub fn main(opts: Options) -> bool {
                 .map(|t| (step, t)),
         );
     }
-    let target_dir = target_dir(&ci.root);
+    let target_dir = ci.target_dir.clone();
     let free = disk::free_bytes(&target_dir);
     let prune = opts.prune || free.is_some_and(|f| f < disk::LOW_SPACE);
     match free {
@@ -442,7 +446,7 @@ impl Ci {
                     let mut cmd = self.cargo();
                     cmd.args(["test", "-p", krate, "--release", "--lib", "loom"])
                         .env("RUSTFLAGS", "--cfg loom")
-                        .env("CARGO_TARGET_DIR", self.root.join("target/loom"));
+                        .env("CARGO_TARGET_DIR", self.target_dir.join("loom"));
                     self.exec(&mut cmd, &mut counts)?;
                     nonzero(&counts).map_err(|e| format!("{krate}: {e}"))?;
                     tests.add(counts);
