@@ -289,7 +289,7 @@ impl Ci {
     fn cargo(&self) -> Command {
         let mut cmd = Command::new("cargo");
         cmd.current_dir(&self.root).env_remove("CGO_RS_RUNNER");
-        no_incremental(&mut cmd);
+        tools::no_incremental(&mut cmd);
         cmd
     }
 
@@ -592,15 +592,6 @@ impl Ci {
         // The plain closing line: tests executed across every step.
         println!("ci: {} passed, {} failed", all.passed, all.failed);
         failed_steps == 0 && !self.rows.is_empty()
-    }
-}
-
-/// The run builds everything once: incremental caches would only take disk space
-/// (about 0.8 GiB per debug build of the workspace). A `CARGO_INCREMENTAL` the
-/// caller set is kept.
-pub fn no_incremental(cmd: &mut Command) {
-    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
-        cmd.env("CARGO_INCREMENTAL", "0");
     }
 }
 

@@ -191,12 +191,21 @@ pub fn ensure_miri() -> Result<(), String> {
     }
 }
 
+/// For `cargo xtask ci`, which builds everything once: incremental caches would only take disk space
+/// (about 0.8 GiB per debug build of the workspace). A `CARGO_INCREMENTAL` the
+/// caller set is kept.
+pub fn no_incremental(cmd: &mut Command) {
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
+}
+
 /// `cargo +nightly` with the variables a stable `cargo run` leaves behind removed,
 /// so that rustup really selects nightly.
 pub fn nightly_cargo() -> Command {
     let mut cmd = Command::new("cargo");
     cmd.arg("+nightly");
-    crate::ci::no_incremental(&mut cmd);
+    no_incremental(&mut cmd);
     for var in [
         "RUSTUP_TOOLCHAIN",
         "RUSTC",
