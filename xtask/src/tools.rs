@@ -191,9 +191,9 @@ pub fn ensure_miri() -> Result<(), String> {
     }
 }
 
-/// For `cargo xtask ci`, which builds everything once: incremental caches would only take disk space
-/// (about 0.8 GiB per debug build of the workspace). A `CARGO_INCREMENTAL` the
-/// caller set is kept.
+/// For `cargo xtask ci`, which builds everything once: incremental caches would
+/// only take disk space (about 0.8 GiB per debug build of the workspace). A
+/// `CARGO_INCREMENTAL` the caller set is kept.
 pub fn no_incremental(cmd: &mut Command) {
     if std::env::var_os("CARGO_INCREMENTAL").is_none() {
         cmd.env("CARGO_INCREMENTAL", "0");
