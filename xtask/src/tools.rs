@@ -62,6 +62,15 @@ impl Cross {
             // Tests that re-run their own binary as a child need the runner too:
             // binfmt_misc is not assumed to be available.
             ("CGO_RS_RUNNER".to_string(), self.runner()),
+            // qemu-user forks with the guest: a test that re-runs its binary forks a
+            // guest with other threads running. With glib older than 2.76 (Debian 12
+            // has 2.74), glib's slice allocator keeps its own lock, which fork does not
+            // reset: if another guest thread was translating code (`tcg_tb_insert` →
+            // `g_slice_alloc`) at the fork, the child's first translation waits on that
+            // lock forever, before it reaches `exec`, so no test time limit can see it.
+            // Seen once in four clean-clone runs (a riscv64 child hung 14 minutes).
+            // This setting makes glib use malloc, which glibc resets at fork.
+            ("G_SLICE".to_string(), "always-malloc".to_string()),
         ]
     }
 }
