@@ -1,7 +1,7 @@
 //! Calling a closure on another stack: `on_stack` and the raw core shared by
 //! the cgo-shaped switches.
 
-use core::mem::MaybeUninit;
+use core::mem::{ManuallyDrop, MaybeUninit};
 use std::panic::{self, AssertUnwindSafe};
 use std::thread::Result as PanicResult;
 
@@ -34,6 +34,43 @@ unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_
     }
 }
 
+/// Whether an `extern "C"` function returns an `R` in the return registers:
+/// zero-sized types (nothing is returned) and sizes 1, 2, 4 and 8 with the
+/// alignment of their size (integers, pointers, `f32`, `f64`, and structs or
+/// unions holding one such value). On every supported ABI (System V x86_64,
+/// AAPCS64, RISC-V LP64D) such a value fits one register and none of its
+/// fields is misaligned, so it never comes back through memory: a caller
+/// passes no hidden result pointer, which on x86_64 and riscv64 would take
+/// the first argument register and shift the others.
+const fn returned_in_registers<R>() -> bool {
+    let (size, align) = (size_of::<R>(), align_of::<R>());
+    size == 0 || (size <= 8 && size == align)
+}
+
+/// The [`trampoline`] for a result returned in registers
+/// ([`returned_in_registers`]): it returns `f`'s result as its own, and the
+/// switch routine, which touches none of the return registers after its
+/// call, hands it to the caller as is. The result is not stored on the caller's
+/// stack, and when `f` ends in a call that cannot unwind (a C function
+/// declared `extern "C"`), the compiler makes that call a tail call: the C
+/// function returns straight into the switch routine.
+///
+/// The result travels as a `MaybeUninit<R>`, which has the ABI of `R`, so
+/// that the call of the switch routine is never one the compiler takes for a
+/// call that cannot return (`R` = `!`): code then follows the call in the
+/// caller, and the return address the switch routine's caller-side CFI
+/// reports (exactly, as for a signal frame) stays inside the caller.
+unsafe extern "C" fn trampoline_direct<F: FnOnce(usize) -> R, R>(
+    data: *mut u8,
+    caller_sp: usize,
+) -> MaybeUninit<R> {
+    // SAFETY: `data` points at the `F` that `switch_call_nounwind` wrapped in
+    // `ManuallyDrop` for this very instantiation; it lives on the caller's
+    // stack, which is suspended while we run, and is read exactly once, here.
+    let f = unsafe { data.cast::<F>().read() };
+    MaybeUninit::new(f(caller_sp))
+}
+
 /// Runs `f(caller_sp)` with the stack pointer at `top` (rounded down to 16
 /// bytes), `caller_sp` being where the caller's stack was left, and returns
 /// its result. Nothing catches a panic of `f`: it aborts the process.
@@ -43,6 +80,48 @@ unsafe extern "C" fn trampoline<F: FnOnce(usize) -> R, R>(data: *mut u8, caller_
 ///   returns, with `n` large enough for `f` (or ending in a guard page).
 #[inline(always)]
 pub(crate) unsafe fn switch_call_nounwind<F: FnOnce(usize) -> R, R>(top: usize, f: F) -> R {
+    // Decided at compile time (`const`): a call here, with `f` live, would
+    // give this frame unwind tables that do not cover the switch routine's
+    // call below, and a panic that aborts in the trampoline would then stop
+    // the unwinder's search here instead ("failed to initiate panic").
+    if const { returned_in_registers::<R>() } {
+        // Moved out by the trampoline, never dropped here.
+        let f = ManuallyDrop::new(f);
+        // The switch routine returns whatever its callee left in the return
+        // registers (see `arch`): called with a callee that returns an `R`,
+        // it returns that `R`.
+        type Direct<R> = unsafe extern "C" fn(
+            *mut u8,
+            unsafe extern "C" fn(*mut u8, usize) -> MaybeUninit<R>,
+            usize,
+        ) -> MaybeUninit<R>;
+        // SAFETY: a function pointer to a function pointer of the same size.
+        // The assembly routine has no Rust signature of its own: it passes
+        // its first argument and the caller's stack pointer to its second,
+        // called with the stack pointer at its third, then restores the
+        // stack pointer and its frame registers and returns, leaving every
+        // return register as its callee left it (`arch` module docs). So
+        // with a callee returning `R` in registers (checked above: no hidden
+        // result pointer shifts the arguments) it is a function returning
+        // that `R`; `MaybeUninit<R>` has the ABI of `R`.
+        let direct: Direct<R> = unsafe {
+            core::mem::transmute::<unsafe extern "C" fn(*mut u8, arch::OnStackFn, usize), Direct<R>>(
+                arch::stackswitch_on_stack,
+            )
+        };
+        // SAFETY: the stack contract is the caller's; `f` outlives the call
+        // and is read once by the trampoline of its own type, which never
+        // unwinds (`extern "C"`).
+        let out = unsafe {
+            direct(
+                (&raw const f).cast_mut().cast(),
+                trampoline_direct::<F, R>,
+                top & !15,
+            )
+        };
+        // SAFETY: the trampoline returned normally, with `f`'s result.
+        return unsafe { out.assume_init() };
+    }
     let mut frame = Frame {
         f: MaybeUninit::new(f),
         out: MaybeUninit::uninit(),

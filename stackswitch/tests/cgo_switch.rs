@@ -616,3 +616,128 @@ fn current_thread_switches_match_the_free_functions() {
     let outer = current_sp();
     assert!(here.on_green_stack(|| outer.abs_diff(current_sp()) < 4096));
 }
+
+/// A value of each shape a switch can hand back: the ones an `extern "C"`
+/// function returns in registers (nothing, integers, a pointer, floats, a
+/// struct holding one of those), which come back through the switch
+/// routine's return registers, and larger ones returned through memory.
+#[derive(Debug, Clone, PartialEq)]
+struct Results {
+    unit: (),
+    byte: u8,
+    half: u16,
+    word: u32,
+    quad: u64,
+    signed: i32,
+    single: f32,
+    double: f64,
+    pointer: *const u8,
+    boxed: Box<u64>,
+    one_int: OneInt,
+    one_float: OneFloat,
+    pair: (u32, u16),
+    wide: u128,
+    text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OneInt(u32);
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OneFloat(f64);
+
+/// [`Results`] from `seed`, each field computed by `$via!(expression)`.
+macro_rules! results {
+    ($seed:expr, $via:ident) => {{
+        let s: u64 = std::hint::black_box($seed);
+        Results {
+            unit: $via!(()),
+            byte: $via!(s as u8 ^ 0xA5),
+            half: $via!(s as u16 ^ 0xBEEF),
+            word: $via!(s as u32 ^ 0xDEAD_BEEF),
+            quad: $via!(s ^ 0x0123_4567_89AB_CDEF),
+            signed: $via!(-(s as i32) - 7),
+            single: $via!(s as f32 * 0.5 + 0.25),
+            double: $via!(s as f64 * 1.5 - 0.125),
+            pointer: $via!(core::ptr::without_provenance::<u8>(s as usize * 8 + 8)),
+            boxed: $via!(Box::new(s + 99)),
+            one_int: $via!(OneInt(s as u32 + 5)),
+            one_float: $via!(OneFloat(s as f64 / 4.0)),
+            pair: $via!((s as u32 + 1, s as u16 + 2)),
+            wide: $via!(u128::from(s) << 64 | 0xFFFF),
+            text: $via!(format!("seed {s}")),
+        }
+    }};
+}
+
+/// Counts its drops.
+struct Dropped<'a>(&'a std::cell::Cell<usize>);
+impl Drop for Dropped<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+#[test]
+fn every_result_shape_comes_back_through_each_nounwind_switch() {
+    /// Runs `f` through switch `which` from the green stack; instantiated
+    /// per result type, as the switches are.
+    fn through<R>(which: usize, f: impl FnOnce() -> R) -> R {
+        assert!(!on_system_stack_now(), "called on the green stack");
+        let r = match which {
+            0 => on_system_stack_nounwind(|| {
+                assert!(on_system_stack_now());
+                f()
+            }),
+            1 => on_system_stack_leaf(|| {
+                assert!(on_system_stack_now());
+                f()
+            }),
+            // From the system stack back onto the green one.
+            _ => on_system_stack(|| {
+                on_green_stack_nounwind(|| {
+                    assert!(!on_system_stack_now());
+                    f()
+                })
+            }),
+        };
+        assert!(!on_system_stack_now(), "back on the green stack");
+        r
+    }
+    let mut g = Context::new(Stack::new(256 * 1024).unwrap(), |_, seed| {
+        (0..3)
+            .map(|which| {
+                macro_rules! switched {
+                    ($e:expr) => {
+                        through(which, || $e)
+                    };
+                }
+                let r = results!(seed as u64, switched);
+                // A closure that owns a value is consumed once: the value is
+                // dropped by the code that ran it, never again by the switch.
+                let drops = std::cell::Cell::new(0);
+                let owned = Dropped(&drops);
+                through(which, move || drop(owned));
+                let owned = Dropped(&drops);
+                let len = through(which, move || std::mem::size_of_val(&owned) as u32);
+                assert_eq!(
+                    (drops.get(), len),
+                    (2, 8),
+                    "switch {which}: each closure dropped once"
+                );
+                r
+            })
+            .collect::<Vec<_>>()
+    });
+    let Resume::Returned(all) = g.resume(41) else {
+        panic!("context did not finish")
+    };
+    macro_rules! direct {
+        ($e:expr) => {
+            $e
+        };
+    }
+    let expected = results!(41, direct);
+    for (which, r) in all.iter().enumerate() {
+        assert_eq!(r, &expected, "switch {which}");
+    }
+}

@@ -117,6 +117,8 @@ global_asm!(
     "mov x1, sp",
     "mov sp, x2",
     "blr x3",
+    // From here on x0, x1 and v0-v3 are left as f left them: the routine
+    // returns what f returns (`call::switch_call_nounwind` relies on it).
     "mov sp, x29",
     ".cfi_def_cfa_register sp",
     "ldp x29, x30, [sp], #16",

@@ -4,7 +4,7 @@
 //!
 //! | item | what it does |
 //! |---|---|
-//! | `stackswitch_on_stack(data, f, sp)` | call `f(data, caller_sp)` with the stack pointer set to `sp`, then come back |
+//! | `stackswitch_on_stack(data, f, sp)` | call `f(data, caller_sp)` with the stack pointer set to `sp`, then come back, leaving the return registers as `f` left them (so it returns what `f` returns) |
 //! | `resume(arg, aux, ctx_sp, link) -> (value, new_ctx_sp)` | switch from the resumer into a context, recording the resumer's stack pointer in `*link`; returns what the context hands back and its new saved stack pointer (0: finished) |
 //! | `suspend(value, link, fp) -> (arg, aux)` | switch from a context back to its resumer; returns the next resume's `arg` and `aux` |
 //! | `finish(value, link, fp) -> !` | the last switch of a finished context (the resumer gets stack pointer 0) |

@@ -126,6 +126,8 @@ global_asm!(
     "mv a1, sp",
     "mv sp, a2",
     "jalr t0",
+    // From here on a0, a1, fa0 and fa1 are left as f left them: the routine
+    // returns what f returns (`call::switch_call_nounwind` relies on it).
     "mv sp, s0",
     ".cfi_def_cfa sp, 16",
     "ld ra, 8(sp)",

@@ -137,6 +137,8 @@ global_asm!(
     "mov rsi, rsp",
     "mov rsp, rdx",
     "call rax",
+    // From here on rax, rdx, xmm0 and xmm1 are left as f left them: the routine
+    // returns what f returns (`call::switch_call_nounwind` relies on it).
     "mov rsp, rbp",
     "pop rbp",
     ".cfi_def_cfa rsp, 8",
