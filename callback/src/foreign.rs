@@ -115,7 +115,7 @@ pub fn call_foreign<R>(func: &'static ForeignFn, f: impl FnOnce() -> R) -> R {
         CallKind::Lazy,
         func,
         None,
-        f,
+        move |_| f(),
     )
 }
 
@@ -147,7 +147,7 @@ pub fn call_foreign_on<R>(
     func: &'static ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
-    call(current_or_create(), p, kind, func, None, f)
+    call(current_or_create(), p, kind, func, None, move |_| f())
 }
 
 /// [`call_foreign_on`] for a runtime worker that keeps its thread's switching state and
@@ -188,7 +188,14 @@ pub fn call_foreign_on_with<R>(
     func: &'static ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
-    call(current_or_create(), p, kind, func, Some((here, calls)), f)
+    call(
+        current_or_create(),
+        p,
+        kind,
+        func,
+        Some((here, calls)),
+        move |_| f(),
+    )
 }
 
 /// A runtime thread's handles, looked up (or made) once: its context, its switching state
@@ -286,6 +293,62 @@ impl RuntimeThread {
         func: &'static ForeignFn,
         f: impl FnOnce() -> R,
     ) -> R {
+        call(
+            self.m,
+            p,
+            kind,
+            func,
+            Some((&self.here, &self.calls)),
+            move |_| f(),
+        )
+    }
+
+    /// [`RuntimeThread::call_foreign_on`] for a caller that calls its foreign function
+    /// through one of two declarations: `f` is told whether anything can unwind out of
+    /// the call ([`Unwinding`]), which the panic policy at the call's start decides.
+    /// Under [`PanicPolicy::Abort`](crate::PanicPolicy::Abort) a callback's panic
+    /// aborts the process before it leaves the callback, so `f` may call the function
+    /// through an `extern "C"` declaration, which lets the compiler make that call the
+    /// last act of the switch to the system stack (a tail call: the function returns
+    /// straight to the switch); under `Propagate` it must use `extern "C-unwind"`.
+    ///
+    /// # Examples
+    /// ```
+    /// use callback::{ForeignFn, RuntimeThread, Unwinding};
+    /// use syscall_accounting::{CallKind, NoScheduler, Procs};
+    /// unsafe extern "C-unwind" {
+    ///     fn abs(x: i32) -> i32;
+    /// }
+    /// let procs = Procs::new(1, NoScheduler).unwrap();
+    /// let mut p = procs.acquire();
+    /// // SAFETY: used on this thread only, and dropped before it exits.
+    /// let worker = unsafe { RuntimeThread::current() }.unwrap();
+    /// const ABS: ForeignFn = ForeignFn::new("abs");
+    /// let r = worker.call_foreign_on_unwinding(&mut p, CallKind::Lazy, &ABS, |u| {
+    ///     // The same C function, declared as not unwinding.
+    ///     unsafe extern "C" {
+    ///         #[link_name = "abs"]
+    ///         fn abs_nounwind(x: i32) -> i32;
+    ///     }
+    ///     match u {
+    ///         // SAFETY: `abs` is defined for every value but i32::MIN.
+    ///         Unwinding::Aborts => unsafe { abs_nounwind(-4) },
+    ///         Unwinding::Propagates => unsafe { abs(-4) },
+    ///     }
+    /// });
+    /// assert_eq!(r, 4);
+    /// ```
+    ///
+    /// # References
+    /// Go `runtime/cgocall.go`: `cgocall`.
+    #[inline]
+    pub fn call_foreign_on_unwinding<R>(
+        &self,
+        p: &mut Processor,
+        kind: CallKind,
+        func: &'static ForeignFn,
+        f: impl FnOnce(Unwinding) -> R,
+    ) -> R {
         call(self.m, p, kind, func, Some((&self.here, &self.calls)), f)
     }
 
@@ -335,7 +398,7 @@ fn call<R>(
     kind: CallKind,
     func: &'static ForeignFn,
     handles: Option<(&stackswitch::CurrentThread, &ThreadCalls)>,
-    f: impl FnOnce() -> R,
+    f: impl FnOnce(Unwinding) -> R,
 ) -> R {
     // The processor to account the call on (an extra context's own when none is given),
     // in the foreign-code state from here until the record's `Drop`.
@@ -355,7 +418,29 @@ fn call<R>(
     m.call.set(&rec);
     m.incgo.set(true);
     let _tail = Tail { m, rec: &rec };
-    adapter::stack::on_system_stack(handles.map(|h| h.0), unwinds, f)
+    let here = handles.map(|h| h.0);
+    // Each branch tells `f` its own constant, which the compiler folds into `f`.
+    if unwinds {
+        adapter::stack::on_system_stack(here, true, move || f(Unwinding::Propagates))
+    } else {
+        adapter::stack::on_system_stack(here, false, move || f(Unwinding::Aborts))
+    }
+}
+
+/// Whether a callback's panic can unwind out of a foreign call in progress: told to
+/// the closure of [`RuntimeThread::call_foreign_on_unwinding`], which calls the
+/// foreign function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unwinding {
+    /// The call began under [`PanicPolicy::Abort`](crate::PanicPolicy::Abort): a
+    /// callback that panics during it aborts the process before the panic leaves the
+    /// callback (even if the policy changes meanwhile), so nothing unwinds out of the
+    /// foreign function. It may be called through an `extern "C"` declaration.
+    Aborts,
+    /// The call began under [`PanicPolicy::Propagate`](crate::PanicPolicy::Propagate):
+    /// a callback's panic unwinds through the foreign function's frames to the call
+    /// site. It must be called through an `extern "C-unwind"` declaration.
+    Propagates,
 }
 
 /// A foreign call in progress: lives in [`call_foreign`]'s frame and is linked from the

@@ -114,7 +114,9 @@ pub use entry::{callback, callback_with_context};
 #[doc(hidden)]
 pub use extra::{SpareListHold, hold_spare_list};
 pub use extra::{SpareStats, spare_stats};
-pub use foreign::{ForeignFn, RuntimeThread, call_foreign, call_foreign_on, call_foreign_on_with};
+pub use foreign::{
+    ForeignFn, RuntimeThread, Unwinding, call_foreign, call_foreign_on, call_foreign_on_with,
+};
 pub use runtime::{
     AlreadyInitialized, BindPolicy, Green, PanicPolicy, Runtime, ThreadsOnly, bind_policy, init,
     is_initialized, panic_policy, set_bind_policy, set_panic_policy,

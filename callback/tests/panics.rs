@@ -227,3 +227,45 @@ fn propagate_on_a_foreign_thread_with_nothing_above_aborts() {
     );
     assert!(err.contains("BOOM"), "{err}");
 }
+
+#[test]
+fn call_foreign_on_unwinding_tells_the_policy_the_call_began_under() {
+    // The closure learns whether a callback's panic can unwind out of the call: not
+    // under `Abort` (even if the policy changes during the call), and under
+    // `Propagate`, where the panic does come out through the `C-unwind` declaration.
+    if child("CBT_CHILD_UNWINDING") {
+        use callback::{RuntimeThread, Unwinding};
+        use syscall_accounting::{CallKind, NoScheduler, Procs};
+        init();
+        let procs = Procs::new(1, NoScheduler).expect("one processor");
+        let mut p = procs.acquire();
+        // SAFETY: used on this thread only, and dropped before it exits.
+        let worker = unsafe { RuntimeThread::current() }.expect("a runtime thread");
+        const CALL: ForeignFn = ForeignFn::new("cbt_call");
+        let seen = worker.call_foreign_on_unwinding(&mut p, CallKind::Lazy, &CALL, |u| {
+            callback::set_panic_policy(PanicPolicy::Propagate);
+            // SAFETY: `boom` matches the declared signature; 0 does not panic.
+            assert_eq!(unsafe { cbt_call_unwind(boom, 0) }, 0);
+            u
+        });
+        assert_eq!(seen, Unwinding::Aborts, "begun under Abort");
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            worker.call_foreign_on_unwinding(&mut p, CallKind::Lazy, &CALL, |u| {
+                assert_eq!(u, Unwinding::Propagates, "begun under Propagate");
+                // SAFETY: `boom` matches the declared signature; the C code is built
+                // with unwind tables.
+                unsafe { cbt_call_unwind(boom, 3) }
+            })
+        }));
+        let payload = r.expect_err("the panic must reach the call site");
+        assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("BOOM 3"));
+        assert!(!p.in_foreign(), "the processor left foreign code");
+        println!("CBT_UNWINDING_TOLD");
+        return;
+    }
+    assert_child_passed(
+        "call_foreign_on_unwinding_tells_the_policy_the_call_began_under",
+        &[("CBT_CHILD_UNWINDING", "1")],
+        "CBT_UNWINDING_TOLD",
+    );
+}
