@@ -69,11 +69,14 @@
 //!
 //! C code itself cannot panic. The only unwinding that can come out of a C call is
 //! a Rust panic from a callback the C function made (an [`export!`](macro@crate::export)
-//! function) under `callback::PanicPolicy::Propagate`: the wrappers declare their C
-//! functions `extern "C-unwind"` so that panic crosses the C frames (compiled with
-//! unwind tables) and resumes at the wrapper's caller, after the foreign call's
-//! bookkeeping is undone. Under the default policy such a panic aborts with a line
-//! naming the function instead. A Rust panic in a closure run with
+//! function) under `callback::PanicPolicy::Propagate`: for a call that begins under
+//! that policy, the wrapper calls its C function through an `extern "C-unwind"`
+//! declaration, so that panic crosses the C frames (compiled with unwind tables) and
+//! resumes at the wrapper's caller, after the foreign call's bookkeeping is undone.
+//! Under the default policy such a panic aborts with a line naming the function
+//! instead, so calls that begin under it, and all `#[nocallback]` calls, go through an
+//! `extern "C"` declaration of the same function, which cannot unwind: the compiler
+//! may then end the switch to the system stack with the C call itself (a tail call). A Rust panic in a closure run with
 //! [`on_system_stack`] propagates to the green thread that called it.
 //!
 //! # Callbacks during a call
@@ -92,6 +95,7 @@ use crate::adapt::check::{Checker, Level, Pointers, Violation};
 use crate::adapt::context;
 use crate::adapt::procs::{CallKind, Exit};
 use crate::runtime::sched::{WorkerLocal, current_local, running_task};
+use callback::Unwinding;
 
 /// `#[nocallback]`.
 #[doc(hidden)]
@@ -266,11 +270,15 @@ impl<const FLAGS: u8> Call<FLAGS> {
         }
     }
 
-    /// Enter, run `f` (the C call) on the system stack, exit.
+    /// Enter, run `f` (the C call) on the system stack, exit. `f` is told whether a
+    /// callback's panic can unwind out of the call (see `foreign_call`).
     #[inline(always)]
-    pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
+    pub fn run<R>(self, f: impl FnOnce(Unwinding) -> R) -> R {
         match self.on {
-            None => f(),
+            // A direct call: no record tells a callback how the call began, so the
+            // declaration that can unwind is used (a `#[nocallback]` function uses the
+            // other one anyway: nothing calls back).
+            None => f(Unwinding::Propagates),
             Some(local) => foreign_call::<FLAGS, R>(local, self.func, f),
         }
     }
@@ -293,7 +301,7 @@ fn no_processor() -> ! {
 fn foreign_call<const FLAGS: u8, R>(
     local: &'static WorkerLocal,
     func: &'static callback::ForeignFn,
-    f: impl FnOnce() -> R,
+    f: impl FnOnce(Unwinding) -> R,
 ) -> R {
     // SAFETY: only this worker thread touches its processor slot, and the worker's
     // loop is suspended while one of its green threads (us) runs. A callback during
@@ -322,7 +330,10 @@ fn foreign_call<const FLAGS: u8, R>(
         // `f` is the call of a C function; a panic cannot come out of it (no
         // callback may run), so the switch needs no panic-catching frame, and
         // it records nothing for callbacks onto this green thread (a leaf).
-        let r = local.thread.here().on_system_stack_leaf(f);
+        let r = local
+            .thread
+            .here()
+            .on_system_stack_leaf(move || f(Unwinding::Aborts));
         // `Exit` says whether the processor is the same; the claim below covers both.
         let _: Exit = proc.exit();
         // Nothing to restore: no callback, so no nested foreign call, ran meanwhile.
@@ -336,7 +347,7 @@ fn foreign_call<const FLAGS: u8, R>(
         // The claim is retaken by a guard, so it also happens when a panic propagates.
         let _reclaim = Reclaim(local);
         // Through the worker's counter and switching state, as above.
-        local.thread.call_foreign_on(proc, kind, func, f)
+        local.thread.call_foreign_on_unwinding(proc, kind, func, f)
     }
 }
 
@@ -561,7 +572,23 @@ macro_rules! __c_functions {
             )*
             let _ = __index;
             // SAFETY: forwarded to the wrapper's caller (see `# Safety`).
-            __call.run(move || unsafe { $name($($arg),*) })
+            __call.run(move |__unwinding: $crate::callback::Unwinding| unsafe {
+                if __FLAGS & $crate::foreign::NOCALLBACK != 0
+                    || __unwinding == $crate::callback::Unwinding::Aborts
+                {
+                    // No callback, or none whose panic can leave it: nothing unwinds out
+                    // of the call, so the same C function declared as not unwinding,
+                    // which lets the compiler make the call the last act of the switch
+                    // to the system stack (a tail call).
+                    #[allow(clashing_extern_declarations)]
+                    unsafe extern "C" {
+                        fn $name($($arg: $ty),*) $(-> $ret)?;
+                    }
+                    $name($($arg),*)
+                } else {
+                    $name($($arg),*)
+                }
+            })
         }
         $crate::__c_functions!(@next [$($battr)*] $pre [] [0u8] $($rest)*);
     };
