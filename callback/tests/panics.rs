@@ -258,7 +258,10 @@ fn call_foreign_on_unwinding_tells_the_policy_the_call_began_under() {
             })
         }));
         let payload = r.expect_err("the panic must reach the call site");
-        assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("BOOM 3"));
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some("BOOM 3")
+        );
         assert!(!p.in_foreign(), "the processor left foreign code");
         println!("CBT_UNWINDING_TOLD");
         return;
