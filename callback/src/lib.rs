@@ -66,7 +66,10 @@
 //! them by default on x86_64 and aarch64 Linux; pass `-funwind-tables` elsewhere) and the
 //! exported wrapper and the foreign declaration must use the `"C-unwind"` ABI. The C
 //! frames have no destructors, so none of their code runs: they are discarded, as Go
-//! discards them.
+//! discards them. A call that begins under [`PanicPolicy::Abort`] cannot unwind (its
+//! callbacks abort first): [`RuntimeThread::call_foreign_on_unwinding`] tells its
+//! closure so, and the closure may then call the function through an `extern "C"`
+//! declaration, which lets the switch to the system stack end in a tail call into C.
 //!
 //! # Verification
 //! - `tests/syscall_budget.rs` traces a child process (`strace -f` natively, qemu's
