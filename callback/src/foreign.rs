@@ -330,8 +330,8 @@ impl RuntimeThread {
     ///         #[link_name = "abs"]
     ///         fn abs_nounwind(x: i32) -> i32;
     ///     }
+    ///     // SAFETY (both arms): `abs` is defined for every value but i32::MIN.
     ///     match u {
-    ///         // SAFETY: `abs` is defined for every value but i32::MIN.
     ///         Unwinding::Aborts => unsafe { abs_nounwind(-4) },
     ///         Unwinding::Propagates => unsafe { abs(-4) },
     ///     }

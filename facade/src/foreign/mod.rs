@@ -76,8 +76,9 @@
 //! Under the default policy such a panic aborts with a line naming the function
 //! instead, so calls that begin under it, and all `#[nocallback]` calls, go through an
 //! `extern "C"` declaration of the same function, which cannot unwind: the compiler
-//! may then end the switch to the system stack with the C call itself (a tail call). A Rust panic in a closure run with
-//! [`on_system_stack`] propagates to the green thread that called it.
+//! may then end the switch to the system stack with the C call itself (a tail call).
+//! A Rust panic in a closure run with [`on_system_stack`] propagates to the green
+//! thread that called it.
 //!
 //! # Callbacks during a call
 //!
