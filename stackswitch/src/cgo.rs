@@ -142,7 +142,7 @@ impl CurrentThread {
 /// thread's).
 #[inline(always)]
 fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
-    let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
+    let Some((g, g0_sp, link, sys_sp)) = leaving_green(t) else {
         return f();
     };
     // On the system stack: no context current (so queries and a context
@@ -159,43 +159,48 @@ fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
     // reads the state.
     let r = unsafe { switch_call_nounwind(sys_sp, move |_| f()) };
     t.current.set(g);
+    // A context resumed inside `f` made its own link the thread's.
+    t.sys_link.set(link);
     t.g0_sp.set(g0_sp);
     r
 }
 
-/// The current context, the thread's `g0_sp` and the system stack pointer to
-/// switch below (see [`system_sp`]); `None` when no context is current.
+/// The current context, the thread's `g0_sp`, its `sys_link` and the system
+/// stack pointer to switch below (see [`system_sp`]); `None` when no context is
+/// current.
 #[inline(always)]
-fn leaving_green(t: &thread::ThreadState) -> Option<(*const crate::context::Header, usize, usize)> {
+fn leaving_green(
+    t: &thread::ThreadState,
+) -> Option<(*const crate::context::Header, usize, *const usize, usize)> {
     let g = t.current.get();
     if g.is_null() {
         return None;
     }
     let g0_sp = t.g0_sp.get();
-    // SAFETY: `g` is the current context (non-null `current`), and `g0_sp`
-    // was read while it is.
-    Some((g, g0_sp, unsafe { system_sp(g, g0_sp) }))
+    let link = t.sys_link.get();
+    // SAFETY: `link` and `g0_sp` were read while a context (`g`) is current.
+    Some((g, g0_sp, link, unsafe { system_sp(link, g0_sp) }))
 }
 
-/// The system stack pointer below which the current context `g` switches to
-/// run on its thread's system stack: `g0_sp` when set (the green thread runs
-/// a callback: below the C frames that called back), else the stack pointer
-/// saved by the resume of the outermost context (`Header::outer_link`).
+/// The system stack pointer below which the current context switches to run
+/// on its thread's system stack: `g0_sp` when set (the green thread runs a
+/// callback: below the C frames that called back), else the stack pointer
+/// saved by the resume of the outermost context, in the slot `link`
+/// (`ThreadState::sys_link`, a copy of `Header::outer_link`).
 ///
 /// # Safety
-/// - `g` is the thread's current context (`ThreadState::current`), non-null.
-/// - `g0_sp` is the thread's `ThreadState::g0_sp`, read while `g` is current.
+/// - `g0_sp` and `link` are the thread's `ThreadState::g0_sp` and
+///   `ThreadState::sys_link`, read while a context is current.
 #[inline(always)]
-unsafe fn system_sp(g: *const crate::context::Header, g0_sp: usize) -> usize {
+unsafe fn system_sp(link: *const usize, g0_sp: usize) -> usize {
     if g0_sp != 0 {
         return g0_sp;
     }
-    // SAFETY: `g` is the current context (caller's contract), alive while it
-    // runs. Its `outer_link` points at the link slot of the outermost context
-    // running on this thread (itself, or the one a chain of nested resumes
-    // started from), whose resumer is blocked in the switch that stored its
-    // stack pointer there.
-    unsafe { *(*g).outer_link.get() }
+    // SAFETY: while a context is current, `sys_link` is its `outer_link`: the
+    // link slot of the outermost context running on this thread (itself, or
+    // the one a chain of nested resumes started from), whose resumer is
+    // blocked in the switch that stored its stack pointer there.
+    unsafe { *link }
 }
 
 /// [`on_system_stack`] and [`on_system_stack_nounwind`] on the thread whose
@@ -209,7 +214,7 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     t: &thread::ThreadState,
     f: F,
 ) -> R {
-    let Some((g, g0_sp, sys_sp)) = leaving_green(t) else {
+    let Some((g, g0_sp, link, sys_sp)) = leaving_green(t) else {
         return f();
     };
     // The green thread's limit stays in its header (`Header::limit`);
@@ -219,7 +224,7 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     t.current.set(core::ptr::null());
     // On the system stack there is no override (see ThreadState::g0_sp).
     t.g0_sp.set(0);
-    let restore = Restore(t, g, saved);
+    let restore = Restore(t, g, link, saved);
     let on_system = move |green_sp| {
         t.curg.set(g);
         t.curg_sp.set(green_sp);
@@ -244,10 +249,12 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
 }
 
 /// Puts back the thread state that [`switch_to_system_stack`] changed: the
-/// green context as current, and the outer level's `curg`, `curg_sp`, `g0_sp`.
+/// green context as current with its `sys_link`, and the outer level's `curg`,
+/// `curg_sp`, `g0_sp`.
 struct Restore<'a>(
     &'a thread::ThreadState,
     *const crate::context::Header,
+    *const usize,
     (*const crate::context::Header, usize, usize),
 );
 
@@ -255,9 +262,10 @@ impl Drop for Restore<'_> {
     #[inline(always)]
     fn drop(&mut self) {
         self.0.current.set(self.1);
-        self.0.curg.set(self.2.0);
-        self.0.curg_sp.set(self.2.1);
-        self.0.g0_sp.set(self.2.2);
+        self.0.sys_link.set(self.2);
+        self.0.curg.set(self.3.0);
+        self.0.curg_sp.set(self.3.1);
+        self.0.g0_sp.set(self.3.2);
     }
 }
 
@@ -342,6 +350,10 @@ fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
         t.g0_sp.set(system_sp);
         // The green thread's limit is live again through its header.
         t.current.set(g);
+        // SAFETY: `g` is the live header of the green thread blocked in
+        // on_system_stack; only its Cell is read. (Unused while `g0_sp` is set,
+        // but kept true: every current context has its `sys_link` here.)
+        t.sys_link.set(unsafe { (*g).outer_link.get() });
         t.curg.set(core::ptr::null());
         t.curg_sp.set(0);
         f()

@@ -57,9 +57,10 @@ pub(crate) struct Header {
     /// `link_words.sp` when it was resumed from outside any context (the
     /// usual case, set at creation), the outermost context's while a nested
     /// resume runs it. `on_system_stack` switches below the value in that
-    /// slot with two loads, without walking the chain of resumers. Changed
-    /// only by a nested resume, which puts it back when the context switches
-    /// back to it.
+    /// slot without walking the chain of resumers (through the thread's copy,
+    /// `ThreadState::sys_link`, which a nested resume leaves as it is: the
+    /// outermost context is the same). Changed only by a nested resume, which
+    /// puts it back when the context switches back to it.
     pub(crate) outer_link: Cell<*mut usize>,
     stack_id: u64,
 }
@@ -446,6 +447,8 @@ impl<R> Context<R> {
             // of which context runs is kept by the resumer alone, in both
             // directions: the context's switches touch no thread state.
             t.current.set(header);
+            // An outermost context's `outer_link` is its own link.
+            t.sys_link.set(header.link_ptr());
             // SAFETY: `ctx_sp` (`self.sp`) is non-zero, so it is the context's
             // initial frame or the frame its last switch handed back, not
             // resumed since (resume takes &mut self); the link is its header's.

@@ -547,6 +547,60 @@ fn a_context_resumed_nested_then_from_the_system_stack_switches_below_its_resume
     );
 }
 
+/// A green thread's switches to the system stack keep going below *its*
+/// resumer after the code it ran there resumed another context from the system
+/// stack (which, while it runs, switches below its own, deeper resumer): each
+/// of the three switches puts the green thread's system stack pointer back.
+#[test]
+fn a_context_resumed_on_the_system_stack_leaves_the_green_threads_switch_point() {
+    type Switch = fn(&mut dyn FnMut() -> usize) -> usize;
+    let switches: [(&str, Switch); 3] = [
+        ("on_system_stack", |f| on_system_stack(f)),
+        ("on_system_stack_nounwind", |f| on_system_stack_nounwind(f)),
+        ("on_system_stack_leaf", |f| on_system_stack_leaf(f)),
+    ];
+    for (name, switch) in switches {
+        let mut a = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+            let before = on_system_stack(current_sp);
+            let inner = switch(&mut || {
+                // On the system stack: resume `b` 32 KiB further down, where its
+                // own switches go.
+                let mut b = Context::new(Stack::new(64 * 1024).unwrap(), |y, _| {
+                    let sp = on_system_stack_leaf(current_sp);
+                    y.suspend(sp);
+                    0
+                });
+                let (deep, r) = resume_deep(&mut b, 32);
+                let Resume::Suspended(b_sp) = r else { panic!() };
+                assert!(b_sp < deep, "{name}: b switched below its resumer");
+                // `b` is dropped here, suspended: its link slot is gone.
+                b_sp
+            });
+            let after = on_system_stack(current_sp);
+            let leaf_after = on_system_stack_leaf(current_sp);
+            (before, inner, after, leaf_after)
+        });
+        let resumer = current_sp();
+        let Resume::Returned((before, inner, after, leaf_after)) = a.resume(0) else {
+            panic!()
+        };
+        for (what, sp) in [
+            ("before", before),
+            ("after", after),
+            ("leaf after", leaf_after),
+        ] {
+            assert!(
+                sp < resumer && resumer - sp < 16 * 1024,
+                "{name}, {what}: {sp:#x} must be just below a's resumer {resumer:#x}"
+            );
+        }
+        assert!(
+            inner < resumer - 32 * 1024,
+            "{name}: b ran deep ({inner:#x})"
+        );
+    }
+}
+
 /// The `CurrentThread` forms of the three system-stack switches do what the
 /// free functions do: switch below the resumer's frames, let a callback reach
 /// the green thread (all but the leaf), and nest.
