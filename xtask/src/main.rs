@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]... [--prune]
-//! cargo xtask bench-go [--count N]
+//! cargo xtask bench-go [--rounds N] [--full]
 //! ```
 //!
 //! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
@@ -38,7 +38,7 @@ pub fn root() -> PathBuf {
 
 const USAGE: &str =
     "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]... [--prune]
-       cargo xtask bench-go [--count N]   (Go's cgo costs and ours, one table of ratios)
+       cargo xtask bench-go [--rounds N] [--full]   (Go's cgo costs and ours in interleaved rounds, one table of ratios)
 steps: layout fmt clippy doc test cross release tour check miri loom bench
 (--only/--skip take one step or a comma-separated list; --target selects rows by target triple;
  --prune removes each step's build outputs once no later step uses them, as happens anyway
