@@ -293,14 +293,7 @@ impl RuntimeThread {
         func: &'static ForeignFn,
         f: impl FnOnce() -> R,
     ) -> R {
-        call(
-            self.m,
-            p,
-            kind,
-            func,
-            Some((&self.here, &self.calls)),
-            move |_| f(),
-        )
+        self.call_foreign_on_unwinding(p, kind, func, move |_| f())
     }
 
     /// [`RuntimeThread::call_foreign_on`] for a caller that calls its foreign function
