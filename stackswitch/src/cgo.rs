@@ -12,13 +12,14 @@
 //! .-| f: C code             |<------------+-----------------------+  |
 //! | |   callback            |                                        |
 //! | |   on_green_stack(h) --+-----------> | h: Rust callback      |
-//! | |   g0_sp saved here    |             |   on_system_stack(..) |  (nests)
+//! | |   g0 sp saved here    |             |   on_system_stack(..) |  (nests)
 //! | +-----------------------+             +-----------------------+
 //! ```
 //!
-//! Each level saves the previous `curg_sp` / `g0_sp` on entry and restores it
-//! on exit, so Rust→C→Rust→C→Rust chains of any depth unwind in order on both
-//! stacks.
+//! Each level saves what it replaces on entry (the green thread's `curg_sp`,
+//! the slot holding the system stack pointer below which a green thread's
+//! `on_system_stack` goes) and restores it on exit, so Rust→C→Rust→C→Rust
+//! chains of any depth unwind in order on both stacks.
 
 use crate::call::{switch_call, switch_call_nounwind};
 use crate::context::{CurrentThread, IN_CALLBACK};
@@ -142,16 +143,13 @@ impl CurrentThread {
 /// thread's).
 #[inline(always)]
 fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
-    let Some((g, g0_sp, link, sys_sp)) = leaving_green(t) else {
+    let Some((g, link, sys_sp)) = leaving_green(t) else {
         return f();
     };
     // On the system stack: no context current (so queries and a context
-    // resumed inside `f` see the system stack) and no override of the
-    // system stack pointer (a context resumed inside `f` must switch
-    // below `f`'s frames, not to `g0_sp` above them). `curg` / `curg_sp`
-    // are left as they are: that is the leaf's saving.
+    // resumed inside `f` see the system stack). `curg` / `curg_sp` are left
+    // as they are: that is the leaf's saving.
     t.current.set(core::ptr::null());
-    t.g0_sp.set(0);
     // SAFETY: as in `switch_to_system_stack`: everything below `sys_sp`
     // on the system stack is dead until we return, and the system stack
     // ends in the thread's guard area. A panic of `f` aborts inside the
@@ -161,46 +159,29 @@ fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
     t.current.set(g);
     // A context resumed inside `f` made its own link the thread's.
     t.sys_link.set(link);
-    t.g0_sp.set(g0_sp);
     r
 }
 
-/// The current context, the thread's `g0_sp`, its `sys_link` and the system
-/// stack pointer to switch below (see [`system_sp`]); `None` when no context is
-/// current.
+/// The current context, the thread's `sys_link` and the system stack pointer
+/// in that slot, below which the context switches to run on the system stack;
+/// `None` when no context is current.
 #[inline(always)]
 fn leaving_green(
     t: &thread::ThreadState,
-) -> Option<(*const crate::context::Header, usize, *const usize, usize)> {
+) -> Option<(*const crate::context::Header, *const usize, usize)> {
     let g = t.current.get();
     if g.is_null() {
         return None;
     }
-    let g0_sp = t.g0_sp.get();
     let link = t.sys_link.get();
-    // SAFETY: `link` and `g0_sp` were read while a context (`g`) is current.
-    Some((g, g0_sp, link, unsafe { system_sp(link, g0_sp) }))
-}
-
-/// The system stack pointer below which the current context switches to run
-/// on its thread's system stack: `g0_sp` when set (the green thread runs a
-/// callback: below the C frames that called back), else the stack pointer
-/// saved by the resume of the outermost context, in the slot `link`
-/// (`ThreadState::sys_link`, a copy of `Header::outer_link`).
-///
-/// # Safety
-/// - `g0_sp` and `link` are the thread's `ThreadState::g0_sp` and
-///   `ThreadState::sys_link`, read while a context is current.
-#[inline(always)]
-unsafe fn system_sp(link: *const usize, g0_sp: usize) -> usize {
-    if g0_sp != 0 {
-        return g0_sp;
-    }
-    // SAFETY: while a context is current, `sys_link` is its `outer_link`: the
-    // link slot of the outermost context running on this thread (itself, or
-    // the one a chain of nested resumes started from), whose resumer is
-    // blocked in the switch that stored its stack pointer there.
-    unsafe { *link }
+    // SAFETY: a context is current, so `sys_link` is the slot its system-stack
+    // switches go below (`ThreadState::sys_link`): the link of the outermost
+    // context running on this thread, whose resumer is blocked in the switch
+    // that stored its stack pointer there, or the slot of the callback that
+    // runs on this green thread, which lives in the callback's frame on the
+    // system stack until the callback returns. Either holds a stack pointer
+    // written before the context started to run.
+    Some((g, link, unsafe { *link }))
 }
 
 /// [`on_system_stack`] and [`on_system_stack_nounwind`] on the thread whose
@@ -214,16 +195,14 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     t: &thread::ThreadState,
     f: F,
 ) -> R {
-    let Some((g, g0_sp, link, sys_sp)) = leaving_green(t) else {
+    let Some((g, link, sys_sp)) = leaving_green(t) else {
         return f();
     };
     // The green thread's limit stays in its header (`Header::limit`);
     // with no context current, `t.limit` is again the limit of the stack
     // under the resumers, where `sys_sp` points.
-    let saved = (t.curg.get(), t.curg_sp.get(), g0_sp);
+    let saved = (t.curg.get(), t.curg_sp.get());
     t.current.set(core::ptr::null());
-    // On the system stack there is no override (see ThreadState::g0_sp).
-    t.g0_sp.set(0);
     let restore = Restore(t, g, link, saved);
     let on_system = move |green_sp| {
         t.curg.set(g);
@@ -249,13 +228,13 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
 }
 
 /// Puts back the thread state that [`switch_to_system_stack`] changed: the
-/// green context as current with its `sys_link`, and the outer level's `curg`,
-/// `curg_sp`, `g0_sp`.
+/// green context as current with its `sys_link`, and the outer level's `curg`
+/// and `curg_sp`.
 struct Restore<'a>(
     &'a thread::ThreadState,
     *const crate::context::Header,
     *const usize,
-    (*const crate::context::Header, usize, usize),
+    (*const crate::context::Header, usize),
 );
 
 impl Drop for Restore<'_> {
@@ -265,7 +244,6 @@ impl Drop for Restore<'_> {
         self.0.sys_link.set(self.2);
         self.0.curg.set(self.3.0);
         self.0.curg_sp.set(self.3.1);
-        self.0.g0_sp.set(self.3.2);
     }
 }
 
@@ -318,14 +296,22 @@ fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
         return f();
     }
     let green_sp = t.curg_sp.get();
-    let saved = (t.g0_sp.get(), t.curg_sp.get());
     // SAFETY: `g` is the live header of the green thread blocked in
     // on_system_stack; only its Cell is read.
     let (limit, top) = unsafe { (*g).range.get() };
+    // Where the callback's system stack pointer is kept while it runs (the
+    // green thread's `sys_link` then): below it, the C frames that called
+    // back stay intact when the callback calls `on_system_stack` again. It
+    // lives in this frame, on the system stack, until the callback returns.
+    let g0_sp = core::cell::Cell::new(0usize);
+    let g0_slot = &g0_sp;
+    // The state of the enclosing level (`current` is null here, so the
+    // thread's `sys_link` is unused and needs no saving: the
+    // `on_system_stack` this callback came from puts its own back).
     struct Restore<'a>(
         &'a thread::ThreadState,
         *const crate::context::Header,
-        (usize, usize),
+        usize,
         usize,
     );
     impl Drop for Restore<'_> {
@@ -334,9 +320,8 @@ fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
             // blocked in on_system_stack; only its Cell is touched.
             unsafe { (*self.1).set_limit(self.3) };
             self.0.current.set(core::ptr::null());
-            self.0.g0_sp.set(self.2.0);
             self.0.curg.set(self.1);
-            self.0.curg_sp.set(self.2.1);
+            self.0.curg_sp.set(self.2);
         }
     }
     // Marks the green thread as running a callback, which its `suspend`
@@ -345,15 +330,12 @@ fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     // top is only ever changed by `on_stack_raw`, which puts it back itself.
     // SAFETY: as above.
     unsafe { (*g).range.set((limit | IN_CALLBACK, top)) };
-    let _restore = Restore(t, g, saved, limit);
+    let _restore = Restore(t, g, green_sp, limit);
     let on_green = move |system_sp| {
-        t.g0_sp.set(system_sp);
+        g0_slot.set(system_sp);
         // The green thread's limit is live again through its header.
         t.current.set(g);
-        // SAFETY: `g` is the live header of the green thread blocked in
-        // on_system_stack; only its Cell is read. (Unused while `g0_sp` is set,
-        // but kept true: every current context has its `sys_link` here.)
-        t.sys_link.set(unsafe { (*g).outer_link.get() });
+        t.sys_link.set(g0_slot.as_ptr());
         t.curg.set(core::ptr::null());
         t.curg_sp.set(0);
         f()

@@ -52,16 +52,6 @@ pub(crate) struct Header {
     pub(crate) range: Cell<(usize, usize)>,
     /// Save and restore the floating-point control words (x86_64 MXCSR, x87 CW).
     fp_control: bool,
-    /// The link slot that holds the stack pointer of the code that resumed
-    /// the outermost context running on this thread: this context's own
-    /// `link_words.sp` when it was resumed from outside any context (the
-    /// usual case, set at creation), the outermost context's while a nested
-    /// resume runs it. `on_system_stack` switches below the value in that
-    /// slot without walking the chain of resumers (through the thread's copy,
-    /// `ThreadState::sys_link`, which a nested resume leaves as it is: the
-    /// outermost context is the same). Changed only by a nested resume, which
-    /// puts it back when the context switches back to it.
-    pub(crate) outer_link: Cell<*mut usize>,
     stack_id: u64,
 }
 
@@ -346,7 +336,6 @@ impl<R: 'static> Context<R> {
                     sp: Cell::new(0),
                     scratch: Cell::new(0),
                 },
-                outer_link: Cell::new(core::ptr::null_mut()),
                 range: Cell::new((stack.bottom(), stack.top())),
                 fp_control: options.preserve_fp_control,
                 stack_id: stack.id(),
@@ -357,7 +346,6 @@ impl<R: 'static> Context<R> {
         let mut inner = NonNull::from(Box::leak(inner));
         // SAFETY: `inner` is valid (just leaked) and not shared yet.
         let header = unsafe { &mut inner.as_mut().header };
-        header.outer_link.set(header.link_ptr());
         // SAFETY: the stack is ours (moved in), unused, far larger than the
         // initial frame, and the entry/data pair matches (context_entry::<R>
         // expects exactly this Inner<R>, whose header holds `link`).
@@ -447,7 +435,9 @@ impl<R> Context<R> {
             // of which context runs is kept by the resumer alone, in both
             // directions: the context's switches touch no thread state.
             t.current.set(header);
-            // An outermost context's `outer_link` is its own link.
+            // Its system-stack switches go below its resumer (whose stack
+            // pointer the switch saves in the link), until a nested resume or
+            // a callback changes that and puts it back.
             t.sys_link.set(header.link_ptr());
             // SAFETY: `ctx_sp` (`self.sp`) is non-zero, so it is the context's
             // initial frame or the frame its last switch handed back, not
@@ -521,9 +511,11 @@ impl<R> Context<R> {
 }
 
 /// A resume from inside another context, `prev` (the one running on this
-/// thread): records the nesting for `on_system_stack` (the system stack is
-/// still the one under `prev`'s outermost resumer) and undoes it when the
-/// context switches back.
+/// thread): the new context is current until it switches back, then `prev`
+/// again. The thread's `sys_link` stays as it is: the system stack is still the
+/// one under the outermost context's resumer (or the C frames of the callback
+/// that `prev` runs), so that is where the new context's system-stack switches
+/// go too.
 ///
 /// # Safety
 /// - `prev` is `t.current` of the calling thread, whose state `t` is: the
@@ -541,12 +533,8 @@ unsafe fn resume_nested(
     ctx_sp: usize,
 ) -> (usize, usize) {
     t.current.set(header);
-    // SAFETY: `prev` is the live header of the context running on this
-    // thread (the contract); only its Cell is read.
-    header.outer_link.set(unsafe { (*prev).outer_link.get() });
     // SAFETY: forwarded from the contract.
     let back = unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) };
-    header.outer_link.set(header.link_ptr());
     t.current.set(prev);
     back
 }

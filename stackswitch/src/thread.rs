@@ -23,16 +23,14 @@ pub(crate) struct ThreadState {
     /// header's, so that `on_stack_raw` saves and restores either through one
     /// pointer.
     pub(crate) range: Cell<(usize, usize)>,
-    /// The system stack pointer to use for `on_system_stack` instead of the
-    /// outermost context's link (set by `on_green_stack`: below the C frames
-    /// that called back); 0 = none. Non-zero only while `current` is non-null.
-    pub(crate) g0_sp: Cell<usize>,
-    /// While a context is current: its header's `outer_link` (the slot holding
-    /// the stack pointer that the resume of the outermost context running here
-    /// saved), kept here too so that `on_system_stack` finds the system stack
-    /// pointer in two dependent loads from this state instead of three. Every
-    /// place that makes a context current sets it; stale (unused) while none
-    /// is.
+    /// While a context is current: the slot holding the system stack pointer
+    /// below which its `on_system_stack` switches. That is the link of the
+    /// outermost context running on this thread (where its resume saved the
+    /// resumer's stack pointer; a nested resume leaves this as it is), or,
+    /// inside a callback (`on_green_stack`), a slot in the callback's frame
+    /// holding the stack pointer below the C frames that called back. Every
+    /// place that makes a context current sets it (the system-stack switches
+    /// put back the value they found); stale, and unused, while none is.
     pub(crate) sys_link: Cell<*const usize>,
     /// The green context suspended in `on_system_stack`, and its stack pointer.
     pub(crate) curg: Cell<*const Header>,
@@ -72,7 +70,6 @@ thread_local! {
         ThreadState {
             current: Cell::new(core::ptr::null()),
             range: Cell::new((0, 0)),
-            g0_sp: Cell::new(0),
             sys_link: Cell::new(core::ptr::null()),
             curg: Cell::new(core::ptr::null()),
             curg_sp: Cell::new(0),
