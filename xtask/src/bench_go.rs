@@ -200,71 +200,101 @@ pub fn main(args: &[String]) -> bool {
     }
     // Ours, built once before the rounds (a round then only runs them).
     let benches = our_benches();
-    for (package, bench, _) in &benches {
+    for b in &benches {
         let mut cmd = Command::new("cargo");
         cmd.current_dir(&root)
-            .args(["bench", "-p", package, "--bench", bench, "--no-run"]);
+            .args(["bench", "-p", b.package, "--bench", b.bench, "--no-run"]);
         if !matches!(run::run(&mut cmd, Duration::from_secs(30 * 60), false), Ok(o) if o.success) {
-            eprintln!("xtask: building `cargo bench -p {package} --bench {bench}` failed");
+            eprintln!(
+                "xtask: building `cargo bench -p {} --bench {}` failed",
+                b.package, b.bench
+            );
             return false;
         }
     }
     let mut samples: Vec<Round> = Vec::new();
     for round in 0..rounds {
         println!("xtask: bench-go round {}/{rounds}", round + 1);
-        // Go first in even rounds, ours first in odd ones: a drift of the machine during a
-        // round then favours neither side over the whole run.
-        let mut go_text = None;
-        let mut ours = Vec::new();
-        for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
-            let ok = if side == 0 {
-                go_text = run_go_round(&go_bench, &anchor_dir, &out_dir, round);
-                go_text.is_some()
-            } else {
-                run_our_round(&root, &benches).map(|v| ours = v).is_some()
-            };
-            if !ok {
-                return false;
-            }
+        match measure_round(round, &go_bench, &anchor_dir, &out_dir, &root, &benches) {
+            Some(r) => samples.push(r),
+            None => return false,
         }
-        let go_text = go_text.unwrap_or_default();
-        samples.push(
-            ROWS.iter()
-                .map(|r| {
-                    let go = go_value(&go_text, r.go_row, r.go_unit);
-                    let mine = lookup(&ours, r.criterion)
-                        .map(|v| v - r.minus.and_then(|m| lookup(&ours, m)).unwrap_or(0.0));
-                    (go, mine)
-                })
-                .collect(),
-        );
     }
-    print_table(&samples, rounds)
+    print_table(&samples)
+}
+
+/// One round: go-anchor's benchmarks and our rows, Go first in even rounds and ours
+/// first in odd ones (a drift of the machine during a round then favours neither side
+/// over the whole run). `None` if either side failed to run (it said why).
+fn measure_round(
+    round: usize,
+    go_bench: &Path,
+    anchor_dir: &Path,
+    out_dir: &Path,
+    root: &Path,
+    benches: &[OurBench],
+) -> Option<Round> {
+    let (mut go_text, mut ours) = (String::new(), Vec::new());
+    let go_first = round % 2 == 0;
+    for go_turn in [go_first, !go_first] {
+        if go_turn {
+            go_text = run_go_round(go_bench, anchor_dir, out_dir, round)?;
+        } else {
+            ours = run_our_round(root, benches)?;
+        }
+    }
+    Some(
+        ROWS.iter()
+            .map(|r| {
+                let go = go_value(&go_text, r.go_row, r.go_unit);
+                let mine = lookup(&ours, r.criterion)
+                    .map(|v| v - r.minus.and_then(|m| lookup(&ours, m)).unwrap_or(0.0));
+                (go, mine)
+            })
+            .collect(),
+    )
 }
 
 /// One round's measurements: per row of [`ROWS`], Go's and ours (ns).
 type Round = Vec<(Option<f64>, Option<f64>)>;
 
-/// Each `(package, bench)` of [`ROWS`] with the criterion filter that selects its rows.
-fn our_benches() -> Vec<(&'static str, &'static str, String)> {
-    let mut out: Vec<(&'static str, &'static str, Vec<&'static str>)> = Vec::new();
+/// One criterion bench target that [`ROWS`] read, with the ids it must measure.
+struct OurBench {
+    package: &'static str,
+    bench: &'static str,
+    /// Every criterion id of its rows (`criterion` and `minus`), sorted, once each.
+    ids: Vec<&'static str>,
+}
+
+impl OurBench {
+    /// The criterion filter that selects exactly [`ids`](Self::ids).
+    fn filter(&self) -> String {
+        format!("^({})$", self.ids.join("|"))
+    }
+}
+
+/// The bench targets of [`ROWS`], each once.
+fn our_benches() -> Vec<OurBench> {
+    let mut out: Vec<OurBench> = Vec::new();
     for r in ROWS {
         let ids = r.minus.into_iter().chain([r.criterion]);
         match out
             .iter_mut()
-            .find(|(p, b, _)| *p == r.package && *b == r.bench)
+            .find(|b| b.package == r.package && b.bench == r.bench)
         {
-            Some((_, _, v)) => v.extend(ids),
-            None => out.push((r.package, r.bench, ids.collect())),
+            Some(b) => b.ids.extend(ids),
+            None => out.push(OurBench {
+                package: r.package,
+                bench: r.bench,
+                ids: ids.collect(),
+            }),
         }
     }
-    out.into_iter()
-        .map(|(p, b, mut ids)| {
-            ids.sort_unstable();
-            ids.dedup();
-            (p, b, format!("^({})$", ids.join("|")))
-        })
-        .collect()
+    for b in &mut out {
+        b.ids.sort_unstable();
+        b.ids.dedup();
+    }
+    out
 }
 
 /// Runs go-anchor's benchmarks of [`ROWS`] once (`-test.count 1`, GOMAXPROCS 1 and 2, as
@@ -306,47 +336,28 @@ fn run_go_round(bin: &Path, anchor_dir: &Path, out_dir: &Path, round: usize) -> 
 }
 
 /// Runs our criterion rows once and returns `(id, median ns)` for each.
-fn run_our_round(
-    root: &Path,
-    benches: &[(&'static str, &'static str, String)],
-) -> Option<Vec<(String, f64)>> {
+fn run_our_round(root: &Path, benches: &[OurBench]) -> Option<Vec<(String, f64)>> {
     let mut out = Vec::new();
-    for (package, bench, filter) in benches {
+    for b in benches {
         // A row that this round does not measure must not be read from an earlier run.
-        for r in ROWS
-            .iter()
-            .filter(|r| r.package == *package && r.bench == *bench)
-        {
-            for id in r.minus.into_iter().chain([r.criterion]) {
-                let _ = std::fs::remove_file(estimates_path(root, id));
-            }
+        for id in &b.ids {
+            let _ = std::fs::remove_file(estimates_path(root, id));
         }
         let mut cmd = Command::new("cargo");
-        cmd.current_dir(root).args([
-            "bench",
-            "-p",
-            package,
-            "--bench",
-            bench,
-            "--",
-            filter,
-            "--warm-up-time",
-            "1",
-            "--measurement-time",
-            "2",
-        ]);
+        cmd.current_dir(root)
+            .args(["bench", "-p", b.package, "--bench", b.bench, "--"])
+            .arg(b.filter())
+            .args(["--warm-up-time", "1", "--measurement-time", "2"]);
         if !matches!(run::run(&mut cmd, Duration::from_secs(30 * 60), false), Ok(o) if o.success) {
-            eprintln!("xtask: `cargo bench -p {package} --bench {bench}` failed");
+            eprintln!(
+                "xtask: `cargo bench -p {} --bench {}` failed",
+                b.package, b.bench
+            );
             return None;
         }
-        for r in ROWS
-            .iter()
-            .filter(|r| r.package == *package && r.bench == *bench)
-        {
-            for id in r.minus.into_iter().chain([r.criterion]) {
-                if let Some(v) = criterion_median(root, id) {
-                    out.push((id.to_string(), v));
-                }
+        for id in &b.ids {
+            if let Some(v) = criterion_median(root, id) {
+                out.push((id.to_string(), v));
             }
         }
     }
@@ -360,7 +371,8 @@ fn lookup(values: &[(String, f64)], id: &str) -> Option<f64> {
 /// Prints the table: per row, the medians over the rounds of Go's time, ours, and of the
 /// per-round ratio, with the range of the per-round ratios. False if a row lacks a
 /// measurement in every round.
-fn print_table(samples: &[Round], rounds: usize) -> bool {
+fn print_table(samples: &[Round]) -> bool {
+    let rounds = samples.len();
     println!(
         "\n{rounds} interleaved rounds: Go and ours are medians over the rounds, the ratio is \
          the median of the per-round ratios, the range is theirs"
@@ -524,24 +536,24 @@ PASS\n";
     fn every_row_is_in_its_bench_filter() {
         let benches = our_benches();
         for r in ROWS {
-            let (_, _, filter) = benches
+            let b = benches
                 .iter()
-                .find(|(p, b, _)| *p == r.package && *b == r.bench)
+                .find(|b| b.package == r.package && b.bench == r.bench)
                 .expect("each row's bench is run");
             for id in r.minus.into_iter().chain([r.criterion]) {
-                assert!(
-                    filter.contains(&format!("({id}|"))
-                        || filter.contains(&format!("|{id}|"))
-                        || filter.contains(&format!("|{id})"))
-                        || filter == &format!("^({id})$"),
-                    "{id} in {filter}"
-                );
+                assert!(b.ids.contains(&id), "{id} in {:?}", b.ids);
             }
         }
-        // One run per bench target.
-        let mut seen: Vec<(&str, &str)> = benches.iter().map(|(p, b, _)| (*p, *b)).collect();
+        // One run per bench target, and each id once.
+        let mut seen: Vec<(&str, &str)> = benches.iter().map(|b| (b.package, b.bench)).collect();
         let n = seen.len();
+        seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), n);
+        for b in &benches {
+            let mut ids = b.ids.clone();
+            ids.dedup();
+            assert_eq!(ids, b.ids);
+        }
     }
 }
