@@ -177,7 +177,7 @@ pub fn main(args: &[String]) -> bool {
             .env("COUNT", "1")
             .env("REPS", "10")
             .env("OUT", &out_dir);
-        if !matches!(run::run(&mut cmd, Duration::from_secs(40 * 60), false), Ok(o) if o.success) {
+        if !succeeded(&mut cmd, 40) {
             eprintln!(
                 "xtask: go-anchor's run.sh failed; its raw output is in {}",
                 out_dir.display()
@@ -194,7 +194,7 @@ pub fn main(args: &[String]) -> bool {
         .args(["test", "-c", "-o"])
         .arg(&go_bench)
         .arg("./bench");
-    if !matches!(run::run(&mut cmd, Duration::from_secs(20 * 60), false), Ok(o) if o.success) {
+    if !succeeded(&mut cmd, 20) {
         eprintln!("xtask: building go-anchor's benchmarks failed");
         return false;
     }
@@ -204,7 +204,7 @@ pub fn main(args: &[String]) -> bool {
         let mut cmd = Command::new("cargo");
         cmd.current_dir(&root)
             .args(["bench", "-p", b.package, "--bench", b.bench, "--no-run"]);
-        if !matches!(run::run(&mut cmd, Duration::from_secs(30 * 60), false), Ok(o) if o.success) {
+        if !succeeded(&mut cmd, 30) {
             eprintln!(
                 "xtask: building `cargo bench -p {} --bench {}` failed",
                 b.package, b.bench
@@ -323,16 +323,14 @@ fn run_go_round(bin: &Path, anchor_dir: &Path, out_dir: &Path, round: usize) -> 
             "1,2",
         ])
         .env("BENCH_OUT", &file);
-    match run::run(&mut cmd, Duration::from_secs(20 * 60), false) {
-        Ok(o) if o.success => std::fs::read_to_string(&file).ok(),
-        _ => {
-            eprintln!(
-                "xtask: go-anchor's benchmarks failed (output: {})",
-                file.display()
-            );
-            None
-        }
+    if !succeeded(&mut cmd, 20) {
+        eprintln!(
+            "xtask: go-anchor's benchmarks failed (output: {})",
+            file.display()
+        );
+        return None;
     }
+    std::fs::read_to_string(&file).ok()
 }
 
 /// Runs our criterion rows once and returns `(id, median ns)` for each.
@@ -348,7 +346,7 @@ fn run_our_round(root: &Path, benches: &[OurBench]) -> Option<Vec<(String, f64)>
             .args(["bench", "-p", b.package, "--bench", b.bench, "--"])
             .arg(b.filter())
             .args(["--warm-up-time", "1", "--measurement-time", "2"]);
-        if !matches!(run::run(&mut cmd, Duration::from_secs(30 * 60), false), Ok(o) if o.success) {
+        if !succeeded(&mut cmd, 30) {
             eprintln!(
                 "xtask: `cargo bench -p {} --bench {}` failed",
                 b.package, b.bench
@@ -362,6 +360,18 @@ fn run_our_round(root: &Path, benches: &[OurBench]) -> Option<Vec<(String, f64)>
         }
     }
     Some(out)
+}
+
+/// Runs `cmd` (echoed, killed after `minutes`) and says whether it exited successfully;
+/// a command that could not start says why.
+fn succeeded(cmd: &mut Command, minutes: u64) -> bool {
+    match run::run(cmd, Duration::from_secs(minutes * 60), false) {
+        Ok(o) => o.success,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            false
+        }
+    }
 }
 
 fn lookup(values: &[(String, f64)], id: &str) -> Option<f64> {
