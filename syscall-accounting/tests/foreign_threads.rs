@@ -245,7 +245,7 @@ fn processors_add_up_when_threads_leave_in_foreign_code() {
     for h in hs {
         h.join().unwrap();
     }
-    let s = procs.stats();
+    let s = common::settled_stats(&procs);
     assert_eq!((s.idle, s.processors, s.waiting), (N, N, 0), "{s:?}");
     assert_eq!(
         (s.in_foreign, s.returned_to_foreign, s.calls),

@@ -65,7 +65,7 @@ fn not_in_go_metric_cgo_call() {
     for t in threads {
         t.join().unwrap();
     }
-    let s = procs.stats();
+    let s = common::settled_stats(&procs);
     assert_eq!(
         (s.in_foreign, s.foreign_without_processor, s.idle),
         (0, 0, THREADS),
@@ -132,6 +132,7 @@ fn preempt_during_call_with_changing_processor_count() {
     for t in threads {
         t.join().unwrap();
     }
+    common::settled_stats(&procs);
     procs.resize(3).unwrap();
     let s = procs.stats();
     assert_eq!(s.calls, (THREADS * CALLS) as u64);

@@ -112,7 +112,7 @@ fn run(backend: BackendChoice, work: bool) {
         t.join().unwrap();
     }
     let elapsed = start.elapsed();
-    let s = procs.stats();
+    let s = common::settled_stats(&procs);
     let kept = outcomes[0].load(Ordering::Relaxed);
     let idle = outcomes[1].load(Ordering::Relaxed);
     let parked = outcomes[2].load(Ordering::Relaxed);

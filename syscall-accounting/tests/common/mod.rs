@@ -78,3 +78,17 @@ pub fn wait_monitor_asleep(procs: &syscall_accounting::Procs, timeout: Duration)
     }
     false
 }
+
+/// The counters once the monitor has nothing in flight. A retake made just before the
+/// last thread left may still be on its way to the scheduler (the fake one drops it back
+/// to the idle list), and the monitor sleeps only after its pass has placed everything it
+/// took; so a test that counts idle processors after joining its threads reads them
+/// here. Panics if the monitor does not sleep within 10 s.
+pub fn settled_stats(procs: &syscall_accounting::Procs) -> syscall_accounting::Stats {
+    assert!(
+        wait_monitor_asleep(procs, Duration::from_secs(10)),
+        "the monitor never went to sleep after the threads left: {:?}",
+        procs.stats()
+    );
+    procs.stats()
+}
