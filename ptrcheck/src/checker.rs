@@ -3,7 +3,7 @@
 use crate::error::{Kind, Site, Step, Violation};
 use crate::level::Level;
 use crate::pointers::Pointers;
-use crate::primitive::{AtomicU8, Ordering};
+use crate::primitive::{AtomicU8, AtomicUsize, Ordering};
 use crate::registry::{DEFAULT_REGION_CAPACITY, Registry};
 use crate::walk::{Mode, Walker};
 use core::fmt;
@@ -17,6 +17,42 @@ use std::sync::OnceLock;
 pub struct Checker {
     registry: Registry,
     level: AtomicU8,
+}
+
+/// How many checkers are at [`Level::Writes`] now (see [`any_checker_at_writes`]).
+/// Transiently off by the `set_level` of another thread in progress; never low for
+/// a caller that a `set_level(Writes)` or construction at `Writes` happens-before.
+static AT_WRITES: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether any [`Checker`] in the process is at [`Level::Writes`]: one relaxed load
+/// of a process-wide count, independent of any checker.
+///
+/// A fast filter for callers whose checks apply only at `Writes` (the facade skips
+/// the argument checks of a `noescape` + `nocallback` C function below `Writes`):
+/// when it says `false`, no checker is at `Writes` for a caller that the change to
+/// `Writes` happens-before, so the caller need not reach its checker to read its
+/// level. When it says `true`, read [`Checker::level`].
+#[inline]
+pub fn any_checker_at_writes() -> bool {
+    // Relaxed: a count, no data published through it. A `set_level(Writes)` or a
+    // construction at `Writes` raises it before returning, so a check that starts
+    // after either (happens-after it) reads a non-zero value (coherence).
+    AT_WRITES.load(Ordering::Relaxed) != 0
+}
+
+/// Counts `level` in or out of [`AT_WRITES`].
+fn count_writes(level: Level, delta: isize) {
+    if level == Level::Writes {
+        // Relaxed: see `any_checker_at_writes`. Wrapping: a concurrent `set_level`
+        // on the same checker may take its decrement first; the sum is exact once
+        // both are done, and a transient wrap reads as "some checker at Writes",
+        // which only sends callers to the level itself.
+        if delta > 0 {
+            AT_WRITES.fetch_add(1, Ordering::Relaxed);
+        } else {
+            AT_WRITES.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Checker {
@@ -39,6 +75,7 @@ impl Checker {
     /// A checker with room for `regions` regions, at `level` (the environment
     /// is not read).
     pub fn with_level(regions: usize, level: Level) -> Self {
+        count_writes(level, 1);
         Checker {
             registry: Registry::with_capacity(regions),
             level: AtomicU8::new(level as u8),
@@ -61,8 +98,13 @@ impl Checker {
 
     /// Changes the level (takes effect for checks that start afterwards).
     pub fn set_level(&self, level: Level) {
-        // Relaxed: see `level`.
-        self.level.store(level as u8, Ordering::Relaxed);
+        // Relaxed: see `level`. A swap, so that the count of checkers at `Writes`
+        // changes by exactly what this call changed, also under concurrent calls.
+        let old = Level::from_u8(self.level.swap(level as u8, Ordering::Relaxed));
+        if old != level {
+            count_writes(level, 1);
+            count_writes(old, -1);
+        }
     }
 
     /// **Whole-value form**: checks argument `index` (from 1) of C function
@@ -292,6 +334,12 @@ impl Checker {
         // ranges do not overlap; src is valid for reads as a slice.
         unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) };
         Ok(())
+    }
+}
+
+impl Drop for Checker {
+    fn drop(&mut self) {
+        count_writes(Level::from_u8(*self.level.get_mut()), -1);
     }
 }
 

@@ -120,7 +120,10 @@
 //! [`Pointers::NEEDS_ARG_CHECK`]) and panics with the [`Violation`]'s message;
 //! call sites that want cgo's `&s.f` / `&a[i]` precision use [`call!`]. An
 //! exported function's wrapper calls [`Checker::check_result`] before
-//! returning to C:
+//! returning to C (both in the example below). A wrapper whose checks apply only
+//! at [`Level::Writes`] (a `noescape` + `nocallback` function) first asks
+//! [`any_checker_at_writes`], one load that needs no checker, and reads its
+//! checker's level only if that says yes.
 //!
 //! ```
 //! // What `c_functions!` can generate for `void c_fill(char *buf, size_t n)`
@@ -238,7 +241,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-pub use checker::{Checker, global};
+pub use checker::{Checker, any_checker_at_writes, global};
 pub use error::{Kind, PinError, Reason, Site, Step, Target, Violation, short_type_name};
 pub use level::{ENV_VAR, Level, ParseLevelError};
 pub use object::{Object, ObjectLookup, PinCell, PointerMap};
