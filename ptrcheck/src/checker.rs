@@ -19,40 +19,43 @@ pub struct Checker {
     level: AtomicU8,
 }
 
-/// How many checkers are at [`Level::Writes`] now (see [`any_checker_at_writes`]).
-/// Transiently off by the `set_level` of another thread in progress; never low for
-/// a caller that a `set_level(Writes)` or construction at `Writes` happens-before.
+/// How many `Writes` values the checkers' `level` fields hold now, or more: each
+/// change to `Writes` is counted in before the value is stored, each change away from
+/// it counted out after the value is gone (see `Checker::set_level`). So the count
+/// never falls below the number of checkers at `Writes`; while changes are in
+/// progress it may be higher.
 static AT_WRITES: AtomicUsize = AtomicUsize::new(0);
 
-/// Whether any [`Checker`] in the process is at [`Level::Writes`]: one relaxed load
-/// of a process-wide count, independent of any checker.
+/// Whether any [`Checker`] in the process may be at [`Level::Writes`]: one relaxed
+/// load of a process-wide count, independent of any checker.
 ///
 /// A fast filter for callers whose checks apply only at `Writes` (the facade skips
-/// the argument checks of a `noescape` + `nocallback` C function below `Writes`):
-/// when it says `false`, no checker is at `Writes` for a caller that the change to
-/// `Writes` happens-before, so the caller need not reach its checker to read its
-/// level. When it says `true`, read [`Checker::level`].
+/// the argument checks of a `noescape` + `nocallback` C function below `Writes`).
+/// `false` means that no checker is at `Writes` for a caller that each checker's last
+/// change to `Writes` happens-before, so the caller need not reach its checker to
+/// read its level. `true` means read [`Checker::level`] (a change in progress, or a
+/// checker at `Writes`).
 #[inline]
 pub fn any_checker_at_writes() -> bool {
-    // Relaxed: a count, no data published through it. A `set_level(Writes)` or a
-    // construction at `Writes` raises it before returning, so a check that starts
-    // after either (happens-after it) reads a non-zero value (coherence).
+    // Relaxed: a count, no data published through it. A change to `Writes` counts in
+    // before it returns, so a check that happens-after it reads that increment or a
+    // later value (coherence), and no later value drops it before that checker leaves
+    // `Writes` (see `AT_WRITES`).
     AT_WRITES.load(Ordering::Relaxed) != 0
 }
 
-/// Counts `level` in or out of [`AT_WRITES`].
-fn count_writes(level: Level, delta: isize) {
-    if level == Level::Writes {
-        // Relaxed: see `any_checker_at_writes`. Wrapping: a concurrent `set_level`
-        // on the same checker may take its decrement first; the sum is exact once
-        // both are done, and a transient wrap reads as "some checker at Writes",
-        // which only sends callers to the level itself.
-        if delta > 0 {
-            AT_WRITES.fetch_add(1, Ordering::Relaxed);
-        } else {
-            AT_WRITES.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
+/// Counts one `Writes` value in.
+fn count_in() {
+    // Relaxed: see `any_checker_at_writes`.
+    AT_WRITES.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts one `Writes` value out, after it left a checker's `level`.
+fn count_out() {
+    // Relaxed: see `any_checker_at_writes`. The increment that counted this value in
+    // happens-before (see `Checker::set_level`), so it precedes this decrement in the
+    // count's modification order and the count does not wrap.
+    AT_WRITES.fetch_sub(1, Ordering::Relaxed);
 }
 
 impl Checker {
@@ -75,9 +78,13 @@ impl Checker {
     /// A checker with room for `regions` regions, at `level` (the environment
     /// is not read).
     pub fn with_level(regions: usize, level: Level) -> Self {
-        count_writes(level, 1);
+        // The registry first: if it cannot be made (a panic), nothing was counted.
+        let registry = Registry::with_capacity(regions);
+        if level == Level::Writes {
+            count_in();
+        }
         Checker {
-            registry: Registry::with_capacity(regions),
+            registry,
             level: AtomicU8::new(level as u8),
         }
     }
@@ -98,12 +105,20 @@ impl Checker {
 
     /// Changes the level (takes effect for checks that start afterwards).
     pub fn set_level(&self, level: Level) {
-        // Relaxed: see `level`. A swap, so that the count of checkers at `Writes`
-        // changes by exactly what this call changed, also under concurrent calls.
-        let old = Level::from_u8(self.level.swap(level as u8, Ordering::Relaxed));
-        if old != level {
-            count_writes(level, 1);
-            count_writes(old, -1);
+        // The process-wide count of `Writes` values (`AT_WRITES`): a `Writes` is
+        // counted in before it is stored, and the value the swap removes counted out
+        // after, so the count never drops below the checkers at `Writes`, also while
+        // other threads change this checker's level at the same time.
+        if level == Level::Writes {
+            count_in();
+        }
+        // AcqRel: a swap that removes a `Writes` reads it from the swap that stored it
+        // (or from a later one in its release sequence), so that store's `count_in`
+        // happens-before the `count_out` below. Readers of the level (`level`) need no
+        // ordering.
+        let old = Level::from_u8(self.level.swap(level as u8, Ordering::AcqRel));
+        if old == Level::Writes {
+            count_out();
         }
     }
 
@@ -339,7 +354,11 @@ impl Checker {
 
 impl Drop for Checker {
     fn drop(&mut self) {
-        count_writes(Level::from_u8(*self.level.get_mut()), -1);
+        // `&mut self`: every change of the level happens-before this (as for any
+        // access through `&mut`), its `count_in` included.
+        if Level::from_u8(*self.level.get_mut()) == Level::Writes {
+            count_out();
+        }
     }
 }
 

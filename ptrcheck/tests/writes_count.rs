@@ -51,6 +51,53 @@ fn the_count_follows_construction_set_level_and_drop() {
     }
     c.set_level(Level::Calls);
     assert!(!any_checker_at_writes(), "left at Calls after the race");
+
+    // While one checker stays at Writes, threads racing on another checker's level
+    // never bring the count to zero: a reader that the first change happens-before
+    // (it started after it) must see "some checker at Writes" every time. (An order
+    // that stored before counting in, and counted out on the same thread as it
+    // swapped, failed here in 3 of 5 runs.)
+    let held = Checker::with_level(4, Level::Writes);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut reads = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                assert!(
+                    any_checker_at_writes(),
+                    "count fell to zero while a checker is at Writes"
+                );
+                reads += 1;
+            }
+            reads
+        })
+    };
+    let threads: Vec<_> = (0..3)
+        .map(|t| {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                for i in 0..rounds * 25 {
+                    c.set_level(if (i + t) % 2 == 0 {
+                        Level::Writes
+                    } else {
+                        Level::Calls
+                    });
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+    c.set_level(Level::Calls);
+    drop(held);
+    assert!(
+        !any_checker_at_writes(),
+        "left at Calls after the second race"
+    );
     c.set_level(Level::Writes);
     assert!(any_checker_at_writes(), "at Writes after the race");
     drop(c);
