@@ -132,3 +132,26 @@ unsafe impl ObjectLookup for SlotHeap {
         })
     }
 }
+
+/// A runtime with one processor at pointer-check `level`, and a `SlotHeap` of 8
+/// slots registered as its managed memory.
+pub fn runtime_with_heap(level: facade::CheckLevel) -> (facade::Runtime, std::sync::Arc<SlotHeap>) {
+    let rt = facade::Runtime::builder()
+        .processors(1)
+        .pointer_checks(level)
+        .build()
+        .unwrap();
+    let heap = std::sync::Arc::new(SlotHeap::new(8));
+    rt.checker()
+        .registry()
+        .add_heap(heap.range(), heap.clone())
+        .unwrap();
+    (rt, heap)
+}
+
+/// The message of a panic payload (`String` or `&str`).
+pub fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_else(|| format!("{:?}", e.downcast_ref::<&str>()))
+}
