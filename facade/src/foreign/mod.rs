@@ -260,7 +260,7 @@ impl<const FLAGS: u8> Call<FLAGS> {
         if skippable && !ptrcheck::any_checker_at_writes() {
             return None;
         }
-        let c = &self.on?.checker;
+        let c = &self.on?.shared.checker;
         if skippable && c.level() < Level::Writes {
             return None;
         }

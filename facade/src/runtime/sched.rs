@@ -157,10 +157,6 @@ pub(crate) enum Reason {
 /// State of one worker thread, reachable through a thread-local.
 pub(crate) struct WorkerLocal {
     pub(crate) shared: Arc<Shared>,
-    /// `shared.checker`, held here too: a foreign call reads the check level on every
-    /// call (also when it then skips the checks), and this saves that read one
-    /// dependent load (worker → checker instead of worker → shared → checker).
-    pub(crate) checker: Arc<Checker>,
     /// Worker id, ≥ 1 (0 means "nobody" in the ownership table).
     pub(crate) id: usize,
     /// The processor this worker holds. Only this worker thread touches it (the
@@ -467,7 +463,6 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
     let id = shared.next_worker.fetch_add(1, Ordering::Relaxed);
     let local = WorkerLocal {
         shared: shared.clone(),
-        checker: shared.checker.clone(),
         id,
         proc: UnsafeCell::new(None),
         current: Cell::new(std::ptr::null()),
