@@ -143,28 +143,33 @@ impl CurrentThread {
 /// thread's).
 #[inline(always)]
 fn leaf_on<R, F: FnOnce() -> R>(t: &thread::ThreadState, f: F) -> R {
-    let Some((g, link, sys_sp)) = leaving_green(t) else {
+    let Some((g, over, sys_sp)) = leaving_green(t) else {
         return f();
     };
     // On the system stack: no context current (so queries and a context
-    // resumed inside `f` see the system stack). `curg` / `curg_sp` are left
-    // as they are: that is the leaf's saving.
+    // resumed inside `f` see the system stack), and so no `sys_link`.
+    // `curg` / `curg_sp` are left as they are: that is the leaf's saving.
     t.current.set(core::ptr::null());
+    if !over.is_null() {
+        t.sys_link.set(core::ptr::null());
+    }
     // SAFETY: as in `switch_to_system_stack`: everything below `sys_sp`
     // on the system stack is dead until we return, and the system stack
     // ends in the thread's guard area. A panic of `f` aborts inside the
-    // switch, so the two stores below always run before anything else
-    // reads the state.
+    // switch, so the stores below always run before anything else reads the
+    // state.
     let r = unsafe { switch_call_nounwind(sys_sp, move |_| f()) };
     t.current.set(g);
-    // A context resumed inside `f` made its own link the thread's.
-    t.sys_link.set(link);
+    // Whatever ran inside `f` left `sys_link` null again.
+    if !over.is_null() {
+        t.sys_link.set(over);
+    }
     r
 }
 
-/// The current context, the thread's `sys_link` and the system stack pointer
-/// in that slot, below which the context switches to run on the system stack;
-/// `None` when no context is current.
+/// The current context, the thread's `sys_link` (to put back: null in the
+/// usual case) and the system stack pointer below which the context switches
+/// to run on the system stack; `None` when no context is current.
 #[inline(always)]
 fn leaving_green(
     t: &thread::ThreadState,
@@ -173,15 +178,16 @@ fn leaving_green(
     if g.is_null() {
         return None;
     }
-    let link = t.sys_link.get();
-    // SAFETY: a context is current, so `sys_link` is the slot its system-stack
-    // switches go below (`ThreadState::sys_link`): the link of the outermost
-    // context running on this thread, whose resumer is blocked in the switch
-    // that stored its stack pointer there, or the slot of the callback that
-    // runs on this green thread, which lives in the callback's frame on the
-    // system stack until the callback returns. Either holds a stack pointer
-    // written before the context started to run.
-    Some((g, link, unsafe { *link }))
+    let over = t.sys_link.get();
+    let slot = thread::sys_slot(t, g);
+    // SAFETY: a context is current, so `slot` is the slot its system-stack
+    // switches go below (`ThreadState::sys_link`): its own link, or that of
+    // the outermost context running on this thread, whose resumer is blocked
+    // in the switch that stored its stack pointer there, or the slot of the
+    // callback that runs on this green thread, which lives in the callback's
+    // frame on the system stack until the callback returns. Each holds a
+    // stack pointer written before the context started to run.
+    Some((g, over, unsafe { *slot }))
 }
 
 /// [`on_system_stack`] and [`on_system_stack_nounwind`] on the thread whose
@@ -195,7 +201,7 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     t: &thread::ThreadState,
     f: F,
 ) -> R {
-    let Some((g, link, sys_sp)) = leaving_green(t) else {
+    let Some((g, over, sys_sp)) = leaving_green(t) else {
         return f();
     };
     // The green thread's limit stays in its header (`Header::limit`);
@@ -203,7 +209,10 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     // under the resumers, where `sys_sp` points.
     let saved = (t.curg.get(), t.curg_sp.get());
     t.current.set(core::ptr::null());
-    let restore = Restore(t, g, link, saved);
+    if !over.is_null() {
+        t.sys_link.set(core::ptr::null());
+    }
+    let restore = Restore(t, g, over, saved);
     let on_system = move |green_sp| {
         t.curg.set(g);
         t.curg_sp.set(green_sp);
@@ -228,8 +237,9 @@ fn switch_to_system_stack<R, F: FnOnce() -> R, const CATCH: bool>(
 }
 
 /// Puts back the thread state that [`switch_to_system_stack`] changed: the
-/// green context as current with its `sys_link`, and the outer level's `curg`
-/// and `curg_sp`.
+/// green context as current with its `sys_link` (only when that was set:
+/// whatever ran in between left it null), and the outer level's `curg` and
+/// `curg_sp`.
 struct Restore<'a>(
     &'a thread::ThreadState,
     *const crate::context::Header,
@@ -241,7 +251,9 @@ impl Drop for Restore<'_> {
     #[inline(always)]
     fn drop(&mut self) {
         self.0.current.set(self.1);
-        self.0.sys_link.set(self.2);
+        if !self.2.is_null() {
+            self.0.sys_link.set(self.2);
+        }
         self.0.curg.set(self.3.0);
         self.0.curg_sp.set(self.3.1);
     }
@@ -305,8 +317,8 @@ fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
     // lives in this frame, on the system stack, until the callback returns.
     let g0_sp = core::cell::Cell::new(0usize);
     let g0_slot = &g0_sp;
-    // The state of the enclosing level (`current` is null here, so the
-    // thread's `sys_link` is unused and needs no saving: the
+    // The state of the enclosing level (`current` is null here, and so is
+    // the thread's `sys_link`, which is nulled again afterwards: the
     // `on_system_stack` this callback came from puts its own back).
     struct Restore<'a>(
         &'a thread::ThreadState,
@@ -320,6 +332,7 @@ fn switch_to_green_stack<R, F: FnOnce() -> R, const CATCH: bool>(
             // blocked in on_system_stack; only its Cell is touched.
             unsafe { (*self.1).set_limit(self.3) };
             self.0.current.set(core::ptr::null());
+            self.0.sys_link.set(core::ptr::null());
             self.0.curg.set(self.1);
             self.0.curg_sp.set(self.2);
         }

@@ -88,12 +88,23 @@ impl Header {
         self.range.set((limit, self.range.get().1));
     }
 
-    /// The link, as the switching code addresses it.
+    /// The link, as the switching code addresses it (the same address as
+    /// [`link_of`] gives).
     #[inline(always)]
     fn link_ptr(&self) -> *mut usize {
         self.link_words.sp.as_ptr()
     }
 }
+
+/// The address of the link of the context whose header is at `header`,
+/// without dereferencing it: the link is the header's first word.
+#[inline(always)]
+pub(crate) fn link_of(header: *const Header) -> *const usize {
+    header.cast::<usize>()
+}
+
+static_assertions::const_assert_eq!(core::mem::offset_of!(Header, link_words), 0);
+static_assertions::const_assert_eq!(core::mem::offset_of!(Link, sp), 0);
 
 /// How a [`Context`] is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,9 +121,9 @@ pub struct ContextOptions {
     /// development machine (an AMD EPYC Zen 4 VM, medians and minima of 14
     /// interleaved runs: 4.10 and 3.93 ns against 3.97 and 3.90 ns; 14.8–14.9 ns
     /// with `true`). What remains of the difference is the record of which
-    /// context runs on the thread, which the resumer keeps (a load and two
-    /// stores) for [`crate::on_system_stack`] and callbacks, and corosensei does
-    /// not keep.
+    /// context runs on the thread, which the resumer keeps (a load of it, and
+    /// two stores: set, then cleared) for [`crate::on_system_stack`] and
+    /// callbacks, and corosensei does not keep.
     /// What is given up: a change of the rounding mode, exception masks,
     /// flush-to-zero / denormals-are-zero or x87 precision control made on one
     /// side of a switch (`fesetround`, `_mm_setcsr`, a library that sets FTZ)
@@ -434,11 +445,15 @@ impl<R> Context<R> {
             // Resumed from outside any context (the usual case). The record
             // of which context runs is kept by the resumer alone, in both
             // directions: the context's switches touch no thread state.
+            // Its system-stack switches go below its resumer, whose stack
+            // pointer the switch saves in the link: with `sys_link` null (as it
+            // is whenever no context is current), that is what the thread's
+            // state says once `current` is set.
+            debug_assert!(
+                t.sys_link.get().is_null(),
+                "stackswitch: sys_link set with no context current"
+            );
             t.current.set(header);
-            // Its system-stack switches go below its resumer (whose stack
-            // pointer the switch saves in the link), until a nested resume or
-            // a callback changes that and puts it back.
-            t.sys_link.set(header.link_ptr());
             // SAFETY: `ctx_sp` (`self.sp`) is non-zero, so it is the context's
             // initial frame or the frame its last switch handed back, not
             // resumed since (resume takes &mut self); the link is its header's.
@@ -512,10 +527,11 @@ impl<R> Context<R> {
 
 /// A resume from inside another context, `prev` (the one running on this
 /// thread): the new context is current until it switches back, then `prev`
-/// again. The thread's `sys_link` stays as it is: the system stack is still the
-/// one under the outermost context's resumer (or the C frames of the callback
-/// that `prev` runs), so that is where the new context's system-stack switches
-/// go too.
+/// again. The system stack is still the one under the outermost context's
+/// resumer (or the C frames of the callback that `prev` runs), so the new
+/// context's system-stack switches go where `prev`'s go: the thread's
+/// `sys_link` names that slot while the new context runs (its own link holds
+/// `prev`'s stack pointer), and gets its previous value back afterwards.
 ///
 /// # Safety
 /// - `prev` is `t.current` of the calling thread, whose state `t` is: the
@@ -532,10 +548,13 @@ unsafe fn resume_nested(
     cancel: bool,
     ctx_sp: usize,
 ) -> (usize, usize) {
+    let outer = t.sys_link.get();
+    t.sys_link.set(thread::sys_slot(t, prev));
     t.current.set(header);
     // SAFETY: forwarded from the contract.
     let back = unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) };
     t.current.set(prev);
+    t.sys_link.set(outer);
     back
 }
 

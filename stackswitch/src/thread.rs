@@ -23,14 +23,24 @@ pub(crate) struct ThreadState {
     /// header's, so that `on_stack_raw` saves and restores either through one
     /// pointer.
     pub(crate) range: Cell<(usize, usize)>,
-    /// While a context is current: the slot holding the system stack pointer
-    /// below which its `on_system_stack` switches. That is the link of the
-    /// outermost context running on this thread (where its resume saved the
-    /// resumer's stack pointer; a nested resume leaves this as it is), or,
-    /// inside a callback (`on_green_stack`), a slot in the callback's frame
-    /// holding the stack pointer below the C frames that called back. Every
-    /// place that makes a context current sets it (the system-stack switches
-    /// put back the value they found); stale, and unused, while none is.
+    /// While a context is current: where the slot holding the system stack
+    /// pointer below which its `on_system_stack` switches is, when that slot
+    /// is not the current context's own link. Null (the usual case) means the
+    /// current context's link: it is the outermost context running on this
+    /// thread, and its resume saved the resumer's stack pointer there (the
+    /// link is the header's first word, so the header pointer in `current`
+    /// is the slot's address; [`sys_slot`]). Otherwise it is the link of the
+    /// outermost context (set by a nested resume, which runs below the
+    /// same system-stack frames), or, inside a callback (`on_green_stack`),
+    /// a slot in the callback's frame holding the stack pointer below the C
+    /// frames that called back.
+    ///
+    /// Null whenever no context is current: everything that sets it puts the
+    /// previous value back before it makes the previous context current again
+    /// (or none), and the system-stack switches, which leave `current` null,
+    /// null it for their duration. So the usual resume, from outside any
+    /// context, stores only `current`: this is null already, and a round trip
+    /// costs one store fewer.
     pub(crate) sys_link: Cell<*const usize>,
     /// The green context suspended in `on_system_stack`, and its stack pointer.
     pub(crate) curg: Cell<*const Header>,
@@ -127,6 +137,19 @@ fn state_ptr() -> *const ThreadState {
     // (it is assumed to have side effects), as explained above.
     unsafe { core::arch::asm!("", options(nostack, preserves_flags)) };
     t
+}
+
+/// The slot holding the system stack pointer below which the current context
+/// `g` (non-null) switches to the system stack: `t.sys_link` if set, else
+/// `g`'s own link (the first word of its header, at the header's address).
+#[inline(always)]
+pub(crate) fn sys_slot(t: &ThreadState, g: *const Header) -> *const usize {
+    let over = t.sys_link.get();
+    if over.is_null() {
+        crate::context::link_of(g)
+    } else {
+        over
+    }
 }
 
 /// The stack range `(bottom, top)` recorded for the code running now: the
