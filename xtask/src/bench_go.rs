@@ -425,7 +425,7 @@ fn print_table(samples: &[Round]) -> bool {
 }
 
 /// The median (the mean of the middle two for an even count); `None` when empty.
-fn median(v: &[f64]) -> Option<f64> {
+pub(crate) fn median(v: &[f64]) -> Option<f64> {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     let n = v.len();

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]... [--prune]
 //! cargo xtask bench-go [--rounds N] [--full]
+//! cargo xtask bench-ab BASE PACKAGE:BENCH FILTER [--builds N] [--rounds R] [--per ID]
 //! ```
 //!
 //! Steps, in order: layout (top level, crate files, layering), fmt, clippy, doc,
@@ -17,6 +18,7 @@
 //! its peak is one step's outputs (1.7 GiB) instead of all of them (about 5.5 GiB);
 //! a step that fails with the disk nearly full says so.
 
+mod bench_ab;
 mod bench_go;
 mod ci;
 mod disk;
@@ -39,6 +41,9 @@ pub fn root() -> PathBuf {
 const USAGE: &str =
     "usage: cargo xtask ci [--only STEP]... [--skip STEP]... [--target TRIPLE]... [--prune]
        cargo xtask bench-go [--rounds N] [--full]   (Go's cgo costs and ours in interleaved rounds, one table of ratios)
+       cargo xtask bench-ab BASE PACKAGE:BENCH FILTER [--builds N] [--rounds R] [--per ID]
+                                                (a bench of revision BASE against the working tree, several
+                                                 link orders per side, interleaved runs, a rank test)
 steps: layout fmt clippy doc test cross release tour check miri loom bench
 (--only/--skip take one step or a comma-separated list; --target selects rows by target triple;
  --prune removes each step's build outputs once no later step uses them, as happens anyway
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
             }
         },
         "bench-go" => bench_go::main(&args[1..]),
+        "bench-ab" => bench_ab::main(&args[1..]),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             true
