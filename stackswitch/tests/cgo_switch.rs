@@ -547,19 +547,23 @@ fn a_context_resumed_nested_then_from_the_system_stack_switches_below_its_resume
     );
 }
 
+/// One of the three switches to the system stack, running a closure.
+type Switch = fn(&mut dyn FnMut() -> usize) -> usize;
+
+/// The three switches to the system stack, by name.
+const SWITCHES: [(&str, Switch); 3] = [
+    ("on_system_stack", |f| on_system_stack(f)),
+    ("on_system_stack_nounwind", |f| on_system_stack_nounwind(f)),
+    ("on_system_stack_leaf", |f| on_system_stack_leaf(f)),
+];
+
 /// A green thread's switches to the system stack keep going below *its*
 /// resumer after the code it ran there resumed another context from the system
 /// stack (which, while it runs, switches below its own, deeper resumer): each
 /// of the three switches puts the green thread's system stack pointer back.
 #[test]
 fn a_context_resumed_on_the_system_stack_leaves_the_green_threads_switch_point() {
-    type Switch = fn(&mut dyn FnMut() -> usize) -> usize;
-    let switches: [(&str, Switch); 3] = [
-        ("on_system_stack", |f| on_system_stack(f)),
-        ("on_system_stack_nounwind", |f| on_system_stack_nounwind(f)),
-        ("on_system_stack_leaf", |f| on_system_stack_leaf(f)),
-    ];
-    for (name, switch) in switches {
+    for (name, switch) in SWITCHES {
         let mut a = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
             let before = on_system_stack(current_sp);
             let inner = switch(&mut || {
@@ -598,6 +602,59 @@ fn a_context_resumed_on_the_system_stack_leaves_the_green_threads_switch_point()
             inner < resumer - 32 * 1024,
             "{name}: b ran deep ({inner:#x})"
         );
+    }
+}
+
+/// Where a green thread's system-stack switches go is overridden inside a
+/// callback (below the callback's C frames) and inside a nested context (below
+/// the outer context's resumer); each switch clears the override for the code it
+/// runs and must put it back, so the *second* switch of the same code still goes
+/// there, for each of the three switches.
+#[test]
+fn repeated_system_stack_switches_keep_the_callbacks_and_nested_contexts_switch_point() {
+    for (name, switch) in SWITCHES {
+        // Inside a callback: below its "C" frames, both times.
+        let mut a = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+            on_system_stack(|| {
+                let c_frames = current_sp();
+                on_green_stack(|| {
+                    let first = switch(&mut current_sp);
+                    let second = switch(&mut current_sp);
+                    (c_frames, first, second)
+                })
+            })
+        });
+        let Resume::Returned((c_frames, first, second)) = a.resume(0) else {
+            panic!()
+        };
+        for (what, sp) in [("first", first), ("second", second)] {
+            assert!(
+                sp < c_frames && c_frames - sp < 16 * 1024,
+                "{name}, callback, {what}: {sp:#x} must be just below the callback's frames at {c_frames:#x}"
+            );
+        }
+        // Inside a nested context: below the outer context's resumer, both times.
+        let mut outer = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+            let mut inner = Context::new(Stack::new(64 * 1024).unwrap(), move |_, _| {
+                let first = switch(&mut current_sp);
+                let second = switch(&mut current_sp);
+                (first, second)
+            });
+            let Resume::Returned(sps) = inner.resume(0) else {
+                panic!()
+            };
+            sps
+        });
+        let resumer = current_sp();
+        let Resume::Returned((first, second)) = outer.resume(0) else {
+            panic!()
+        };
+        for (what, sp) in [("first", first), ("second", second)] {
+            assert!(
+                sp < resumer && resumer - sp < 16 * 1024,
+                "{name}, nested, {what}: {sp:#x} must be just below the outer resumer at {resumer:#x}"
+            );
+        }
     }
 }
 
