@@ -179,7 +179,7 @@ fn leaving_green(
         return None;
     }
     let over = t.sys_link.get();
-    let slot = thread::sys_slot(t, g);
+    let slot = thread::sys_slot(over, g);
     // SAFETY: a context is current, so `slot` is the slot its system-stack
     // switches go below (`ThreadState::sys_link`): its own link, or that of
     // the outermost context running on this thread, whose resumer is blocked

@@ -549,7 +549,7 @@ unsafe fn resume_nested(
     ctx_sp: usize,
 ) -> (usize, usize) {
     let outer = t.sys_link.get();
-    t.sys_link.set(thread::sys_slot(t, prev));
+    t.sys_link.set(thread::sys_slot(outer, prev));
     t.current.set(header);
     // SAFETY: forwarded from the contract.
     let back = unsafe { arch::resume(arg, usize::from(cancel), ctx_sp, header.link_ptr()) };

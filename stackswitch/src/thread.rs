@@ -140,11 +140,11 @@ fn state_ptr() -> *const ThreadState {
 }
 
 /// The slot holding the system stack pointer below which the current context
-/// `g` (non-null) switches to the system stack: `t.sys_link` if set, else
-/// `g`'s own link (the first word of its header, at the header's address).
+/// `g` (non-null) switches to the system stack, given the thread's `sys_link`
+/// (`over`): that if set, else `g`'s own link (the first word of its header,
+/// at the header's address).
 #[inline(always)]
-pub(crate) fn sys_slot(t: &ThreadState, g: *const Header) -> *const usize {
-    let over = t.sys_link.get();
+pub(crate) fn sys_slot(over: *const usize, g: *const Header) -> *const usize {
     if over.is_null() {
         crate::context::link_of(g)
     } else {
