@@ -28,6 +28,10 @@
 //!   known guard page as one line naming the stack, then aborts; other faults
 //!   go to the previous handler. [`ensure_signal_stack`] gives threads started
 //!   by C a signal stack to run the handler on.
+//! - [`thread_slot!`]: a per-thread pointer that code running on green threads
+//!   may read without a call (a `thread_local!` read inlined into a loop that
+//!   switches may be computed once, on the thread the loop started on); see
+//!   [`slot`].
 //! - The switch routines carry DWARF CFI: backtraces (and gdb's `bt`) taken in
 //!   [`on_stack`] or in a context continue into the code that switched.
 //!
@@ -142,6 +146,7 @@ cfg_if::cfg_if! {
         mod os;
         mod overflow;
         mod primitive;
+        pub mod slot;
         mod stack;
         mod thread;
         #[cfg(test)]

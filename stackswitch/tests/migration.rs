@@ -44,6 +44,12 @@ fn switch_point(y: &Yielder) {
     y.suspend(0);
 }
 
+/// [`switch_point`], returning the next resume's argument.
+#[inline(never)]
+fn switch_point_arg(y: &Yielder) -> usize {
+    y.suspend(0)
+}
+
 #[test]
 fn a_context_moving_between_threads_uses_the_state_of_the_thread_it_runs_on() {
     let ctx: Context<usize> = Context::new(Stack::new(256 * 1024).unwrap(), |y, _| {
@@ -64,14 +70,77 @@ fn a_context_moving_between_threads_uses_the_state_of_the_thread_it_runs_on() {
     });
     // SAFETY: the context's code keeps nothing tied to a thread across a
     // suspend (plain integers only), and `usize` is Send.
-    let ctx: SendContext<usize> = unsafe { ctx.into_send() };
-    // Two threads take turns resuming it, handing it over through channels,
-    // so every suspend is followed by a resume on the other thread.
+    let bad = take_turns(unsafe { ctx.into_send() }, || 0, || 0);
+    assert_eq!(
+        bad,
+        0,
+        "{bad} of {} checks saw another thread's state",
+        2 * ROUNDS
+    );
+}
+
+stackswitch::thread_slot! {
+    /// A per-thread marker: the address of the resuming thread's own static.
+    static MARKER: *const u8 = "stackswitch_migration_test_marker";
+}
+
+#[test]
+fn a_thread_slot_read_in_a_loop_that_suspends_is_the_running_threads() {
+    static A: u8 = 0;
+    static B: u8 = 0;
+    let ctx: Context<usize> = Context::new(Stack::new(256 * 1024).unwrap(), |y, first| {
+        let mut expected = first;
+        let mut bad = 0;
+        for _ in 0..ROUNDS {
+            // Read (inlined, no call) on both sides of a switch: the shape in
+            // which the compiler reuses a `thread_local!`'s address computed
+            // before the switch.
+            if MARKER.get() as usize != expected {
+                bad += 1;
+            }
+            // Resumed by the other thread, which says which marker it set.
+            expected = switch_point_arg(y);
+            if MARKER.get() as usize != expected {
+                bad += 1;
+            }
+            expected = switch_point_arg(y);
+        }
+        bad
+    });
+    // Each thread sets its own marker, then resumes the context with it.
+    let a = || {
+        MARKER.set(&A);
+        &raw const A as usize
+    };
+    let b = || {
+        MARKER.set(&B);
+        &raw const B as usize
+    };
+    // SAFETY: as in the first test: plain integers only across a suspend.
+    let bad = take_turns(unsafe { ctx.into_send() }, a, b);
+    assert_eq!(
+        bad,
+        0,
+        "{bad} of {} reads of a thread_slot! saw another thread's value",
+        2 * ROUNDS
+    );
+}
+
+/// Runs `ctx` to completion on two threads taking turns: this one and a new one,
+/// each resuming it with the value its closure returns (`a` here, `b` there), so
+/// that every suspend is followed by a resume on the other thread. Returns the
+/// context's result.
+fn take_turns(
+    ctx: SendContext<usize>,
+    a: impl Fn() -> usize,
+    b: impl Fn() -> usize + Send + 'static,
+) -> usize {
+    // Handed over through channels.
     let (to_b, from_a) = mpsc::channel::<SendContext<usize>>();
     let (to_a, from_b) = mpsc::channel::<SendContext<usize>>();
     let b = std::thread::spawn(move || {
         while let Ok(mut ctx) = from_a.recv() {
-            match ctx.resume(0) {
+            match ctx.resume(b()) {
                 Resume::Suspended(_) => to_a.send(ctx).unwrap(),
                 Resume::Returned(bad) => return Some(bad),
                 Resume::Panicked(p) => std::panic::resume_unwind(p),
@@ -82,7 +151,7 @@ fn a_context_moving_between_threads_uses_the_state_of_the_thread_it_runs_on() {
     let mut ctx = ctx;
     let mut a_result = None;
     loop {
-        match ctx.resume(0) {
+        match ctx.resume(a()) {
             Resume::Suspended(_) => to_b.send(ctx).unwrap(),
             Resume::Returned(bad) => {
                 a_result = Some(bad);
@@ -97,13 +166,7 @@ fn a_context_moving_between_threads_uses_the_state_of_the_thread_it_runs_on() {
         }
     }
     let b_result = b.join().unwrap();
-    let bad = a_result
+    a_result
         .or(b_result)
-        .expect("the context finished on one thread");
-    assert_eq!(
-        bad,
-        0,
-        "{bad} of {} checks saw another thread's state",
-        2 * ROUNDS
-    );
+        .expect("the context finished on one thread")
 }
