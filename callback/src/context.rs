@@ -107,6 +107,10 @@ pub struct ThreadContext {
     /// the green thread without looking the state up again. `None` for extra contexts,
     /// which move between foreign threads.
     pub(crate) here: Option<adapter::stack::CurrentThread>,
+    /// A runtime thread's foreign-call counter, looked up once with `here` and for the
+    /// same reason: [`call_foreign_on`](crate::call_foreign_on) then finds both through
+    /// the context it looks up anyway. `None` for extra contexts.
+    pub(crate) calls: Option<syscall_accounting::ThreadCalls>,
     /// Borrowed for one callback from a signal handler that interrupted its thread's
     /// attach or detach (see [`Phase`]): bounds are estimated from the stack pointer
     /// only, without asking the OS (Go's `needm(true)`).
@@ -118,7 +122,8 @@ pub struct ThreadContext {
 // hand-over between threads goes through the list's Release/Acquire lock word, which
 // orders every plain write of the previous owner before the next owner's reads. The one
 // field that names a thread, `here`, is set only in runtime-thread contexts, which never
-// change threads (they are never put on the spare list), and is used only by that thread.
+// change threads (they are never put on the spare list), and is used only by that thread;
+// the same holds for `calls`.
 unsafe impl Send for ThreadContext {}
 // SAFETY: the only fields touched from other threads are atomics (`is_extra_in_c`,
 // `cgo_ctxt_len`); every `Cell` field is only touched by the owning thread (see `Send`).
@@ -128,6 +133,19 @@ unsafe impl Sync for ThreadContext {}
 static NEXT_ID: independent::AtomicUsize = independent::AtomicUsize::new(1);
 
 impl ThreadContext {
+    /// A runtime thread's switching state and foreign-call counter, kept in its context
+    /// (`None` for an extra context, which moves between threads): the context's thread
+    /// is the calling one, so they are this thread's.
+    #[inline(always)]
+    pub(crate) fn handles(
+        &self,
+    ) -> Option<(
+        &adapter::stack::CurrentThread,
+        &syscall_accounting::ThreadCalls,
+    )> {
+        Some((self.here.as_ref()?, self.calls.as_ref()?))
+    }
+
     /// A fresh context. `green` is the parked green context of an extra context.
     pub(crate) fn new(is_extra: bool, green: Option<Green>) -> Box<Self> {
         let m = Box::new(ThreadContext {
@@ -151,6 +169,7 @@ impl ThreadContext {
             green_rt: Cell::new(None),
             transient: Cell::new(false),
             here: None,
+            calls: None,
         });
         if let Some(rt) = crate::runtime::ready_runtime() {
             m.set_runtime(rt);
@@ -342,23 +361,25 @@ pub(crate) enum Phase {
 }
 
 std::thread_local! {
-    /// The context installed on this thread, or null.
-    static CURRENT: Cell<*mut ThreadContext> = const { Cell::new(ptr::null_mut()) };
     /// This thread's [`Phase`].
     static PHASE: Cell<Phase> = const { Cell::new(Phase::Idle) };
 }
 
-/// The context installed on this thread, or null: one thread-local load, in a call.
-///
-/// Never inlined. The foreign-call path runs on a runtime's green threads, inlined
-/// into their code, and a green thread can continue on another OS thread after any
-/// switch. The compiler treats a thread-local's address as fixed within a function,
-/// so an inlined load could read the context of the thread a loop started on after
-/// the loop's green thread moved (a bug stackswitch had, measured in the facade's
-/// `tests/migration.rs`). A call that reads memory is made anew after every switch.
-#[inline(never)]
+stackswitch::thread_slot! {
+    /// The context installed on this thread, or null. A `stackswitch::thread_slot!`,
+    /// not a `thread_local!`: the foreign-call path runs on a runtime's green threads,
+    /// inlined into their code, and a green thread can continue on another OS thread
+    /// after any switch, so each read must be made where it is written (an inlined
+    /// `thread_local!` read may be made once before a loop that switches; a bug
+    /// stackswitch had, measured in the facade's `tests/migration.rs`). On x86_64 Linux
+    /// the slot is read without a call.
+    static CURRENT: *mut ThreadContext = "callback_current_context";
+}
+
+/// The context installed on this thread, or null (see [`CURRENT`]).
+#[inline(always)]
 pub(crate) fn current_ptr() -> *mut ThreadContext {
-    CURRENT.with(Cell::get)
+    CURRENT.get()
 }
 
 /// Installs `m` (or null) as this thread's context. The store is ordered, for a signal
@@ -366,7 +387,7 @@ pub(crate) fn current_ptr() -> *mut ThreadContext {
 #[inline]
 pub(crate) fn set_current(m: *mut ThreadContext) {
     signal_fence();
-    CURRENT.with(|c| c.set(m));
+    CURRENT.set(m);
     signal_fence();
 }
 

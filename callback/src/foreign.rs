@@ -66,6 +66,8 @@ fn create_runtime_context() -> *mut ThreadContext {
     let mut m = ThreadContext::new(false, None);
     // This thread's switching state, for its callbacks (a runtime context stays here).
     m.here = Some(adapter::stack::CurrentThread::get());
+    // And its foreign-call counter.
+    m.calls = Some(ThreadCalls::current());
     let m = Box::into_raw(m);
     // SAFETY: just created, owned by this thread.
     let mref = unsafe { &*m };
@@ -109,12 +111,13 @@ fn create_runtime_context() -> *mut ThreadContext {
 /// Go `runtime/cgocall.go`: `cgocall`.
 #[inline]
 pub fn call_foreign<R>(func: &'static ForeignFn, f: impl FnOnce() -> R) -> R {
+    let m = current_or_create();
     call(
-        current_or_create(),
+        m,
         core::ptr::null_mut(),
         CallKind::Lazy,
         func,
-        None,
+        m.handles(),
         move |_| f(),
     )
 }
@@ -147,14 +150,17 @@ pub fn call_foreign_on<R>(
     func: &'static ForeignFn,
     f: impl FnOnce() -> R,
 ) -> R {
-    call(current_or_create(), p, kind, func, None, move |_| f())
+    let m = current_or_create();
+    call(m, p, kind, func, m.handles(), move |_| f())
 }
 
 /// [`call_foreign_on`] for a runtime worker that keeps its thread's switching state and
 /// foreign-call counter, each looked up once ([`stackswitch::CurrentThread`],
-/// [`ThreadCalls`]), in per-thread state of its own: the same call, without looking
-/// either up (each lookup is a call the optimiser may not inline or move, which costs
-/// 1–2 ns on this path). `here` and `calls` must be the calling thread's, which their
+/// [`ThreadCalls`]), in per-thread state of its own: the same call, with those two.
+/// ([`call_foreign_on`] takes them from the thread's context, kept there when the
+/// context was made; an extra context, which moves between threads, keeps none, and
+/// the call then looks both up, each with a call the optimiser may not inline or move.)
+/// `here` and `calls` must be the calling thread's, which their
 /// types ensure: neither can leave the thread that made it (a runtime reaches them
 /// through its worker state, looked up for each call, never keeping them across a
 /// switch of green threads).
@@ -202,8 +208,9 @@ pub fn call_foreign_on_with<R>(
 /// ([`stackswitch::CurrentThread`]) and its foreign-call counter ([`ThreadCalls`]). For a
 /// runtime's worker that keeps them in per-thread state of its own and reaches that state
 /// for each call anyway: [`RuntimeThread::call_foreign_on`] and
-/// [`RuntimeThread::callback`] then look nothing up (each lookup is a call the optimiser
-/// may not inline or move).
+/// [`RuntimeThread::callback`] then look nothing up, not even the context (a read of a
+/// per-thread slot, `stackswitch::thread_slot!`: no call on x86_64 Linux, a call that
+/// the optimiser may not inline or move elsewhere).
 ///
 /// Neither `Send` nor `Sync`: it stays on the thread that made it, like the two handles
 /// it holds (and with the same one way around that: a green thread moved to another

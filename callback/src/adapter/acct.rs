@@ -131,7 +131,11 @@ pub(crate) fn reenter_extra(m: &ThreadContext) {
 /// with an extra context's own processor, if it has one). Returns the processor entered,
 /// or null: the one [`leave`] and callbacks use. The call is counted in the calling
 /// thread's `thread_calls`, through `calls` when given.
-#[inline]
+///
+/// Always inlined: with `p` and `calls` known at the call site, most of it folds away;
+/// out of line (the compiler's choice once `calls` is known only at run time), it cost a
+/// call on every foreign call.
+#[inline(always)]
 pub(crate) fn enter(
     m: &ThreadContext,
     p: *mut Processor,
@@ -164,7 +168,7 @@ pub(crate) fn enter(
 }
 
 /// Leaves the foreign-code state after a foreign call; `p` is what [`enter`] returned.
-#[inline]
+#[inline(always)]
 pub(crate) fn leave(p: *mut Processor) {
     if !p.is_null() {
         // SAFETY: entered by `enter` for this call; still alive (see `enter`).
