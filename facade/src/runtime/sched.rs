@@ -180,20 +180,20 @@ pub(crate) struct WorkerLocal {
     pub(crate) thread: RuntimeThread,
 }
 
-thread_local! {
-    static LOCAL: Cell<*const WorkerLocal> = const { Cell::new(std::ptr::null()) };
+stackswitch::thread_slot! {
+    /// The worker state of this thread, or null. A `stackswitch::thread_slot!`, not a
+    /// `thread_local!`: a green thread can migrate between workers at every switch, and
+    /// a thread-local address cached across a switch would name the old worker's slot
+    /// (the compiler treats a thread-local's address as fixed within a function, and may
+    /// compute it once before a loop that switches); each read of a slot is made where
+    /// it is written, without a call on x86_64 Linux.
+    static LOCAL: *const WorkerLocal = "facade_worker_local";
 }
 
-/// The calling thread's worker state, if it is a runtime worker.
-///
-/// Never inlined: a green thread can migrate between workers at every switch, and a
-/// thread-local address cached across a switch would name the old worker's slot (the
-/// compiler treats a thread-local's address as fixed within a function, and may
-/// compute it once before a loop that switches). The load keeps the compiler from
-/// treating this function as pure: it cannot reuse a result across a switch.
-#[inline(never)]
+/// The calling thread's worker state, if it is a runtime worker (see [`LOCAL`]).
+#[inline(always)]
 pub(crate) fn current_local() -> Option<&'static WorkerLocal> {
-    let p = LOCAL.with(|l| l.get());
+    let p = LOCAL.get();
     // SAFETY: a non-null pointer was set by `worker_main` to a `WorkerLocal` that
     // lives in the worker's frame for as long as the thread runs its loop; it is
     // reset to null before that frame ends.
@@ -472,7 +472,7 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
         thread: unsafe { RuntimeThread::current() }
             .expect("facade: a runtime worker's thread has a foreign thread's context"),
     };
-    LOCAL.with(|l| l.set(&local));
+    LOCAL.set(&local);
     let mut p = first.or_else(|| wait_for_work(&shared));
     while let Some(held) = p {
         let pid = held.id();
@@ -492,7 +492,7 @@ fn worker_main(shared: Arc<Shared>, first: Option<Processor>) {
         drop(held);
         p = wait_for_work(&shared);
     }
-    LOCAL.with(|l| l.set(std::ptr::null()));
+    LOCAL.set(std::ptr::null());
 }
 
 /// Wait (without a processor) until there is work and a processor to run it.
