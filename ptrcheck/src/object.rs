@@ -30,6 +30,14 @@ impl PinCell {
         }
     }
 
+    /// A cell already holding `n` pins (tests of the counter's limits).
+    #[cfg(test)]
+    pub(crate) fn with_pins(n: u32) -> Self {
+        PinCell {
+            count: AtomicU32::new(n),
+        }
+    }
+
     /// Whether at least one pin is held on the object.
     #[inline]
     pub fn is_pinned(&self) -> bool {
@@ -50,19 +58,38 @@ impl PinCell {
         // AcqRel: Release publishes the pinning thread's earlier writes to
         // checker/GC threads that load with Acquire; Acquire orders this pin
         // after earlier unpins of the same object.
-        self.count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_add(1))
-            .ok()
-            .map(|old| old + 1)
+        self.update(|c| c.checked_add(1))
     }
 
     /// Removes a pin; `None` if the object was not pinned.
     pub(crate) fn unpin(&self) -> Option<u32> {
         // AcqRel: same reasoning as `pin`.
-        self.count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_sub(1))
-            .ok()
-            .map(|old| old - 1)
+        self.update(|c| c.checked_sub(1))
+    }
+}
+
+impl PinCell {
+    /// Replaces the count `c` with `f(c)` atomically and returns the new count, or
+    /// `None` (count unchanged) when `f` gives `None`. A compare-and-swap loop written
+    /// out rather than `fetch_update`, which newer toolchains deprecate under a new
+    /// name that older ones lack.
+    #[inline]
+    fn update(&self, f: impl Fn(u32) -> Option<u32>) -> Option<u32> {
+        // Acquire, like every failed exchange below: a refused update (`f` gives
+        // `None`) is ordered after the pin changes it saw, as `fetch_update` did.
+        let mut cur = self.count.load(Ordering::Acquire);
+        loop {
+            let new = f(cur)?;
+            // AcqRel / Acquire: as `pin` and `unpin` explain; the failure ordering
+            // matches the one `fetch_update` was given.
+            match self
+                .count
+                .compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Some(new),
+                Err(seen) => cur = seen,
+            }
+        }
     }
 }
 

@@ -96,6 +96,34 @@ fn pin_cell_counts_and_refuses_underflow() {
 }
 
 #[test]
+fn pin_cell_refuses_overflow_and_keeps_its_count() {
+    let c = PinCell::with_pins(u32::MAX - 1);
+    assert_eq!(c.pin(), Some(u32::MAX));
+    assert_eq!(c.pin(), None);
+    assert_eq!(c.pins(), u32::MAX);
+    assert_eq!(c.unpin(), Some(u32::MAX - 1));
+}
+
+#[test]
+fn pin_cell_counts_concurrent_pins_exactly() {
+    // Fewer rounds under Miri, which still interleaves the threads' exchanges.
+    let rounds = if cfg!(miri) { 50 } else { 10_000 };
+    let c = PinCell::new();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..rounds {
+                    assert!(c.pin().is_some());
+                    assert!(c.unpin().is_some());
+                }
+                assert!(c.pin().is_some());
+            });
+        }
+    });
+    assert_eq!(c.pins(), 4);
+}
+
+#[test]
 fn registry_bounds_follow_registrations() {
     let r = Registry::with_capacity(4);
     let a = r.add_stack(0x5000..0x6000).unwrap();
